@@ -1,0 +1,141 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { SettingError } from './errors';
+
+/** A container image. */
+export interface ImageSettings {
+  /** Registry and namespace prefix, e.g. `docker.io/stackstorm`. @default no prefix (Docker Hub) */
+  readonly registry?: string;
+  /** Repository name, e.g. `st2api`. */
+  readonly repository: string;
+  /** Tag; `latest` is refused because a GitOps tool could never tell two of them apart. */
+  readonly tag: string;
+  /** When the kubelet pulls. @default IfNotPresent: tags are pinned, so a cached image is the same image */
+  readonly pullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
+}
+
+export function imageReference(image: ImageSettings, setting: string): string {
+  if (!image.tag || image.tag === 'latest') {
+    throw new SettingError(`${setting}.tag`, `${JSON.stringify(image.tag)} is not a pinned tag`, 'name a version tag such as 3.9 or 3.9.0');
+  }
+  if (!/^[a-z0-9][a-z0-9._/-]*$/.test(image.repository)) {
+    throw new SettingError(`${setting}.repository`, `${JSON.stringify(image.repository)} is not an image repository`, 'use lower-case letters, digits, . _ - and /');
+  }
+  const prefix = image.registry ? `${image.registry.replace(/\/+$/, '')}/` : '';
+  return `${prefix}${image.repository}:${image.tag}`;
+}
+
+export function pullPolicy(image: ImageSettings): kplus.ImagePullPolicy {
+  switch (image.pullPolicy ?? 'IfNotPresent') {
+    case 'Always':
+      return kplus.ImagePullPolicy.ALWAYS;
+    case 'Never':
+      return kplus.ImagePullPolicy.NEVER;
+    default:
+      return kplus.ImagePullPolicy.IF_NOT_PRESENT;
+  }
+}
+
+/** How a pod's processes are identified to the kernel. */
+export interface RunAs {
+  /** Numeric UID; 0 means the image needs root (see docs/operations.md for the exceptions). */
+  readonly user: number;
+  /** Numeric GID, also used as fsGroup so mounted Secrets and volumes are readable. */
+  readonly group: number;
+}
+
+/** Container security context for our containers: least privilege unless the image needs root. */
+export function containerSecurity(runAs: RunAs, readOnlyRootFilesystem = true): kplus.ContainerSecurityContextProps {
+  const root = runAs.user === 0;
+  return {
+    ensureNonRoot: !root,
+    user: runAs.user,
+    group: runAs.group,
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem,
+  };
+}
+
+export function podSecurity(runAs: RunAs): kplus.PodSecurityContextProps {
+  return {
+    ensureNonRoot: runAs.user !== 0,
+    user: runAs.user,
+    group: runAs.group,
+    fsGroup: runAs.group,
+    fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+  };
+}
+
+/** Where a workload's pod spec sits inside its object. */
+const POD_SPEC_PATH = '/spec/template/spec';
+
+/**
+ * The pod-level settings cdk8s-plus 27 has no API for: the seccomp profile (Pod Security
+ * "restricted" requires RuntimeDefault) and topology spread constraints.
+ */
+export function patchPodSpec(workload: kplus.AbstractPod, extra: {
+  readonly spread?: readonly TopologySpread[];
+  readonly selector: Record<string, string>;
+  /** Drop every Linux capability (cdk8s-plus 27 only knows `CAP_`-prefixed names, which Kubernetes rejects). */
+  readonly dropAllCapabilities: boolean;
+}, podSpecPath = POD_SPEC_PATH): void {
+  const api = ApiObject.of(workload);
+  // cdk8s-plus labels pod templates with its own hashed address even when we select by
+  // our labels; it carries no meaning for anyone reading the manifests.
+  if (podSpecPath === POD_SPEC_PATH) api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
+  api.addJsonPatch(JsonPatch.add(`${podSpecPath}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
+  if (extra.dropAllCapabilities) {
+    // Called after every container is added, so the indexes are final.
+    workload.containers.forEach((_, index) => api.addJsonPatch(
+      JsonPatch.add(`${podSpecPath}/containers/${index}/securityContext/capabilities`, { drop: ['ALL'] })));
+    workload.initContainers.forEach((_, index) => api.addJsonPatch(
+      JsonPatch.add(`${podSpecPath}/initContainers/${index}/securityContext/capabilities`, { drop: ['ALL'] })));
+  }
+  if (extra.spread && extra.spread.length > 0) {
+    api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/topologySpreadConstraints`, extra.spread.map((spread) => ({
+      topologyKey: spread.topologyKey,
+      maxSkew: 1,
+      whenUnsatisfiable: spread.required ? 'DoNotSchedule' : 'ScheduleAnyway',
+      labelSelector: { matchLabels: extra.selector },
+    }))));
+  }
+}
+
+/** One topology spread rule. */
+export interface TopologySpread {
+  /** Node label whose values are the failure domains. */
+  readonly topologyKey: 'kubernetes.io/hostname' | 'topology.kubernetes.io/zone';
+  /** DoNotSchedule instead of ScheduleAnyway. */
+  readonly required: boolean;
+}
+
+/** Placement settings shared by every workload. */
+export interface PlacementSettings {
+  /**
+   * `preferred` spreads replicas across nodes when it can and still schedules on a
+   * one-node cluster; `required` refuses to put two replicas on one node.
+   * @default 'preferred'
+   */
+  readonly nodeSpread?: 'preferred' | 'required';
+  /**
+   * Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones).
+   * @default false
+   */
+  readonly zoneSpread?: boolean;
+}
+
+export function spreadFor(replicas: number, placement: PlacementSettings | undefined): TopologySpread[] {
+  if (replicas < 2) return [];
+  const spread: TopologySpread[] = [
+    { topologyKey: 'kubernetes.io/hostname', required: (placement?.nodeSpread ?? 'preferred') === 'required' },
+  ];
+  if (placement?.zoneSpread) spread.push({ topologyKey: 'topology.kubernetes.io/zone', required: false });
+  return spread;
+}
+
+/** Makes a cdk8s-plus workload select exactly our labels (not its hashed address label). */
+export function selectByLabels(workload: kplus.Workload, selector: Record<string, string>, podLabels: Record<string, string>): void {
+  for (const [key, value] of Object.entries(podLabels)) workload.podMetadata.addLabel(key, value);
+  workload.select(kplus.LabelSelector.of({ labels: selector }));
+}

@@ -1,0 +1,86 @@
+import { ResourceSettings } from '../common/resources';
+import { ImageSettings } from '../common/workload';
+
+/** A datastore that runs outside the cluster (the guide: "often in standalone clusters managed outside of StackStorm"). */
+export interface ExternalSettings {
+  /** `host:port` of every member, e.g. `mongo-a.example.com:27017`. */
+  readonly hosts: readonly string[];
+}
+
+/** Settings shared by every in-cluster datastore. */
+export interface InClusterSettings {
+  /** Members of the set; quorum systems need an odd number >= 3. @default 3 */
+  readonly replicas?: number;
+  /** Image override. @default the pinned official image */
+  readonly image?: Partial<ImageSettings>;
+  /** Container resources. @default sized for a small production deployment */
+  readonly resources?: ResourceSettings;
+  /** Size of each member's PersistentVolumeClaim. @default per datastore */
+  readonly storageSize?: string;
+  /** StorageClass of the claims. @default the cluster default */
+  readonly storageClassName?: string;
+}
+
+/** MongoDB, st2's database. */
+export interface MongoDbSettings {
+  /** `in-cluster` runs a replica set here; `external` only connects. @default 'in-cluster' */
+  readonly mode?: 'in-cluster' | 'external';
+  /** In-cluster replica set. */
+  readonly inCluster?: InClusterSettings;
+  /** External servers (required in external mode). */
+  readonly external?: ExternalSettings & {
+    /** Replica set name. @default none (a standalone server or mongos) */
+    readonly replicaSet?: string;
+    /** Connect with TLS. @default false */
+    readonly tls?: boolean;
+  };
+  /** Replica set name. @default 'rs0' */
+  readonly replicaSet?: string;
+  /** Database st2 uses. @default 'st2' */
+  readonly database?: string;
+  /** User st2 logs in as. @default 'st2' */
+  readonly username?: string;
+  /**
+   * Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and
+   * `keyfile` (replica set member authentication). @default 'st2-mongodb'
+   */
+  readonly secretName?: string;
+}
+
+/** RabbitMQ, st2's message bus. */
+export interface RabbitMqSettings {
+  /** @default 'in-cluster' */
+  readonly mode?: 'in-cluster' | 'external';
+  readonly inCluster?: InClusterSettings;
+  readonly external?: ExternalSettings;
+  /** Virtual host. @default '' (the default vhost `/`) */
+  readonly vhost?: string;
+  /** User st2 logs in as. @default 'st2' */
+  readonly username?: string;
+  /**
+   * Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`.
+   * @default 'st2-rabbitmq'
+   */
+  readonly secretName?: string;
+}
+
+/** The tooz coordination backend. */
+export interface CoordinationSettings {
+  /**
+   * `redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none`
+   * allows only single replicas of the processes that need locks.
+   * @default 'redis-sentinel'
+   */
+  readonly backend?: 'redis-sentinel' | 'zookeeper' | 'external' | 'none';
+  /** In-cluster Redis Sentinel or ZooKeeper. */
+  readonly inCluster?: InClusterSettings;
+  /** tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`. */
+  readonly externalUrl?: string;
+}
+
+/** Every datastore of the deployment. */
+export interface DatastoreSettings {
+  readonly mongodb?: MongoDbSettings;
+  readonly rabbitmq?: RabbitMqSettings;
+  readonly coordination?: CoordinationSettings;
+}

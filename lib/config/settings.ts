@@ -1,0 +1,93 @@
+import { ResourceSettings } from '../common/resources';
+import { ImageSettings, PlacementSettings } from '../common/workload';
+import { ContentSettings } from '../st2/content';
+import { GarbageCollectionTtls } from '../st2/st2-conf';
+import { DatastoreSettings } from './datastores';
+
+/**
+ * Settings every st2 component accepts. Values files (environments/*.yaml) map onto these
+ * same types.
+ */
+export interface ComponentSettings {
+  /** Deploy this component at all (the guide: each process can be turned on or off). @default true for core processes */
+  readonly enabled?: boolean;
+  /** Replicas; the component's HA mode decides the allowed range. @default per component */
+  readonly replicas?: number;
+  /** Container resources. @default sized by the component's role */
+  readonly resources?: ResourceSettings;
+  /** Image fields to override for this component only. @default the release image */
+  readonly image?: Partial<ImageSettings>;
+}
+
+/** The StackStorm release every st2 image is taken from. */
+export interface ReleaseSettings {
+  /** StackStorm image tag. @default '3.9' */
+  readonly version?: string;
+  /** Registry prefix for the st2 images. @default 'docker.io/stackstorm' */
+  readonly registry?: string;
+  /** Pull policy for every image. @default 'IfNotPresent' */
+  readonly pullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
+  /**
+   * UID of the `st2` user in the images (a system user whose UID the st2 package picks;
+   * 999 in the official 3.9 images). The kubelet needs it numerically for runAsNonRoot.
+   * @default 999
+   */
+  readonly st2Uid?: number;
+  /** GID of the `st2` group; also the pods' fsGroup. @default 999 */
+  readonly st2Gid?: number;
+}
+
+/** Names of the user-created Secrets (README, "Secrets"). */
+export interface SecretSettings {
+  /** Keys `datastore_key.json`. @default 'st2-datastore-key' */
+  readonly datastoreKey?: string;
+  /** Key `htpasswd`. @default 'st2-htpasswd' */
+  readonly htpasswd?: string;
+  /** Key `private_key`. @default 'st2-ssh-key' */
+  readonly sshKey?: string;
+  /** Keys `username`, `password`. @default 'st2-admin' */
+  readonly adminCredentials?: string;
+}
+
+/** The st2 processes. */
+export interface St2Settings {
+  /** st2api: active-active behind the edge. @default 2 replicas */
+  readonly api?: ComponentSettings;
+  /** st2auth: active-active behind the edge. @default 2 replicas */
+  readonly auth?: ComponentSettings;
+  /** st2stream: active-active; long-lived SSE connections. @default 2 replicas */
+  readonly stream?: ComponentSettings;
+  /** st2rulesengine: active-active. @default 2 replicas */
+  readonly rulesEngine?: ComponentSettings;
+  /** st2timersengine (3.x): exactly one. @default 1 replica */
+  readonly timersEngine?: ComponentSettings;
+  /** st2workflowengine (3.x): active-active, needs coordination when > 1. @default 2 replicas */
+  readonly workflowEngine?: ComponentSettings;
+  /** st2scheduler (3.x): active-active, needs coordination when > 1. @default 2 replicas */
+  readonly scheduler?: ComponentSettings;
+  /** st2actionrunner: active-active, needs coordination when > 1. @default 3 replicas */
+  readonly actionRunner?: ComponentSettings;
+  /** st2notifier: active-active. @default 2 replicas */
+  readonly notifier?: ComponentSettings;
+  /** st2garbagecollector: singleton; deployed only when TTLs are set. */
+  readonly garbageCollector?: ComponentSettings & { readonly ttl?: GarbageCollectionTtls };
+}
+
+/** Everything a deployment is made from. */
+export interface StackStormHaSettings {
+  /** Namespace for every object. @default 'stackstorm' */
+  readonly namespace?: string;
+  /** `app.kubernetes.io/instance`. @default 'stackstorm' */
+  readonly instance?: string;
+  /** Public base URL users reach the edge at. @default 'https://stackstorm.example.com' */
+  readonly publicUrl?: string;
+  readonly release?: ReleaseSettings;
+  readonly secrets?: SecretSettings;
+  readonly st2?: St2Settings;
+  /** MongoDB, RabbitMQ and coordination, in-cluster or external. @default all in-cluster, Redis Sentinel coordination */
+  readonly datastores?: DatastoreSettings;
+  /** Shared pack content. @default shared-volumes with the cluster's default StorageClass */
+  readonly content?: ContentSettings;
+  /** Spreading across nodes and zones. @default preferred node spread, no zones */
+  readonly placement?: PlacementSettings;
+}

@@ -1,0 +1,114 @@
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { SettingError } from '../common/errors';
+import { ImageSettings, imageReference, pullPolicy } from '../common/workload';
+import { toContainerResources } from '../common/resources';
+import { ST2_PATHS } from './st2-conf';
+
+/**
+ * How packs reach every pod that runs them. The guide's two strategies:
+ * `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its
+ * content management: packs are baked into images and copied in at pod start.
+ */
+export type ContentSettings = SharedVolumesContent | ImagesContent;
+
+/** Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares. */
+export interface SharedVolumesContent {
+  readonly strategy: 'shared-volumes';
+  /** StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). @default the cluster default */
+  readonly storageClassName?: string;
+  /** Size of the packs claim. @default '1Gi' */
+  readonly packsSize?: string;
+  /** Size of the virtualenvs claim. @default '4Gi' */
+  readonly virtualenvsSize?: string;
+  /** Size of the pack configs claim. @default '1Gi' */
+  readonly configsSize?: string;
+}
+
+/** Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers. */
+export interface ImagesContent {
+  readonly strategy: 'images';
+  /** The pack images, copied in order (a later image wins on a name clash). */
+  readonly images: readonly ImageSettings[];
+}
+
+/** Props of {@link St2Content}. */
+export interface St2ContentProps {
+  readonly settings: ContentSettings;
+  /** The st2 image whose bundled system packs seed the packs volume in `images` mode. */
+  readonly systemPacksImage: ImageSettings;
+}
+
+const CLAIM = { packs: 'st2-packs', virtualenvs: 'st2-virtualenvs', configs: 'st2-pack-configs' } as const;
+const QUANTITY = /^[1-9][0-9]*(Gi|Ti)$/;
+
+/** The shared pack content of a deployment and how it is mounted into a pod. */
+export class St2Content extends Construct {
+  public readonly settings: ContentSettings;
+  private readonly claims?: Record<keyof typeof CLAIM, kplus.PersistentVolumeClaim>;
+  private readonly systemPacksImage: ImageSettings;
+
+  constructor(scope: Construct, id: string, props: St2ContentProps) {
+    super(scope, id);
+    this.settings = props.settings;
+    this.systemPacksImage = props.systemPacksImage;
+    if (props.settings.strategy === 'shared-volumes') {
+      const s = props.settings;
+      const size = (value: string | undefined, fallback: string, key: string) => {
+        const v = value ?? fallback;
+        if (!QUANTITY.test(v)) throw new SettingError(`content.${key}`, `${JSON.stringify(v)} is not a volume size`, 'write a whole number of Gi or Ti, e.g. 4Gi');
+        return Size.mebibytes(toMebibytes(v));
+      };
+      const claim = (key: keyof typeof CLAIM, storage: Size) => new kplus.PersistentVolumeClaim(this, key, {
+        metadata: { name: CLAIM[key] },
+        accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
+        storage,
+        storageClassName: s.storageClassName,
+        volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
+      });
+      this.claims = {
+        packs: claim('packs', size(s.packsSize, '1Gi', 'packsSize')),
+        virtualenvs: claim('virtualenvs', size(s.virtualenvsSize, '4Gi', 'virtualenvsSize')),
+        configs: claim('configs', size(s.configsSize, '1Gi', 'configsSize')),
+      };
+    } else if (props.settings.images.length === 0) {
+      throw new SettingError('content.images', 'the images strategy lists no pack image', 'add at least one pack image, or use strategy: shared-volumes');
+    }
+  }
+
+  /** Mounts packs, virtualenvs and configs into `container` (adding copy steps in `images` mode). */
+  public mountInto(workload: kplus.AbstractPod, container: kplus.Container): void {
+    const scope = workload as unknown as Construct;
+    if (this.claims) {
+      container.mount(ST2_PATHS.packs, kplus.Volume.fromPersistentVolumeClaim(scope, 'PacksClaim', this.claims.packs, { name: 'packs' }));
+      container.mount(ST2_PATHS.virtualenvs, kplus.Volume.fromPersistentVolumeClaim(scope, 'VirtualenvsClaim', this.claims.virtualenvs, { name: 'virtualenvs' }));
+      container.mount(ST2_PATHS.packConfigs, kplus.Volume.fromPersistentVolumeClaim(scope, 'ConfigsClaim', this.claims.configs, { name: 'pack-configs' }));
+      return;
+    }
+    const settings = this.settings as ImagesContent;
+    const packs = kplus.Volume.fromEmptyDir(scope, 'PacksDir', 'packs');
+    const venvs = kplus.Volume.fromEmptyDir(scope, 'VirtualenvsDir', 'virtualenvs');
+    const copy = (name: string, image: ImageSettings, setting: string, what: readonly string[]) => {
+      const step = workload.addInitContainer({
+        name,
+        image: imageReference(image, setting),
+        imagePullPolicy: pullPolicy(image),
+        command: ['sh', '-ec', what.map((dir) => `cp -a /opt/stackstorm/${dir}/. /content/${dir}/`).join('\n')],
+        resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '128Mi' }, `${setting}.copy`),
+        securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false },
+      });
+      step.mount('/content/packs', packs);
+      step.mount('/content/virtualenvs', venvs);
+    };
+    copy('system-packs', this.systemPacksImage, 'content.systemPacksImage', ['packs']);
+    settings.images.forEach((image, index) => copy(`pack-image-${index}`, image, `content.images[${index}]`, ['packs', 'virtualenvs']));
+    container.mount(ST2_PATHS.packs, packs, { readOnly: true });
+    container.mount(ST2_PATHS.virtualenvs, venvs, { readOnly: true });
+  }
+}
+
+function toMebibytes(quantity: string): number {
+  const amount = Number(quantity.slice(0, -2));
+  return { Gi: 1024, Ti: 1024 * 1024 }[quantity.slice(-2) as 'Gi' | 'Ti'] * amount;
+}

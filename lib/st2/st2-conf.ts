@@ -1,0 +1,182 @@
+import { IniDocument, mergeIni, renderIni } from '../common/ini';
+import { CoordinationEndpoint, MongoEndpoint, RabbitMqEndpoint } from '../config/endpoints';
+
+/** Paths inside every st2 container; one place so mounts and config agree. */
+export const ST2_PATHS = {
+  /** Shipped by the image; its defaults are the first layer. */
+  imageConfig: '/etc/st2/st2.conf',
+  /** Shipped by the st2 images: logging to stdout. */
+  imageDockerConfig: '/etc/st2/st2.docker.conf',
+  /** Ours: the shared ConfigMap. */
+  sharedDir: '/etc/st2/shared',
+  sharedConfig: '/etc/st2/shared/st2.conf',
+  secretsTemplate: '/etc/st2/shared/st2.secrets.conf.template',
+  prepareScript: '/etc/st2/shared/prepare.py',
+  /** Ours: one process's own settings. */
+  overridesDir: '/etc/st2/overrides',
+  secretsDir: '/etc/st2/secrets',
+  secretsConfig: '/etc/st2/secrets/st2.secrets.conf',
+  keysDir: '/etc/st2/keys',
+  datastoreKey: '/etc/st2/keys/datastore_key.json',
+  htpasswdDir: '/etc/st2/htpasswd',
+  htpasswd: '/etc/st2/htpasswd/htpasswd',
+  sshDir: '/home/stanley/.ssh',
+  sshKey: '/home/stanley/.ssh/stanley_rsa',
+  packs: '/opt/stackstorm/packs',
+  virtualenvs: '/opt/stackstorm/virtualenvs',
+  packConfigs: '/opt/stackstorm/configs',
+  systemPacks: '/opt/stackstorm/packs',
+  bin: '/opt/stackstorm/st2/bin',
+  python: '/opt/stackstorm/st2/bin/python',
+} as const;
+
+/** Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever). */
+export interface GarbageCollectionTtls {
+  /** Days to keep action executions. @default keep forever */
+  readonly actionExecutionsDays?: number;
+  /** Days to keep action execution output. @default keep forever */
+  readonly actionExecutionsOutputDays?: number;
+  /** Days to keep trigger instances. @default keep forever */
+  readonly triggerInstancesDays?: number;
+  /** Days to keep traces. @default keep forever */
+  readonly tracesDays?: number;
+  /** Days to keep rule enforcements. @default keep forever */
+  readonly ruleEnforcementsDays?: number;
+  /** Days to keep workflow executions. @default keep forever */
+  readonly workflowExecutionsDays?: number;
+  /** Days to keep task executions. @default keep forever */
+  readonly taskExecutionsDays?: number;
+  /** Days to keep expired tokens. @default keep forever */
+  readonly tokensDays?: number;
+}
+
+/** Everything st2.conf is rendered from. */
+export interface St2ConfInput {
+  readonly mongo: MongoEndpoint;
+  readonly rabbit: RabbitMqEndpoint;
+  readonly coordination: CoordinationEndpoint;
+  /** Public URL of st2api as clients (and actions) reach it, e.g. https://st2.example.com/api. */
+  readonly apiUrl: string;
+  /** Public base URL of the whole deployment, used for CORS. */
+  readonly webUrl: string;
+  /** Turn st2 authentication on. */
+  readonly authEnabled: boolean;
+  /** Turn RBAC on (needs RBAC definitions loaded by the jobs). */
+  readonly rbacEnabled: boolean;
+  /** System user actions run as over ssh. */
+  readonly systemUser: string;
+  /** `[actionrunner] exit_still_active_check` in seconds. */
+  readonly actionRunnerDrainSeconds: number;
+  /** `[workflow_engine] exit_still_active_check` in seconds (st2 3.8+). */
+  readonly workflowEngineDrainSeconds?: number;
+  /** `[stream] heartbeat` in seconds. */
+  readonly streamHeartbeatSeconds: number;
+  /** Where timers run: the 3.x timers engine, or inside the 2.x rules engine. */
+  readonly timersIn: 'timersengine' | 'rulesengine';
+  /** GC TTLs; absent means the collector is not deployed. */
+  readonly garbageCollection?: GarbageCollectionTtls;
+  /** Mistral callback settings (legacy topology only). */
+  readonly mistral?: { readonly v2BaseUrl: string; readonly apiUrl: string };
+  /** Free-form additions, merged last (operators' escape hatch). */
+  readonly extra?: IniDocument;
+}
+
+/** `mongodb://` URI for `[database] host` (credentials go to the secrets file). */
+export function mongoUri(mongo: MongoEndpoint): string {
+  const query: string[] = [];
+  if (mongo.replicaSet) query.push(`replicaSet=${encodeURIComponent(mongo.replicaSet)}`);
+  if (mongo.authSource) query.push(`authSource=${encodeURIComponent(mongo.authSource)}`);
+  if (mongo.tls) query.push('tls=true');
+  return `mongodb://${mongo.hosts.join(',')}/${encodeURIComponent(mongo.database)}${query.length ? `?${query.join('&')}` : ''}`;
+}
+
+/**
+ * The non-secret st2.conf, shared by every st2 process. Per-process settings (sensor
+ * partitions, timers on one rules engine) are layered on with another `--config-file`.
+ */
+export function st2ConfDocument(input: St2ConfInput): IniDocument {
+  const gc = input.garbageCollection;
+  const document: IniDocument = {
+    api: {
+      // Behind the edge, which terminates TLS; st2api speaks plain HTTP in the pod network.
+      allow_origin: input.webUrl,
+    },
+    auth: {
+      enable: input.authEnabled,
+      mode: 'standalone',
+      backend: 'flat_file',
+      backend_kwargs: `{"file_path": "${ST2_PATHS.htpasswd}"}`,
+      api_url: input.apiUrl,
+    },
+    rbac: { enable: input.rbacEnabled },
+    database: {
+      host: mongoUri(input.mongo),
+      db_name: input.mongo.database,
+      username: input.mongo.username,
+    },
+    messaging: {
+      // Exit on a lost broker so Kubernetes restarts the process; kombu still fails over
+      // between the cluster_urls (in the secrets file) while the broker set is healthy.
+      connection_retries: 3,
+      connection_retry_wait: 10000,
+    },
+    coordination: { url: input.coordination.url },
+    content: {
+      packs_base_paths: ST2_PATHS.packs,
+      system_packs_base_path: ST2_PATHS.systemPacks,
+    },
+    system_user: { user: input.systemUser, ssh_key_file: ST2_PATHS.sshKey },
+    keyvalue: { encryption_key_path: ST2_PATHS.datastoreKey },
+    actionrunner: {
+      graceful_shutdown: true,
+      exit_still_active_check: input.actionRunnerDrainSeconds,
+      still_active_check_interval: 2,
+    },
+    workflow_engine: input.workflowEngineDrainSeconds === undefined ? {} : {
+      exit_still_active_check: input.workflowEngineDrainSeconds,
+    },
+    stream: { heartbeat: input.streamHeartbeatSeconds },
+    timersengine: input.timersIn === 'timersengine' ? { enable: true, local_timezone: 'UTC' } : {},
+    // 2.x: timers are off in st2.conf and switched on for exactly one rules engine by its
+    // own overrides file (see St2RulesEngine).
+    timer: input.timersIn === 'rulesengine' ? { enable: false, local_timezone: 'UTC' } : {},
+    garbagecollector: gc ? {
+      collection_interval: 600,
+      action_executions_ttl: gc.actionExecutionsDays,
+      action_executions_output_ttl: gc.actionExecutionsOutputDays,
+      trigger_instances_ttl: gc.triggerInstancesDays,
+      traces_ttl: gc.tracesDays,
+      rule_enforcements_ttl: gc.ruleEnforcementsDays,
+      workflow_executions_ttl: gc.workflowExecutionsDays,
+      task_executions_ttl: gc.taskExecutionsDays,
+      tokens_ttl: gc.tokensDays,
+    } : {},
+    mistral: input.mistral ? { v2_base_url: input.mistral.v2BaseUrl, api_url: input.mistral.apiUrl } : {},
+    log: { level: 'INFO' },
+  };
+  return mergeIni(document, input.extra);
+}
+
+export function renderSt2Conf(input: St2ConfInput): string {
+  return renderIni(st2ConfDocument(input), 'st2.conf rendered by stackstorm-ha-cdk8s. Credentials are not here:\nsee st2.secrets.conf, written at pod start from Kubernetes Secrets.');
+}
+
+/** Environment variable names the secrets file template refers to. */
+export const SECRET_ENV = {
+  mongoPassword: 'ST2_MONGODB_PASSWORD',
+  rabbitPassword: 'ST2_RABBITMQ_PASSWORD',
+} as const;
+
+/**
+ * The template of st2.secrets.conf: `${VAR}` is replaced by the Secret value in the pod,
+ * `${VAR_URLQ}` by its percent-encoded form (for passwords inside URLs).
+ */
+export function st2SecretsTemplate(input: Pick<St2ConfInput, 'mongo' | 'rabbit'>): string {
+  const vhost = input.rabbit.vhost === '' ? '' : encodeURIComponent(input.rabbit.vhost);
+  const user = encodeURIComponent(input.rabbit.username);
+  const urls = input.rabbit.hosts.map((host) => `amqp://${user}:\${${SECRET_ENV.rabbitPassword}_URLQ}@${host}/${vhost}`);
+  return renderIni({
+    database: { password: `\${${SECRET_ENV.mongoPassword}}` },
+    messaging: { cluster_urls: urls },
+  });
+}

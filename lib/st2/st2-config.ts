@@ -1,0 +1,44 @@
+import { createHash } from 'crypto';
+import { Construct } from 'constructs';
+import * as kplus from 'cdk8s-plus-27';
+import { prepareScript } from './prepare-script';
+import { renderSt2Conf, St2ConfInput, st2SecretsTemplate } from './st2-conf';
+
+/** Props of {@link St2Config}. */
+export interface St2ConfigProps {
+  /** What st2.conf is rendered from. */
+  readonly conf: St2ConfInput;
+  /** Name of the ConfigMap. @default 'st2-config' */
+  readonly name?: string;
+}
+
+/**
+ * The ConfigMap every st2 process mounts: the shared st2.conf, the template of the secrets
+ * file and the script that fills it in. Its content hash rolls every st2 pod on change.
+ */
+export class St2Config extends Construct {
+  public readonly configMap: kplus.ConfigMap;
+  public readonly files: Readonly<Record<string, string>>;
+  public readonly hash: string;
+
+  constructor(scope: Construct, id: string, props: St2ConfigProps) {
+    super(scope, id);
+    this.files = {
+      'st2.conf': renderSt2Conf(props.conf),
+      'st2.secrets.conf.template': st2SecretsTemplate(props.conf),
+      'prepare.py': prepareScript(),
+    };
+    this.configMap = new kplus.ConfigMap(this, 'Resource', {
+      metadata: { name: props.name ?? 'st2-config' },
+      data: this.files,
+    });
+    this.hash = contentHash(this.files);
+  }
+}
+
+/** Stable short hash of named file contents, for `checksum/config` pod annotations. */
+export function contentHash(files: Readonly<Record<string, string>>): string {
+  const digest = createHash('sha256');
+  for (const name of Object.keys(files).sort()) digest.update(`${name}\0${files[name]}\0`);
+  return digest.digest('hex').slice(0, 16);
+}

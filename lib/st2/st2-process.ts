@@ -1,0 +1,270 @@
+import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { IniDocument, renderIni } from '../common/ini';
+import { check, requireInteger } from '../common/errors';
+import { ComponentRole, componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
+import { ResourceSettings, toContainerResources } from '../common/resources';
+import {
+  containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity,
+  pullPolicy, RunAs, selectByLabels, spreadFor,
+} from '../common/workload';
+import { SecretKeyRef } from '../config/endpoints';
+import { DisruptionBudget } from '../policy/disruption-budget';
+import { St2Config, contentHash } from './st2-config';
+import { SECRET_ENV, ST2_PATHS } from './st2-conf';
+import { St2Content } from './content';
+
+/** Names of the Secrets the user creates for StackStorm itself (see README, "Secrets"). */
+export interface St2SecretNames {
+  /** Secret with key `datastore_key.json`: the key-value store crypto key. */
+  readonly datastoreKey: string;
+  /** Secret with key `htpasswd`: users for st2auth's flat_file backend. */
+  readonly htpasswd: string;
+  /** Secret with key `private_key`: the ssh key of the system user actions run as. */
+  readonly sshKey: string;
+  /** Secret with keys `username` and `password`: an st2 admin for chatops and the jobs. */
+  readonly adminCredentials: string;
+}
+
+/** What every st2 process shares, built once by StackStormHa and handed to each. */
+export interface St2Runtime {
+  readonly identity: ReleaseIdentity;
+  /** The shared ConfigMap (st2.conf, secrets template, prepare script). */
+  readonly config: St2Config;
+  /** Packs, virtualenvs and pack configs. */
+  readonly content: St2Content;
+  readonly secrets: St2SecretNames;
+  readonly mongoPassword: SecretKeyRef;
+  readonly rabbitPassword: SecretKeyRef;
+  /** `host:port` lists, one per datastore, waited for before a process starts. */
+  readonly waitFor: readonly (readonly string[])[];
+  /** UID/GID of the images' `st2` user. */
+  readonly st2User: RunAs;
+  readonly placement?: PlacementSettings;
+  /** The release the st2 images come from. */
+  readonly release: St2Release;
+}
+
+/** The resolved StackStorm release. */
+export interface St2Release {
+  /** Image tag and `app.kubernetes.io/version`, e.g. `3.9`. */
+  readonly version: string;
+  /** Registry prefix of the st2 images. */
+  readonly registry?: string;
+  /** Pull policy of every image. */
+  readonly pullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
+}
+
+/** Which of the shared files a process mounts. */
+export interface St2Mounts {
+  /** The key-value crypto key. */
+  readonly datastoreKey?: boolean;
+  /** st2auth's htpasswd file. */
+  readonly htpasswd?: boolean;
+  /** The system user's ssh key, mode 0400. */
+  readonly sshKey?: boolean;
+  /** Packs, virtualenvs and pack configs. */
+  readonly content?: boolean;
+}
+
+/** Probe timings for one st2 process. */
+export interface St2Probes {
+  /** Checked by Services and rollouts. @default none */
+  readonly readiness?: kplus.Probe;
+  /** Restarts a wedged process. @default none */
+  readonly liveness?: kplus.Probe;
+  /** Holds liveness off while a slow process starts. @default none */
+  readonly startup?: kplus.Probe;
+}
+
+/** Props of {@link St2Process}. */
+export interface St2ProcessProps {
+  readonly runtime: St2Runtime;
+  /** Kubernetes name of the Deployment (and Service, PDB, ConfigMap). */
+  readonly name: string;
+  /** Executable under /opt/stackstorm/st2/bin. */
+  readonly executable: string;
+  /** `app.kubernetes.io/component`. */
+  readonly role: ComponentRole;
+  /** Desired replicas (>= 1). */
+  readonly replicas: number;
+  /** Setting path used in error messages, e.g. `st2.api`. */
+  readonly setting: string;
+  readonly image: ImageSettings;
+  readonly resources: ResourceSettings;
+  /** TCP port the process serves; a ClusterIP Service is created for it. @default no Service */
+  readonly port?: number;
+  readonly probes?: St2Probes;
+  /** st2.conf settings for this process only, layered after the shared file. @default none */
+  readonly overrides?: IniDocument;
+  /** Arguments after the `--config-file` flags. @default none */
+  readonly extraArgs?: readonly string[];
+  readonly mounts?: St2Mounts;
+  /** Seconds between SIGTERM and SIGKILL. @default 30 */
+  readonly terminationGracePeriodSeconds?: number;
+  /** `Recreate` guarantees no two pods run at once (active-passive). @default 'RollingUpdate' */
+  readonly strategy?: 'RollingUpdate' | 'Recreate';
+  /** Run as root (only images that need it: see docs/operations.md). @default false */
+  readonly runAsRoot?: boolean;
+}
+
+/**
+ * One StackStorm Python process as a Deployment: image, the layered `--config-file`s
+ * (image defaults, image docker logging, our shared st2.conf, this process's overrides,
+ * the secrets file written at start), mounts, probes, resources and placement.
+ */
+export class St2Process extends Construct {
+  public readonly deployment: kplus.Deployment;
+  public readonly container: kplus.Container;
+  public readonly service?: kplus.Service;
+  public readonly selector: Record<string, string>;
+  public readonly labels: Record<string, string>;
+  /** Every st2.conf layer this process reads, in order. */
+  public readonly configFiles: readonly string[];
+  /** This process's overrides file, when it has one. */
+  public readonly overridesFile?: string;
+
+  constructor(scope: Construct, id: string, props: St2ProcessProps) {
+    super(scope, id);
+    requireInteger(props.replicas, `${props.setting}.replicas`, 1);
+    const runtime = props.runtime;
+    this.selector = selectorLabels(runtime.identity, props.name);
+    this.labels = componentLabels(runtime.identity, props.name, props.role, runtime.release.version);
+    const runAs: RunAs = props.runAsRoot ? { user: 0, group: 0 } : runtime.st2User;
+
+    const configFiles: string[] = [ST2_PATHS.imageConfig, ST2_PATHS.imageDockerConfig, ST2_PATHS.sharedConfig];
+    const hashed: Record<string, string> = { shared: runtime.config.hash };
+    let overridesMap: kplus.ConfigMap | undefined;
+    if (props.overrides && Object.keys(props.overrides).length > 0) {
+      this.overridesFile = renderIni(props.overrides, `${props.name}: settings for this process only, layered after the shared st2.conf.`);
+      overridesMap = new kplus.ConfigMap(this, 'Overrides', {
+        metadata: { name: `${props.name}-config` },
+        data: { [`${props.name}.conf`]: this.overridesFile },
+      });
+      configFiles.push(`${ST2_PATHS.overridesDir}/${props.name}.conf`);
+      hashed.overrides = this.overridesFile;
+    }
+    configFiles.push(ST2_PATHS.secretsConfig);
+    this.configFiles = configFiles;
+
+    const grace = props.terminationGracePeriodSeconds ?? 30;
+    requireInteger(grace, `${props.setting}.terminationGracePeriodSeconds`, 1);
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: props.name },
+      replicas: props.replicas,
+      select: false,
+      spread: false,
+      automountServiceAccountToken: false,
+      strategy: props.strategy === 'Recreate'
+        ? kplus.DeploymentStrategy.recreate()
+        : kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+      securityContext: podSecurity(runAs),
+      terminationGracePeriod: Duration.seconds(grace),
+      podMetadata: { annotations: { 'checksum/config': contentHash(hashed) } },
+    });
+    selectByLabels(this.deployment, this.selector, this.labels);
+
+    const image = imageReference(props.image, `${props.setting}.image`);
+    const env: Record<string, kplus.EnvValue> = {
+      [SECRET_ENV.mongoPassword]: secretEnv(this, 'MongoPassword', runtime.mongoPassword),
+      [SECRET_ENV.rabbitPassword]: secretEnv(this, 'RabbitPassword', runtime.rabbitPassword),
+    };
+    const prepare = this.deployment.addInitContainer({
+      name: 'prepare',
+      image,
+      imagePullPolicy: pullPolicy(props.image),
+      command: [ST2_PATHS.python, ST2_PATHS.prepareScript, ST2_PATHS.secretsTemplate, ST2_PATHS.secretsConfig,
+        ...runtime.waitFor.map((group) => group.join(','))],
+      envVariables: env,
+      resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '64Mi' }, `${props.setting}.prepare`),
+      securityContext: containerSecurity(runAs),
+    });
+
+    this.container = this.deployment.addContainer({
+      name: props.name,
+      image,
+      imagePullPolicy: pullPolicy(props.image),
+      command: [`${ST2_PATHS.bin}/${props.executable}`],
+      args: [...configFiles.map((file) => `--config-file=${file}`), ...(props.extraArgs ?? [])],
+      ports: props.port ? [{ number: props.port, name: 'http' }] : undefined,
+      resources: toContainerResources(props.resources, `${props.setting}.resources`),
+      securityContext: containerSecurity(runAs),
+      readiness: props.probes?.readiness,
+      liveness: props.probes?.liveness,
+      startup: props.probes?.startup,
+    });
+
+    const shared = kplus.Volume.fromConfigMap(this, 'SharedConfig', runtime.config.configMap, { name: 'st2-config' });
+    const secretsDir = kplus.Volume.fromEmptyDir(this, 'SecretsDir', 'st2-secrets-conf', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+    const tmp = kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) });
+    prepare.mount(ST2_PATHS.sharedDir, shared, { readOnly: true });
+    prepare.mount(ST2_PATHS.secretsDir, secretsDir);
+    this.container.mount(ST2_PATHS.sharedDir, shared, { readOnly: true });
+    this.container.mount(ST2_PATHS.secretsDir, secretsDir, { readOnly: true });
+    // gunicorn and Python's tempfile need a writable /tmp on a read-only root filesystem.
+    this.container.mount('/tmp', tmp);
+    if (overridesMap) {
+      this.container.mount(ST2_PATHS.overridesDir, kplus.Volume.fromConfigMap(this, 'OverridesVolume', overridesMap, { name: 'st2-overrides' }), { readOnly: true });
+    }
+    const mounts = props.mounts ?? {};
+    if (mounts.datastoreKey) this.mountSecret('DatastoreKey', 'datastore-key', runtime.secrets.datastoreKey, 'datastore_key.json', ST2_PATHS.keysDir, 0o440);
+    if (mounts.htpasswd) this.mountSecret('Htpasswd', 'htpasswd', runtime.secrets.htpasswd, 'htpasswd', ST2_PATHS.htpasswdDir, 0o440);
+    if (mounts.sshKey) this.mountSecret('SshKey', 'ssh-key', runtime.secrets.sshKey, 'private_key', ST2_PATHS.sshDir, 0o400, 'stanley_rsa');
+    if (mounts.content) runtime.content.mountInto(this.deployment, this.container);
+
+    // Root images (st2actionrunner) keep the runtime's default capabilities: they switch to
+    // the system user to run actions. Every other st2 process runs with none.
+    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(props.replicas, runtime.placement), dropAllCapabilities: !props.runAsRoot });
+
+    if (props.port) {
+      this.service = new kplus.Service(this, 'Service', {
+        metadata: { name: props.name },
+        type: kplus.ServiceType.CLUSTER_IP,
+        selector: kplus.Pods.select(this, 'Pods', { labels: this.selector }),
+        ports: [{ port: props.port, targetPort: props.port, name: 'http' }],
+      });
+    }
+    if (props.replicas >= 2) {
+      new DisruptionBudget(this, 'DisruptionBudget', { name: props.name, selector: this.selector, replicas: props.replicas });
+    }
+    labelAll(this, this.labels);
+  }
+
+  private mountSecret(id: string, volumeName: string, secretName: string, key: string, dir: string, mode: number, fileName = key): void {
+    check(secretName.length > 0, `secrets.${id}`, 'no Secret name given', 'name the Secret you created (see README, "Secrets")');
+    const secret = kplus.Secret.fromSecretName(this, `${id}Secret`, secretName);
+    const volume = kplus.Volume.fromSecret(this, `${id}Volume`, secret, {
+      name: volumeName,
+      defaultMode: mode,
+      items: { [key]: { path: fileName } },
+    });
+    this.container.mount(dir, volume, { readOnly: true });
+  }
+}
+
+function secretEnv(scope: Construct, id: string, ref: SecretKeyRef): kplus.EnvValue {
+  return kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(scope, id, ref.name), key: ref.key });
+}
+
+/** A TCP probe, for services st2 offers no unauthenticated HTTP check on (st2 issue 4020). */
+export function tcpProbe(port: number, periodSeconds: number, failureThreshold: number, initialDelaySeconds = 0): kplus.Probe {
+  return kplus.Probe.fromTcpSocket({
+    port,
+    periodSeconds: Duration.seconds(periodSeconds),
+    failureThreshold,
+    initialDelaySeconds: Duration.seconds(initialDelaySeconds),
+    timeoutSeconds: Duration.seconds(3),
+  });
+}
+
+/** An HTTP GET probe. */
+export function httpProbe(path: string, port: number, periodSeconds: number, failureThreshold: number, initialDelaySeconds = 0): kplus.Probe {
+  return kplus.Probe.fromHttpGet(path, {
+    port,
+    periodSeconds: Duration.seconds(periodSeconds),
+    failureThreshold,
+    initialDelaySeconds: Duration.seconds(initialDelaySeconds),
+    timeoutSeconds: Duration.seconds(3),
+  });
+}
