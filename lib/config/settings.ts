@@ -3,6 +3,11 @@ import { ImageSettings, PlacementSettings } from '../common/workload';
 import { ContentSettings } from '../st2/content';
 import { GarbageCollectionTtls } from '../st2/st2-conf';
 import { DatastoreSettings } from './datastores';
+import type { ActionRunnerSettings } from '../st2/action-runner';
+import type { ChatOpsSettings } from '../st2/chatops';
+import type { St2JobsSettings } from '../st2/jobs';
+import type { SensorContainerSettings } from '../st2/sensor-container';
+import type { NginxSettings } from '../edge/nginx';
 
 /**
  * Settings every st2 component accepts. Values files (environments/*.yaml) map onto these
@@ -53,6 +58,8 @@ export interface SecretSettings {
 export interface St2Settings {
   /** st2api: active-active behind the edge. @default 2 replicas */
   readonly api?: ComponentSettings;
+  /** st2web: the static Web UI behind the edge (root nginx on 80 inside the image). @default 2 replicas */
+  readonly web?: ComponentSettings;
   /** st2auth: active-active behind the edge. @default 2 replicas */
   readonly auth?: ComponentSettings;
   /** st2stream: active-active; long-lived SSE connections. @default 2 replicas */
@@ -66,7 +73,13 @@ export interface St2Settings {
   /** st2scheduler (3.x): active-active, needs coordination when > 1. @default 2 replicas */
   readonly scheduler?: ComponentSettings;
   /** st2actionrunner: active-active, needs coordination when > 1. @default 3 replicas */
-  readonly actionRunner?: ComponentSettings;
+  readonly actionRunner?: ActionRunnerSettings;
+  /** st2sensorcontainer: partitioned, one pod per partition. @default one pod, all sensors */
+  readonly sensorContainer?: SensorContainerSettings;
+  /** st2chatops: active-passive, off unless enabled. @default disabled */
+  readonly chatops?: ChatOpsSettings;
+  /** The per-release jobs (register content, load keys). @default register content only */
+  readonly jobs?: St2JobsSettings;
   /** st2notifier: active-active. @default 2 replicas */
   readonly notifier?: ComponentSettings;
   /** st2garbagecollector: singleton; deployed only when TTLs are set. */
@@ -90,4 +103,6 @@ export interface StackStormHaSettings {
   readonly content?: ContentSettings;
   /** Spreading across nodes and zones. @default preferred node spread, no zones */
   readonly placement?: PlacementSettings;
+  /** The edge: nginx in front of every HTTP service, with TLS. @default TLS from Secret `st2-tls`, 2 replicas, a LoadBalancer Service */
+  readonly edge?: NginxSettings;
 }

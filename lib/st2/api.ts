@@ -32,6 +32,7 @@ export class St2Api extends Construct {
       role: 'api',
       setting: 'st2.api',
       replicas: settings.replicas ?? 2,
+      haMode: 'active-active',
       image: st2Image(props.runtime, 'st2api', settings.image),
       resources: settings.resources ?? RESOURCE_PRESETS.medium,
       port: ST2API_PORT,
@@ -39,6 +40,7 @@ export class St2Api extends Construct {
         readiness: tcpProbe(ST2API_PORT, 5, 2),
         liveness: tcpProbe(ST2API_PORT, 20, 3, 30),
       },
+      preStopSleepSeconds: 5,
       mounts: { datastoreKey: true, content: true },
     });
   }

@@ -20,9 +20,12 @@ export class St2Config extends Construct {
   public readonly configMap: kplus.ConfigMap;
   public readonly files: Readonly<Record<string, string>>;
   public readonly hash: string;
+  /** The settings st2.conf was rendered from (components read the coordination backend here). */
+  public readonly conf: St2ConfInput;
 
   constructor(scope: Construct, id: string, props: St2ConfigProps) {
     super(scope, id);
+    this.conf = props.conf;
     this.files = {
       'st2.conf': renderSt2Conf(props.conf),
       'st2.secrets.conf.template': st2SecretsTemplate(props.conf),

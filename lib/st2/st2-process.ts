@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IniDocument, renderIni } from '../common/ini';
 import { check, requireInteger } from '../common/errors';
+import { checkReplicas, HaMode } from '../config/ha-mode';
 import { ComponentRole, componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
 import { ResourceSettings, toContainerResources } from '../common/resources';
 import {
@@ -89,6 +90,15 @@ export interface St2ProcessProps {
   readonly role: ComponentRole;
   /** Desired replicas (>= 1). */
   readonly replicas: number;
+  /** How the process may be replicated (the guide's HA mode). */
+  readonly haMode: HaMode;
+  /** More than one replica needs a coordination backend. @default false */
+  readonly needsCoordination?: boolean;
+  /**
+   * A HorizontalPodAutoscaler owns the replica count (then `replicas` is its maximum and
+   * spec.replicas is left out, so a GitOps sync never fights the autoscaler). @default false
+   */
+  readonly autoscaled?: boolean;
   /** Setting path used in error messages, e.g. `st2.api`. */
   readonly setting: string;
   readonly image: ImageSettings;
@@ -107,6 +117,11 @@ export interface St2ProcessProps {
   readonly strategy?: 'RollingUpdate' | 'Recreate';
   /** Run as root (only images that need it: see docs/operations.md). @default false */
   readonly runAsRoot?: boolean;
+  /**
+   * Seconds to keep serving after SIGTERM is scheduled, so the endpoint leaves every
+   * Service before the process stops accepting connections. @default 0 (no preStop hook)
+   */
+  readonly preStopSleepSeconds?: number;
 }
 
 /**
@@ -127,8 +142,8 @@ export class St2Process extends Construct {
 
   constructor(scope: Construct, id: string, props: St2ProcessProps) {
     super(scope, id);
-    requireInteger(props.replicas, `${props.setting}.replicas`, 1);
     const runtime = props.runtime;
+    checkReplicas({ setting: props.setting, replicas: props.replicas, mode: props.haMode, needsCoordination: props.needsCoordination, coordination: runtime.config.conf.coordination });
     this.selector = selectorLabels(runtime.identity, props.name);
     this.labels = componentLabels(runtime.identity, props.name, props.role, runtime.release.version);
     const runAs: RunAs = props.runAsRoot ? { user: 0, group: 0 } : runtime.st2User;
@@ -152,7 +167,7 @@ export class St2Process extends Construct {
     requireInteger(grace, `${props.setting}.terminationGracePeriodSeconds`, 1);
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: { name: props.name },
-      replicas: props.replicas,
+      replicas: props.autoscaled ? undefined : props.replicas,
       select: false,
       spread: false,
       automountServiceAccountToken: false,
@@ -165,53 +180,20 @@ export class St2Process extends Construct {
     });
     selectByLabels(this.deployment, this.selector, this.labels);
 
-    const image = imageReference(props.image, `${props.setting}.image`);
-    const env: Record<string, kplus.EnvValue> = {
-      [SECRET_ENV.mongoPassword]: secretEnv(this, 'MongoPassword', runtime.mongoPassword),
-      [SECRET_ENV.rabbitPassword]: secretEnv(this, 'RabbitPassword', runtime.rabbitPassword),
-    };
-    const prepare = this.deployment.addInitContainer({
-      name: 'prepare',
-      image,
-      imagePullPolicy: pullPolicy(props.image),
-      command: [ST2_PATHS.python, ST2_PATHS.prepareScript, ST2_PATHS.secretsTemplate, ST2_PATHS.secretsConfig,
-        ...runtime.waitFor.map((group) => group.join(','))],
-      envVariables: env,
-      resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '64Mi' }, `${props.setting}.prepare`),
-      securityContext: containerSecurity(runAs),
+    this.container = addSt2Containers(this, this.deployment, {
+      runtime,
+      setting: props.setting,
+      containerName: props.name,
+      image: props.image,
+      command: [`${ST2_PATHS.bin}/${props.executable}`, ...configFiles.map((file) => `--config-file=${file}`), ...(props.extraArgs ?? [])],
+      resources: props.resources,
+      runAs,
+      port: props.port,
+      probes: props.probes,
+      preStopSleepSeconds: props.preStopSleepSeconds,
+      overrides: overridesMap,
+      mounts: props.mounts,
     });
-
-    this.container = this.deployment.addContainer({
-      name: props.name,
-      image,
-      imagePullPolicy: pullPolicy(props.image),
-      command: [`${ST2_PATHS.bin}/${props.executable}`],
-      args: [...configFiles.map((file) => `--config-file=${file}`), ...(props.extraArgs ?? [])],
-      ports: props.port ? [{ number: props.port, name: 'http' }] : undefined,
-      resources: toContainerResources(props.resources, `${props.setting}.resources`),
-      securityContext: containerSecurity(runAs),
-      readiness: props.probes?.readiness,
-      liveness: props.probes?.liveness,
-      startup: props.probes?.startup,
-    });
-
-    const shared = kplus.Volume.fromConfigMap(this, 'SharedConfig', runtime.config.configMap, { name: 'st2-config' });
-    const secretsDir = kplus.Volume.fromEmptyDir(this, 'SecretsDir', 'st2-secrets-conf', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
-    const tmp = kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) });
-    prepare.mount(ST2_PATHS.sharedDir, shared, { readOnly: true });
-    prepare.mount(ST2_PATHS.secretsDir, secretsDir);
-    this.container.mount(ST2_PATHS.sharedDir, shared, { readOnly: true });
-    this.container.mount(ST2_PATHS.secretsDir, secretsDir, { readOnly: true });
-    // gunicorn and Python's tempfile need a writable /tmp on a read-only root filesystem.
-    this.container.mount('/tmp', tmp);
-    if (overridesMap) {
-      this.container.mount(ST2_PATHS.overridesDir, kplus.Volume.fromConfigMap(this, 'OverridesVolume', overridesMap, { name: 'st2-overrides' }), { readOnly: true });
-    }
-    const mounts = props.mounts ?? {};
-    if (mounts.datastoreKey) this.mountSecret('DatastoreKey', 'datastore-key', runtime.secrets.datastoreKey, 'datastore_key.json', ST2_PATHS.keysDir, 0o440);
-    if (mounts.htpasswd) this.mountSecret('Htpasswd', 'htpasswd', runtime.secrets.htpasswd, 'htpasswd', ST2_PATHS.htpasswdDir, 0o440);
-    if (mounts.sshKey) this.mountSecret('SshKey', 'ssh-key', runtime.secrets.sshKey, 'private_key', ST2_PATHS.sshDir, 0o400, 'stanley_rsa');
-    if (mounts.content) runtime.content.mountInto(this.deployment, this.container);
 
     // Root images (st2actionrunner) keep the runtime's default capabilities: they switch to
     // the system user to run actions. Every other st2 process runs with none.
@@ -225,21 +207,11 @@ export class St2Process extends Construct {
         ports: [{ port: props.port, targetPort: props.port, name: 'http' }],
       });
     }
+    this.node.addMetadata('ha-mode', props.haMode);
     if (props.replicas >= 2) {
       new DisruptionBudget(this, 'DisruptionBudget', { name: props.name, selector: this.selector, replicas: props.replicas });
     }
     labelAll(this, this.labels);
-  }
-
-  private mountSecret(id: string, volumeName: string, secretName: string, key: string, dir: string, mode: number, fileName = key): void {
-    check(secretName.length > 0, `secrets.${id}`, 'no Secret name given', 'name the Secret you created (see README, "Secrets")');
-    const secret = kplus.Secret.fromSecretName(this, `${id}Secret`, secretName);
-    const volume = kplus.Volume.fromSecret(this, `${id}Volume`, secret, {
-      name: volumeName,
-      defaultMode: mode,
-      items: { [key]: { path: fileName } },
-    });
-    this.container.mount(dir, volume, { readOnly: true });
   }
 }
 
@@ -267,4 +239,94 @@ export function httpProbe(path: string, port: number, periodSeconds: number, fai
     initialDelaySeconds: Duration.seconds(initialDelaySeconds),
     timeoutSeconds: Duration.seconds(3),
   });
+}
+
+/** What {@link addSt2Containers} puts into a pod. */
+export interface St2ContainersOptions {
+  readonly runtime: St2Runtime;
+  readonly setting: string;
+  readonly containerName: string;
+  readonly image: ImageSettings;
+  /** Full command line (executable and `--config-file` flags). */
+  readonly command: readonly string[];
+  readonly resources: ResourceSettings;
+  readonly runAs: RunAs;
+  readonly port?: number;
+  readonly probes?: St2Probes;
+  readonly preStopSleepSeconds?: number;
+  /** The process's own overrides ConfigMap, mounted at /etc/st2/overrides. */
+  readonly overrides?: kplus.ConfigMap;
+  readonly mounts?: St2Mounts;
+  /** Extra environment for the main container. */
+  readonly env?: Record<string, kplus.EnvValue>;
+}
+
+/**
+ * Adds the `prepare` init container (wait for datastores, write st2.secrets.conf) and the
+ * st2 container with every shared mount to a pod. Deployments and Jobs both use it, so a
+ * Job reads exactly the configuration the processes read.
+ */
+export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, options: St2ContainersOptions): kplus.Container {
+  const { runtime, setting, runAs } = options;
+  const image = imageReference(options.image, `${setting}.image`);
+  const env: Record<string, kplus.EnvValue> = {
+    [SECRET_ENV.mongoPassword]: secretEnv(scope, 'MongoPassword', runtime.mongoPassword),
+    [SECRET_ENV.rabbitPassword]: secretEnv(scope, 'RabbitPassword', runtime.rabbitPassword),
+  };
+  const prepare = pod.addInitContainer({
+    name: 'prepare',
+    image,
+    imagePullPolicy: pullPolicy(options.image),
+    command: [ST2_PATHS.python, ST2_PATHS.prepareScript, ST2_PATHS.secretsTemplate, ST2_PATHS.secretsConfig,
+      ...runtime.waitFor.map((group) => group.join(','))],
+    envVariables: env,
+    resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '64Mi' }, `${setting}.prepare`),
+    securityContext: containerSecurity(runAs),
+  });
+
+  const container = pod.addContainer({
+    name: options.containerName,
+    image,
+    imagePullPolicy: pullPolicy(options.image),
+    command: [...options.command],
+    envVariables: options.env,
+    lifecycle: options.preStopSleepSeconds ? { preStop: kplus.Handler.fromCommand(['sleep', String(options.preStopSleepSeconds)]) } : undefined,
+    ports: options.port ? [{ number: options.port, name: 'http' }] : undefined,
+    resources: toContainerResources(options.resources, `${setting}.resources`),
+    securityContext: containerSecurity(runAs),
+    readiness: options.probes?.readiness,
+    liveness: options.probes?.liveness,
+    startup: options.probes?.startup,
+  });
+
+  const shared = kplus.Volume.fromConfigMap(scope, 'SharedConfig', runtime.config.configMap, { name: 'st2-config' });
+  const secretsDir = kplus.Volume.fromEmptyDir(scope, 'SecretsDir', 'st2-secrets-conf', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+  const tmp = kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) });
+  prepare.mount(ST2_PATHS.sharedDir, shared, { readOnly: true });
+  prepare.mount(ST2_PATHS.secretsDir, secretsDir);
+  container.mount(ST2_PATHS.sharedDir, shared, { readOnly: true });
+  container.mount(ST2_PATHS.secretsDir, secretsDir, { readOnly: true });
+  // gunicorn and Python's tempfile need a writable /tmp on a read-only root filesystem.
+  container.mount('/tmp', tmp);
+  if (options.overrides) {
+    container.mount(ST2_PATHS.overridesDir, kplus.Volume.fromConfigMap(scope, 'OverridesVolume', options.overrides, { name: 'st2-overrides' }), { readOnly: true });
+  }
+  const mounts = options.mounts ?? {};
+  if (mounts.datastoreKey) mountSecret(scope, container, 'DatastoreKey', 'datastore-key', runtime.secrets.datastoreKey, 'datastore_key.json', ST2_PATHS.keysDir, 0o440);
+  if (mounts.htpasswd) mountSecret(scope, container, 'Htpasswd', 'htpasswd', runtime.secrets.htpasswd, 'htpasswd', ST2_PATHS.htpasswdDir, 0o440);
+  if (mounts.sshKey) mountSecret(scope, container, 'SshKey', 'ssh-key', runtime.secrets.sshKey, 'private_key', ST2_PATHS.sshDir, 0o400, 'stanley_rsa');
+  if (mounts.content) runtime.content.mountInto(pod, container);
+
+  return container;
+}
+
+function mountSecret(scope: Construct, container: kplus.Container, id: string, volumeName: string, secretName: string, key: string, dir: string, mode: number, fileName = key): void {
+  check(secretName.length > 0, `secrets.${id.charAt(0).toLowerCase()}${id.slice(1)}`, 'no Secret name given', 'name the Secret you created (see README, "Secrets")');
+  const secret = kplus.Secret.fromSecretName(scope, `${id}Secret`, secretName);
+  const volume = kplus.Volume.fromSecret(scope, `${id}Volume`, secret, {
+    name: volumeName,
+    defaultMode: mode,
+    items: { [key]: { path: fileName } },
+  });
+  container.mount(dir, volume, { readOnly: true });
 }

@@ -1,0 +1,119 @@
+import { renderIni } from '../../lib/common/ini';
+import { mongoUri, renderSt2Conf, St2ConfInput, st2SecretsTemplate } from '../../lib/st2/st2-conf';
+import { prepareScript } from '../../lib/st2/prepare-script';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const input: St2ConfInput = {
+  mongo: { hosts: ['m0:27017', 'm1:27017', 'm2:27017'], replicaSet: 'rs0', database: 'st2', authSource: 'st2', username: 'st2', password: { name: 'st2-mongodb', key: 'password' } },
+  rabbit: { hosts: ['r0:5672', 'r1:5672', 'r2:5672'], vhost: '', username: 'st2', password: { name: 'st2-rabbitmq', key: 'password' } },
+  coordination: { backend: 'redis-sentinel', url: 'redis://s0:26379?sentinel=st2&sentinel_fallback=s1:26379', hosts: ['s0:26379'] },
+  apiUrl: 'https://st2.example.com/api',
+  webUrl: 'https://st2.example.com',
+  authEnabled: true,
+  rbacEnabled: false,
+  systemUser: 'stanley',
+  actionRunnerDrainSeconds: 300,
+  workflowEngineDrainSeconds: 300,
+  streamHeartbeatSeconds: 25,
+  timersIn: 'timersengine',
+};
+
+/** Parses INI text into sections (enough for our renderer's output). */
+function ini(text: string): Record<string, Record<string, string>> {
+  const result: Record<string, Record<string, string>> = {};
+  let section = '';
+  for (const line of text.split('\n')) {
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) result[(section = header[1])] = {};
+    else if (/^\w/.test(line)) {
+      const [key, ...rest] = line.split(' = ');
+      result[section][key] = rest.join(' = ');
+    }
+  }
+  return result;
+}
+
+describe('renderSt2Conf', () => {
+  const conf = ini(renderSt2Conf(input));
+
+  test('database is the replica-set URI listing every member, without a password', () => {
+    expect(conf.database.host).toBe('mongodb://m0:27017,m1:27017,m2:27017/st2?replicaSet=rs0&authSource=st2');
+    expect(conf.database.password).toBeUndefined();
+    expect(renderSt2Conf(input)).not.toMatch(/password/i);
+  });
+
+  test('coordination, auth, content, system user, key path, drains', () => {
+    expect(conf.coordination.url).toBe(input.coordination.url);
+    expect(conf.auth).toMatchObject({ enable: 'True', backend: 'flat_file', api_url: 'https://st2.example.com/api' });
+    expect(conf.content.packs_base_paths).toBe('/opt/stackstorm/packs');
+    expect(conf.system_user).toEqual({ user: 'stanley', ssh_key_file: '/home/stanley/.ssh/stanley_rsa' });
+    expect(conf.keyvalue.encryption_key_path).toBe('/etc/st2/keys/datastore_key.json');
+    expect(conf.actionrunner.exit_still_active_check).toBe('300');
+    expect(conf.workflow_engine.exit_still_active_check).toBe('300');
+    expect(conf.stream.heartbeat).toBe('25');
+  });
+
+  test('3.x timers run in the timers engine; no [timer] section', () => {
+    expect(conf.timersengine.enable).toBe('True');
+    expect(conf.timer).toBeUndefined();
+  });
+
+  test('garbage collection TTLs render only when configured', () => {
+    expect(conf.garbagecollector).toBeUndefined();
+    const gc = ini(renderSt2Conf({ ...input, garbageCollection: { actionExecutionsDays: 30, tokensDays: 7 } }));
+    expect(gc.garbagecollector).toEqual({ collection_interval: '600', action_executions_ttl: '30', tokens_ttl: '7' });
+  });
+
+  test('no coordination renders no url (st2 then uses no-op locks)', () => {
+    expect(ini(renderSt2Conf({ ...input, coordination: { backend: 'none', hosts: [] } })).coordination).toBeUndefined();
+  });
+
+  test('mongoUri with TLS and no replica set', () => {
+    expect(mongoUri({ ...input.mongo, replicaSet: undefined, authSource: undefined, tls: true, hosts: ['db:27017'] })).toBe('mongodb://db:27017/st2?tls=true');
+  });
+
+  test('a value with a line break is refused', () => {
+    expect(() => renderIni({ a: { b: 'x\ny' } })).toThrow(/line break/);
+  });
+});
+
+describe('secrets file', () => {
+  test('template lists every RabbitMQ node with a URL-quoted password placeholder', () => {
+    const template = ini(st2SecretsTemplate(input));
+    expect(template.database.password).toBe('${ST2_MONGODB_PASSWORD}');
+    expect(template.messaging.cluster_urls.split(',')).toEqual([
+      'amqp://st2:${ST2_RABBITMQ_PASSWORD_URLQ}@r0:5672/',
+      'amqp://st2:${ST2_RABBITMQ_PASSWORD_URLQ}@r1:5672/',
+      'amqp://st2:${ST2_RABBITMQ_PASSWORD_URLQ}@r2:5672/',
+    ]);
+  });
+
+  test('prepare.py (run by python3 here) waits for a listener and writes the file with quoted passwords, mode 0400', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prepare-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'prepare.py'), prepareScript());
+      fs.writeFileSync(path.join(dir, 'template'), st2SecretsTemplate(input));
+      const out = path.join(dir, 'st2.secrets.conf');
+      execFileSync('python3', [path.join(dir, 'prepare.py'), path.join(dir, 'template'), out], {
+        env: { ...process.env, ST2_MONGODB_PASSWORD: 'm$ng/o', ST2_RABBITMQ_PASSWORD: 'p@ss:w/rd$1' },
+      });
+      const written = ini(fs.readFileSync(out, 'utf8'));
+      expect(written.database.password).toBe('m$ng/o');
+      expect(written.messaging.cluster_urls.split(',')[0]).toBe('amqp://st2:p%40ss%3Aw%2Frd%241@r0:5672/');
+      expect(fs.statSync(out).mode & 0o777).toBe(0o400);
+      // A missing Secret value fails the pod start instead of writing an empty password.
+      expect(() => execFileSync('python3', [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'x')], {
+        env: { PATH: process.env.PATH }, stdio: 'pipe',
+      })).toThrow();
+      // An unreachable datastore times out (bounded by ST2_WAIT_SECONDS).
+      expect(() => execFileSync('python3', [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'y'), '127.0.0.1:1'], {
+        env: { PATH: process.env.PATH, ST2_WAIT_SECONDS: '0' }, stdio: 'pipe',
+      })).toThrow(/timed out waiting for one of 127.0.0.1:1/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

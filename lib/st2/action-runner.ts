@@ -1,0 +1,86 @@
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { SettingError } from '../common/errors';
+import { RESOURCE_PRESETS } from '../common/resources';
+import { labelAll } from '../common/meta';
+import { ComponentSettings } from '../config/settings';
+import { St2Process, St2Runtime } from './st2-process';
+import { st2Image } from './images';
+
+/** Scale action runners on CPU. */
+export interface ActionRunnerAutoscaling {
+  /** Fewest runners. */
+  readonly minReplicas: number;
+  /** Most runners. */
+  readonly maxReplicas: number;
+  /** Target average CPU utilisation in percent of the request. @default 70 */
+  readonly cpuUtilization?: number;
+}
+
+/** Settings of the action runners. */
+export interface ActionRunnerSettings extends ComponentSettings {
+  /** A HorizontalPodAutoscaler instead of a fixed count. @default fixed replicas */
+  readonly autoscaling?: ActionRunnerAutoscaling;
+}
+
+/** Props of {@link St2ActionRunner}. */
+export interface St2ActionRunnerProps {
+  readonly runtime: St2Runtime;
+  /** Replicas or autoscaling, resources, image. @default 3 replicas, large resources */
+  readonly settings?: ActionRunnerSettings;
+}
+
+/**
+ * st2actionrunner: runs actions; active-active, work is spread by RabbitMQ. Concurrency
+ * policies and workflow locks need tooz when more than one runs. The image runs as root (it
+ * switches to the system user `stanley` to run actions), so it keeps default capabilities;
+ * the ssh key of `stanley` is mounted read-only with mode 0400. On SIGTERM a runner stops
+ * taking work and waits up to `[actionrunner] exit_still_active_check` seconds for running
+ * actions: the grace period is 30 s longer, so Kubernetes never kills a draining runner.
+ */
+export class St2ActionRunner extends Construct {
+  public readonly process: St2Process;
+  public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
+
+  constructor(scope: Construct, id: string, props: St2ActionRunnerProps) {
+    super(scope, id);
+    const settings = props.settings ?? {};
+    const autoscaling = settings.autoscaling;
+    if (autoscaling) {
+      if (settings.replicas !== undefined) {
+        throw new SettingError('st2.actionRunner.replicas', 'set together with autoscaling', 'remove replicas: the autoscaler owns the count between minReplicas and maxReplicas');
+      }
+      if (!Number.isInteger(autoscaling.minReplicas) || autoscaling.minReplicas < 1 || !Number.isInteger(autoscaling.maxReplicas) || autoscaling.maxReplicas < autoscaling.minReplicas) {
+        throw new SettingError('st2.actionRunner.autoscaling', `minReplicas ${autoscaling.minReplicas}, maxReplicas ${autoscaling.maxReplicas}`, 'use whole numbers with 1 <= minReplicas <= maxReplicas');
+      }
+    }
+    const drain = props.runtime.config.conf.actionRunnerDrainSeconds;
+    this.process = new St2Process(this, 'Process', {
+      runtime: props.runtime,
+      name: 'st2actionrunner',
+      executable: 'st2actionrunner',
+      role: 'backend',
+      setting: 'st2.actionRunner',
+      // The replica check runs on the most the autoscaler may create.
+      replicas: autoscaling ? autoscaling.maxReplicas : settings.replicas ?? 3,
+      haMode: 'active-active',
+      needsCoordination: true,
+      autoscaled: autoscaling !== undefined,
+      image: st2Image(props.runtime, 'st2actionrunner', settings.image),
+      resources: settings.resources ?? RESOURCE_PRESETS.large,
+      terminationGracePeriodSeconds: drain + 30,
+      runAsRoot: true,
+      mounts: { datastoreKey: true, sshKey: true, content: true },
+    });
+    if (autoscaling) {
+      this.autoscaler = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+        metadata: { name: 'st2actionrunner' },
+        target: this.process.deployment,
+        minReplicas: autoscaling.minReplicas,
+        maxReplicas: autoscaling.maxReplicas,
+        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(autoscaling.cpuUtilization ?? 70))],
+      });
+      labelAll(this.autoscaler, this.process.labels);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { check } from '../common/errors';
+import { componentLabels, labelAll, selectorLabels } from '../common/meta';
+import { RESOURCE_PRESETS, toContainerResources } from '../common/resources';
+import { containerSecurity, imageReference, patchPodSpec, podSecurity, pullPolicy, selectByLabels } from '../common/workload';
+import { checkReplicas } from '../config/ha-mode';
+import { ComponentSettings } from '../config/settings';
+import { St2Runtime } from './st2-process';
+import { st2Image } from './images';
+import { ST2API_PORT } from './api';
+import { ST2AUTH_PORT } from './auth';
+import { ST2STREAM_PORT } from './stream';
+
+export const CHATOPS_PORT = 8081;
+
+/** Settings of st2chatops. */
+export interface ChatOpsSettings extends ComponentSettings {
+  /**
+   * Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...),
+   * loaded whole with envFrom. Required when chatops is enabled.
+   * @default none
+   */
+  readonly adapterSecret?: string;
+}
+
+/** Props of {@link St2ChatOps}. */
+export interface St2ChatOpsProps {
+  readonly runtime: St2Runtime;
+  readonly settings: ChatOpsSettings;
+}
+
+/**
+ * st2chatops (hubot): active-passive. Two bots on one chat account would answer every
+ * command twice, so there is exactly one replica and a Recreate rollout: the old pod is
+ * gone before the new one connects (never two writers). Kubernetes restarting or
+ * rescheduling the pod is the "passive" half the guide suggests keepalived for.
+ */
+export class St2ChatOps extends Construct {
+  public readonly deployment: kplus.Deployment;
+
+  constructor(scope: Construct, id: string, props: St2ChatOpsProps) {
+    super(scope, id);
+    const { runtime, settings } = props;
+    const replicas = settings.replicas ?? 1;
+    checkReplicas({ setting: 'st2.chatops', replicas, mode: 'active-passive', coordination: runtime.config.conf.coordination });
+    check(!!settings.adapterSecret, 'st2.chatops.adapterSecret', 'chatops is enabled but names no adapter Secret', 'create a Secret with HUBOT_ADAPTER and the adapter token (README, "Secrets") and name it here, or disable chatops');
+    const name = 'st2chatops';
+    const selector = selectorLabels(runtime.identity, name);
+    const labels = componentLabels(runtime.identity, name, 'chatops', runtime.release.version);
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name },
+      replicas,
+      select: false,
+      spread: false,
+      automountServiceAccountToken: false,
+      strategy: kplus.DeploymentStrategy.recreate(),
+      securityContext: podSecurity(runtime.st2User),
+      terminationGracePeriod: Duration.seconds(30),
+    });
+    selectByLabels(this.deployment, selector, labels);
+    const image = st2Image(runtime, 'st2chatops', settings.image);
+    const internal = (service: string, port: number) => `http://${service}.${runtime.identity.namespace}.svc.cluster.local:${port}`;
+    const admin = kplus.Secret.fromSecretName(this, 'Admin', runtime.secrets.adminCredentials);
+    const container = this.deployment.addContainer({
+      name,
+      image: imageReference(image, 'st2.chatops.image'),
+      imagePullPolicy: pullPolicy(image),
+      ports: [{ number: CHATOPS_PORT, name: 'http' }],
+      envVariables: {
+        ST2_API_URL: kplus.EnvValue.fromValue(`${internal('st2api', ST2API_PORT)}`),
+        ST2_AUTH_URL: kplus.EnvValue.fromValue(`${internal('st2auth', ST2AUTH_PORT)}`),
+        ST2_STREAM_URL: kplus.EnvValue.fromValue(`${internal('st2stream', ST2STREAM_PORT)}`),
+        ST2_AUTH_USERNAME: kplus.EnvValue.fromSecretValue({ secret: admin, key: 'username' }),
+        ST2_AUTH_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: admin, key: 'password' }),
+        EXPRESS_PORT: kplus.EnvValue.fromValue(String(CHATOPS_PORT)),
+      },
+      resources: toContainerResources(settings.resources ?? RESOURCE_PRESETS.small, 'st2.chatops.resources'),
+      // hubot writes its brain and npm caches under its home directory.
+      securityContext: containerSecurity(runtime.st2User, false),
+      readiness: kplus.Probe.fromTcpSocket({ port: CHATOPS_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+      liveness: kplus.Probe.fromTcpSocket({ port: CHATOPS_PORT, periodSeconds: Duration.seconds(30), failureThreshold: 4, initialDelaySeconds: Duration.seconds(60) }),
+    });
+    container.env.copyFrom(kplus.Env.fromSecret(kplus.Secret.fromSecretName(this, 'Adapter', settings.adapterSecret!)));
+    patchPodSpec(this.deployment, { selector, dropAllCapabilities: true });
+    this.node.addMetadata('ha-mode', 'active-passive');
+    labelAll(this, labels);
+  }
+}

@@ -1,0 +1,107 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { componentLabels, labelAll } from '../common/meta';
+import { RESOURCE_PRESETS } from '../common/resources';
+import { patchPodSpec, podSecurity } from '../common/workload';
+import { addSt2Containers, St2Runtime } from './st2-process';
+import { ST2_PATHS } from './st2-conf';
+import { st2Image } from './images';
+
+/** Settings of the per-release jobs. */
+export interface St2JobsSettings {
+  /**
+   * Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each
+   * release. @default no key-load job
+   */
+  readonly keysSecret?: string;
+}
+
+/** Props of {@link St2Jobs}. */
+export interface St2JobsProps {
+  readonly runtime: St2Runtime;
+  readonly settings?: St2JobsSettings;
+}
+
+/**
+ * What runs once per release, after the datastores answer: registering packs into MongoDB
+ * and loading key-value pairs. Ordering works both ways: each Job's `prepare` step waits
+ * for MongoDB and RabbitMQ (plain `kubectl apply`), and Argo CD runs them as Sync hooks in
+ * a wave after the datastores. Both commands are idempotent, so re-running is safe.
+ */
+export class St2Jobs extends Construct {
+  public readonly registerContent: kplus.Job;
+  public readonly loadKeys?: kplus.Job;
+  private readonly runtime: St2Runtime;
+
+  constructor(scope: Construct, id: string, props: St2JobsProps) {
+    super(scope, id);
+    const { runtime } = props;
+    this.runtime = runtime;
+    const image = st2Image(runtime, 'st2actionrunner');
+    const configArgs = [ST2_PATHS.imageConfig, ST2_PATHS.imageDockerConfig, ST2_PATHS.sharedConfig, ST2_PATHS.secretsConfig]
+      .map((file) => `--config-file=${file}`);
+    this.registerContent = this.job('RegisterContent', 'st2-register-content', (job) => addSt2Containers(job, job, {
+      runtime,
+      setting: 'st2.jobs.registerContent',
+      containerName: 'register-content',
+      image,
+      command: [`${ST2_PATHS.bin}/st2-register-content`, ...configArgs, '--register-all', '--register-fail-on-failure'],
+      resources: RESOURCE_PRESETS.small,
+      runAs: runtime.st2User,
+      mounts: { datastoreKey: true, content: true },
+    }));
+    const keysSecret = props.settings?.keysSecret;
+    if (keysSecret) {
+      const internal = (service: string, port: number) => `http://${service}.${runtime.identity.namespace}.svc.cluster.local:${port}`;
+      const admin = kplus.Secret.fromSecretName(this, 'Admin', runtime.secrets.adminCredentials);
+      this.loadKeys = this.job('LoadKeys', 'st2-load-keys', (job) => {
+        const container = addSt2Containers(job, job, {
+          runtime,
+          setting: 'st2.jobs.loadKeys',
+          containerName: 'load-keys',
+          image,
+          command: [`${ST2_PATHS.bin}/st2`, 'key', 'load', '--convert', '/etc/st2/keys-to-load/keys.json'],
+          resources: RESOURCE_PRESETS.small,
+          runAs: runtime.st2User,
+          env: {
+            ST2_API_URL: kplus.EnvValue.fromValue(internal('st2api', 9101)),
+            ST2_AUTH_URL: kplus.EnvValue.fromValue(internal('st2auth', 9100)),
+            ST2_AUTH_USERNAME: kplus.EnvValue.fromSecretValue({ secret: admin, key: 'username' }),
+            ST2_AUTH_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: admin, key: 'password' }),
+          },
+        });
+        const keys = kplus.Volume.fromSecret(job, 'KeysVolume', kplus.Secret.fromSecretName(job, 'Keys', keysSecret), { name: 'keys-to-load', defaultMode: 0o440 });
+        container.mount('/etc/st2/keys-to-load', keys, { readOnly: true });
+        return container;
+      }, 1);
+    }
+  }
+
+  private job(id: string, name: string, fill: (job: kplus.Job) => kplus.Container, wave = 0): kplus.Job {
+    const job = new kplus.Job(this, id, {
+      metadata: {
+        name,
+        annotations: {
+          // Argo CD: run after the datastores (wave -1) on every sync, replacing the last run.
+          'argocd.argoproj.io/hook': 'Sync',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+          'argocd.argoproj.io/sync-wave': String(10 + wave),
+        },
+      },
+      backoffLimit: 6,
+      activeDeadline: Duration.minutes(30),
+      automountServiceAccountToken: false,
+      securityContext: podSecurity(this.runtime.st2User),
+      restartPolicy: kplus.RestartPolicy.NEVER,
+      select: false,
+    } as kplus.JobProps);
+    fill(job);
+    const labels = componentLabels(this.runtime.identity, name, 'job', this.runtime.release.version);
+    for (const [key, value] of Object.entries(labels)) job.podMetadata.addLabel(key, value);
+    patchPodSpec(job, { selector: labels, dropAllCapabilities: true });
+    labelAll(job, labels);
+    return job;
+  }
+
+}
