@@ -1,0 +1,33 @@
+/**
+ * One measured synth, run as its own process by scripts/bench.ts:
+ *   bench-target.ts <case> [partitions]
+ * Prints `{"objects": N, "maxRssKiB": M}` on stdout.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ENVIRONMENTS } from '../environments';
+import { StackStormHaSettings } from '../lib';
+import { synthEnvironments } from '../lib/synth';
+
+export function largeSettings(partitions: number): StackStormHaSettings {
+  const datastore = { replicas: 5 };
+  return {
+    ...ENVIRONMENTS.ha,
+    datastores: { mongodb: { inCluster: datastore }, rabbitmq: { inCluster: datastore }, coordination: { backend: 'redis-sentinel', inCluster: datastore } },
+    st2: { ...ENVIRONMENTS.ha.st2, actionRunner: { replicas: 64 }, sensorContainer: { partitioning: { mode: 'hash', partitions } } },
+  };
+}
+
+if (require.main === module) {
+  const [which, count] = process.argv.slice(2);
+  const settings = which === 'ha' ? ENVIRONMENTS.ha : largeSettings(Number(count ?? 256));
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  try {
+    synthEnvironments(path.join(out, 'dist'), { [which]: settings });
+    const objects = fs.readdirSync(path.join(out, 'dist', which)).length;
+    process.stdout.write(JSON.stringify({ objects, maxRssKiB: process.resourceUsage().maxRSS }));
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
