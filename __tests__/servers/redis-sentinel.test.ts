@@ -1,0 +1,169 @@
+/**
+ * Real Redis 7.0 + Sentinel (Debian's redis-server) run from the files synthesized into
+ * dist/ha/ConfigMap.redis-config.k8s.yaml. The only change: `bind * -::*` becomes the
+ * member's loopback address (127.0.10.N+1). Member DNS names stay as they are: every server
+ * and the bootstrap script run under `unshare --mount` with /etc/hosts bind-mounted to map
+ * those names to the loopback addresses, so announce values are the real ones.
+ */
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse } from 'yaml';
+
+const DIST_CONFIGMAP = path.join(__dirname, '..', '..', 'dist', 'ha', 'ConfigMap.redis-config.k8s.yaml');
+const MEMBERS = 3;
+const ip = (ordinal: number) => `127.0.10.${ordinal + 1}`;
+
+const data: Record<string, string> = parse(fs.readFileSync(DIST_CONFIGMAP, 'utf8')).data;
+const hosts = Array.from({ length: MEMBERS }, (_, i) => /^replica-announce-ip (\S+)$/m.exec(data[`redis-${i}.conf`])![1]);
+const masterName = /^sentinel monitor (\S+) /m.exec(data['sentinel-0.conf'])![1];
+const downAfter = Number(/^sentinel down-after-milliseconds \S+ (\d+)$/m.exec(data['sentinel-0.conf'])![1]);
+const failoverTimeout = Number(/^sentinel failover-timeout \S+ (\d+)$/m.exec(data['sentinel-0.conf'])![1]);
+
+let work: string;
+let hostsFile: string;
+const processes: { name: string; child: ChildProcess }[] = [];
+const started = Date.now();
+const log = (message: string) => console.log(`[redis-sentinel +${((Date.now() - started) / 1000).toFixed(2)}s] ${message}`);
+
+/** Runs `command` in a private mount namespace whose /etc/hosts maps the member names. */
+function wrap(command: string): string[] {
+  return ['--mount', 'sh', '-c', `mount --bind ${hostsFile} /etc/hosts && ${command}`];
+}
+
+function startServer(name: string, cwd: string, command: string): ChildProcess {
+  const out = fs.openSync(path.join(work, `${name}.log`), 'a');
+  // unshare and sh both exec, so the child's PID is the server's.
+  const child = spawn('unshare', wrap(`exec ${command}`), { cwd, stdio: ['ignore', out, out] });
+  processes.push({ name, child });
+  return child;
+}
+
+function bootstrap(ordinal: number): string {
+  const live = path.join(work, `live-${ordinal}`);
+  fs.mkdirSync(live, { recursive: true });
+  const result = spawnSync('unshare', wrap(`exec sh ${path.join(work, 'config', 'bootstrap.sh')} ${path.join(work, 'config')} ${live}`), {
+    env: { ...process.env, HOSTNAME: `redis-${ordinal}` }, encoding: 'utf8', timeout: 30000,
+  });
+  if (result.status !== 0) throw new Error(`bootstrap redis-${ordinal} failed: ${result.stdout}${result.stderr}`);
+  return result.stdout;
+}
+
+function cli(address: string, port: number, ...args: string[]): string {
+  try {
+    return execFileSync('timeout', ['3', 'redis-cli', '-h', address, '-p', String(port), '--raw', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch {
+    return '';
+  }
+}
+
+/** `SENTINEL MASTER` as a field map (the raw reply alternates names and values). */
+function sentinelMaster(ordinal: number): Record<string, string> {
+  const lines = cli(ip(ordinal), 26379, 'SENTINEL', 'MASTER', masterName).split('\n');
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < lines.length; i += 2) fields[lines[i]] = lines[i + 1];
+  return fields;
+}
+
+/** What tooz does: ask a sentinel where the master is. */
+function masterAddress(ordinal: number): [string, number] | undefined {
+  const [host, port] = cli(ip(ordinal), 26379, 'SENTINEL', 'get-master-addr-by-name', masterName).trim().split('\n');
+  return host && port ? [host, Number(port)] : undefined;
+}
+
+async function waitFor(what: string, timeoutMs: number, condition: () => boolean): Promise<number> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return Date.now() - start;
+}
+
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-sentinel-'));
+  hostsFile = path.join(work, 'hosts');
+  fs.writeFileSync(hostsFile, `127.0.0.1 localhost\n${hosts.map((host, i) => `${ip(i)} ${host}`).join('\n')}\n`);
+  fs.mkdirSync(path.join(work, 'config'));
+  for (const [key, text] of Object.entries(data)) {
+    const member = /-(\d+)\.conf$/.exec(key);
+    let content = text;
+    if (member) {
+      expect(text.match(/^bind .*$/gm)).toEqual(['bind * -::*']);
+      content = text.replace(/^bind .*$/m, `bind ${ip(Number(member[1]))}`);
+    }
+    fs.writeFileSync(path.join(work, 'config', key), content);
+  }
+});
+
+afterAll(async () => {
+  for (const { child } of processes) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  await Promise.all(processes.map(({ child }) => child.exitCode !== null || child.signalCode !== null
+    ? undefined : new Promise((resolve) => child.once('exit', resolve))));
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('the set forms from the dist files; a SIGKILLed master is replaced and a restarted pod rejoins as replica', async () => {
+  expect(hosts[0]).toMatch(/^redis-0\.redis-headless\./);
+
+  // Fresh start: no sentinel answers, so the bootstrap keeps member 0 as master.
+  for (let i = 0; i < MEMBERS; i++) {
+    expect(bootstrap(i)).toContain('no sentinel answered');
+    const redisConf = fs.readFileSync(path.join(work, `live-${i}`, 'redis.conf'), 'utf8');
+    expect(redisConf.includes(`replicaof ${hosts[0]} 6379`)).toBe(i !== 0);
+  }
+  log('bootstrapped 3 members (no sentinel answered: member 0 is master)');
+
+  const redis: ChildProcess[] = [];
+  for (let i = 0; i < MEMBERS; i++) {
+    const dataDir = path.join(work, `data-${i}`);
+    fs.mkdirSync(dataDir);
+    redis.push(startServer(`redis-${i}`, dataDir, `redis-server ${path.join(work, `live-${i}`, 'redis.conf')}`));
+    startServer(`sentinel-${i}`, path.join(work, `live-${i}`), `redis-server ${path.join(work, `live-${i}`, 'sentinel.conf')} --sentinel`);
+  }
+  const formed = await waitFor('3 sentinels seeing 2 replicas and 2 other sentinels', 30000, () =>
+    [0, 1, 2].every((i) => {
+      const master = sentinelMaster(i);
+      return master['num-other-sentinels'] === '2' && master['num-slaves'] === '2';
+    }));
+  log(`set formed in ${formed} ms`);
+  expect(masterAddress(1)).toEqual([hosts[0], 6379]);
+  // The sentinels announce hostnames, so they know each other by name too.
+  expect(cli(ip(0), 26379, 'SENTINEL', 'SENTINELS', masterName)).toContain(hosts[1]);
+  expect(cli(ip(0), 6379, 'SET', 'tooz-probe', 'before-failover')).toContain('OK');
+
+  const bound = downAfter + failoverTimeout + 5000;
+  const killedAt = Date.now();
+  redis[0].kill('SIGKILL');
+  let promoted: [string, number] | undefined;
+  const failover = await waitFor(`a new master within ${bound} ms`, bound, () => {
+    promoted = masterAddress(1);
+    return !!promoted && promoted[0] !== hosts[0];
+  });
+  log(`master SIGKILLed; sentinels name ${promoted![0]} after ${failover} ms (bound ${bound} ms: down-after ${downAfter} + failover-timeout ${failoverTimeout} + 5000)`);
+  expect(failover).toBeLessThan(bound);
+  const newOrdinal = hosts.indexOf(promoted![0]);
+  expect([1, 2]).toContain(newOrdinal);
+  expect(promoted![1]).toBe(6379);
+  // tooz asks its first sentinel (member 0's, still running) and gets the same answer.
+  await waitFor('every sentinel to agree', 10000, () => [0, 1, 2].every((i) => masterAddress(i)?.[0] === promoted![0]));
+  expect(cli(ip(newOrdinal), 6379, 'INFO', 'replication')).toMatch(/^role:master/m);
+  expect(cli(ip(newOrdinal), 6379, 'GET', 'tooz-probe').trim()).toBe('before-failover');
+  expect(cli(ip(newOrdinal), 6379, 'SET', 'tooz-probe', 'after-failover')).toContain('OK');
+  log(`total from SIGKILL to a writable new master: ${Date.now() - killedAt} ms`);
+
+  // The pod of the old master restarts: its bootstrap must follow the sentinels, not assume pod 0.
+  const output = bootstrap(0);
+  expect(output).toContain(`names ${promoted![0]} as master`);
+  expect(fs.readFileSync(path.join(work, 'live-0', 'redis.conf'), 'utf8')).toContain(`replicaof ${promoted![0]} 6379`);
+  expect(fs.readFileSync(path.join(work, 'live-0', 'sentinel.conf'), 'utf8'))
+    .toMatch(new RegExp(`^sentinel monitor ${masterName} ${promoted![0].replace(/\./g, '\\.')} 6379 2$`, 'm'));
+  startServer('redis-0-restarted', path.join(work, 'data-0'), `redis-server ${path.join(work, 'live-0', 'redis.conf')}`);
+  const rejoined = await waitFor('the restarted member to replicate from the new master', 30000, () =>
+    /^master_link_status:up$/m.test(cli(ip(0), 6379, 'INFO', 'replication')));
+  expect(cli(ip(0), 6379, 'GET', 'tooz-probe').trim()).toBe('after-failover');
+  log(`restarted member 0 replicates from ${promoted![0]} after ${rejoined} ms`);
+});
