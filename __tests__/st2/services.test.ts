@@ -23,7 +23,7 @@ test('every 3.x component is deployed with its HA mode replica default', () => {
     .map((o) => [o.metadata.name, o.spec.replicas]));
   expect(replicas).toEqual({
     st2api: 2, st2auth: 2, st2stream: 2, st2rulesengine: 2, st2timersengine: 1, st2workflowengine: 2,
-    st2scheduler: 2, st2actionrunner: 3, st2notifier: 2, st2sensorcontainer: 1,
+    st2scheduler: 2, st2actionrunner: 3, st2notifier: 2, st2sensorcontainer: 1, st2web: 2,
   });
   expect(objects.some((o) => o.metadata.name === 'st2garbagecollector')).toBe(false);
   expect(objects.some((o) => o.metadata.name === 'st2chatops')).toBe(false);

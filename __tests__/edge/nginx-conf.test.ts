@@ -1,0 +1,186 @@
+import { EdgeUpstreams, NginxConfSettings, renderNginxConf, SettingError } from '../../lib';
+
+const fqdn = (name: string, port: number) => ({ host: `${name}.stackstorm.svc.cluster.local`, port });
+const upstreams: EdgeUpstreams = {
+  api: fqdn('st2api', 9101),
+  auth: fqdn('st2auth', 9100),
+  stream: fqdn('st2stream', 9102),
+  web: fqdn('st2web', 80),
+};
+const base: NginxConfSettings = {
+  upstreams,
+  resolvers: ['kube-dns.kube-system.svc.cluster.local'],
+  tlsMode: 'terminate',
+  streamHeartbeatSeconds: 25,
+};
+
+/** The body of `location <prefix> { ... }` (locations are one level deep, never nested). */
+function location(conf: string, prefix: string): string {
+  const start = conf.indexOf(`location ${prefix} {`);
+  if (start < 0) throw new Error(`no location ${prefix}`);
+  return conf.slice(start, conf.indexOf('\n    }', start));
+}
+
+function rendered(overrides: Partial<NginxConfSettings> = {}): string {
+  return renderNginxConf({ ...base, ...overrides });
+}
+
+function expectSettingError(render: () => unknown, setting: string, message: RegExp): void {
+  try {
+    render();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingError);
+    expect((error as SettingError).setting).toBe(setting);
+    expect((error as Error).message).toMatch(message);
+    return;
+  }
+  throw new Error(`expected a SettingError for ${setting}`);
+}
+
+describe('routes', () => {
+  const conf = rendered();
+
+  test.each([
+    ['/api/', 'st2api', 9101, '90s'],
+    ['/auth/', 'st2auth', 9100, '90s'],
+    ['/stream/', 'st2stream', 9102, '200s'],
+  ])('%s goes to %s:%d with its prefix stripped, unbuffered, read timeout %s', (prefix, name, port, read) => {
+    const body = location(conf, prefix);
+    // set before rewrite...break: `break` stops later rewrite-module directives such as set.
+    expect(body).toMatch(new RegExp(`set \\$${name} ${name}\\.stackstorm\\.svc\\.cluster\\.local;\\n\\s+rewrite \\^${prefix.slice(0, -1)}/\\(\\.\\*\\)\\$ /\\$1 break;\\n\\s+proxy_pass http://\\$${name}:${port};`));
+    expect(body).toContain(`proxy_read_timeout ${read};`);
+    for (const line of ['proxy_buffering off;', 'proxy_cache off;', 'chunked_transfer_encoding off;', "proxy_set_header Connection '';", 'proxy_http_version 1.1;', 'proxy_connect_timeout 5s;']) {
+      expect(body).toContain(line);
+    }
+  });
+
+  test('/auth/ passes the Authorization header', () => {
+    expect(location(conf, '/auth/')).toContain('proxy_set_header Authorization $http_authorization;');
+  });
+
+  test('/stream/ answers a 502 with an event stream that tells the browser to retry after 1 s', () => {
+    expect(location(conf, '/stream/')).toContain('error_page 502 = @stream_unavailable;');
+    const fallback = location(conf, '@stream_unavailable');
+    expect(fallback).toContain('default_type text/event-stream;');
+    expect(fallback).toContain('return 200 "retry: 1000\\n\\n";');
+  });
+
+  test('/ goes to st2web on port 80 without rewriting, buffered', () => {
+    const body = location(conf, '/');
+    expect(body).toContain('proxy_pass http://$st2web:80;');
+    expect(body).not.toContain('rewrite');
+    expect(body).not.toContain('proxy_buffering off');
+  });
+
+  test('/mistral/ exists only when mistral-api is given (legacy topology)', () => {
+    expect(conf).not.toContain('/mistral/');
+    const legacy = rendered({ upstreams: { ...upstreams, mistral: fqdn('mistral-api', 8989) } });
+    expect(location(legacy, '/mistral/')).toMatch(/rewrite \^\/mistral\/\(\.\*\)\$ \/\$1 break;\n\s+proxy_pass http:\/\/\$mistral_api:8989;/);
+  });
+
+  test('every upstream is named through a variable, resolved per request by the configured resolver', () => {
+    expect(conf).toContain('resolver kube-dns.kube-system.svc.cluster.local valid=30s ipv6=off;');
+    expect(conf).not.toMatch(/^\s*upstream /m);
+    for (const line of conf.split('\n').filter((l) => l.includes('proxy_pass'))) expect(line).toMatch(/proxy_pass http:\/\/\$[a-z0-9_]+:[0-9]+;/);
+    expect(rendered({ resolvers: ['10.96.0.10', '10.96.0.11:53'], resolverIpv6: true })).toContain('resolver 10.96.0.10 10.96.0.11:53 valid=30s ipv6=on;');
+  });
+});
+
+describe('TLS', () => {
+  test('terminate: 8080 only redirects, 8443 serves TLS 1.2/1.3 with security headers', () => {
+    const conf = rendered();
+    expect(conf).toMatch(/server \{\n\s+listen 8080;\n\s+server_name _;\n\s+return 301 https:\/\/\$host\$request_uri;\n\s+\}/);
+    expect(conf).toContain('listen 8443 ssl;');
+    expect(conf).toContain('ssl_protocols TLSv1.2 TLSv1.3;');
+    expect(conf).toContain('ssl_certificate /etc/nginx/tls/tls.crt;');
+    expect(conf).toContain('ssl_certificate_key /etc/nginx/tls/tls.key;');
+    expect(conf).toContain('add_header X-Content-Type-Options nosniff always;');
+    expect(conf).toContain('add_header X-Frame-Options DENY always;');
+    expect(conf).toContain('add_header Strict-Transport-Security "max-age=31536000" always;');
+    expect(conf).toContain('proxy_set_header X-Forwarded-Proto $scheme;');
+    // add_header in a location would silently drop the server's security headers there.
+    for (const prefix of ['/api/', '/auth/', '/stream/', '/', '@stream_unavailable']) expect(location(conf, prefix)).not.toContain('add_header');
+  });
+
+  test('plain: no TLS listener; redirects only when X-Forwarded-Proto says http; HSTS only over https', () => {
+    const conf = rendered({ tlsMode: 'plain' });
+    expect(conf).not.toContain('ssl');
+    expect(conf).not.toContain('8443');
+    expect(conf).toMatch(/if \(\$http_x_forwarded_proto = http\) \{\n\s+return 301 https:\/\/\$host\$request_uri;\n\s+\}/);
+    expect(conf).toMatch(/map \$http_x_forwarded_proto \$edge_hsts \{\n\s+https "max-age=31536000";\n\s+default '';\n\s+\}/);
+    expect(conf).toContain('add_header Strict-Transport-Security $edge_hsts always;');
+    expect(conf).toContain('proxy_set_header X-Forwarded-Proto $edge_forwarded_proto;');
+  });
+
+  test('hstsMaxAgeSeconds 0 sends no HSTS header', () => {
+    expect(rendered({ hstsMaxAgeSeconds: 0 })).not.toContain('Strict-Transport-Security');
+    expect(rendered({ tlsMode: 'plain', hstsMaxAgeSeconds: 0 })).not.toContain('Strict-Transport-Security');
+  });
+});
+
+describe('process and paths', () => {
+  const conf = rendered();
+
+  test('a dedicated health server answers on its own port', () => {
+    expect(conf).toMatch(/listen 8081;\n\s+server_name _;\n\s+access_log off;\n\s+location = \/healthz \{\n\s+default_type text\/plain;\n\s+return 200 "ok\\n";/);
+  });
+
+  test('pid file and all five temp paths live in the writable dir, so the root filesystem can be read-only', () => {
+    expect(conf).toContain('pid /tmp/nginx.pid;');
+    for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) expect(conf).toMatch(new RegExp(`${temp}_temp_path /tmp/`));
+    expect(conf).toContain('daemon off;');
+    expect(conf).toContain('worker_processes 2;');
+    expect(conf).toContain('worker_shutdown_timeout 20s;');
+  });
+
+  test('only unprivileged ports are listened on', () => {
+    for (const match of conf.matchAll(/listen ([0-9]+)/g)) expect(Number(match[1])).toBeGreaterThan(1024);
+  });
+
+  test('timeouts are settings', () => {
+    const custom = rendered({ timeouts: { apiReadSeconds: 30, authReadSeconds: 40, streamReadSeconds: 26, connectSeconds: 2 } });
+    expect(location(custom, '/api/')).toContain('proxy_read_timeout 30s;');
+    expect(location(custom, '/auth/')).toContain('proxy_read_timeout 40s;');
+    expect(location(custom, '/stream/')).toContain('proxy_read_timeout 26s;');
+    expect(location(custom, '/stream/')).toContain('proxy_connect_timeout 2s;');
+  });
+
+  test('the same input renders the same text', () => {
+    expect(rendered()).toBe(conf);
+  });
+});
+
+describe('invalid settings', () => {
+  test('a stream read timeout not above the heartbeat', () => {
+    expectSettingError(() => rendered({ timeouts: { streamReadSeconds: 25 } }), 'edge.timeouts.streamReadSeconds', /not longer than st2stream's 25 s heartbeat.*Fix: set it above 25/);
+  });
+  test('a non-integer timeout', () => {
+    expectSettingError(() => rendered({ timeouts: { apiReadSeconds: 0 } }), 'edge.timeouts.apiReadSeconds', /got 0/);
+  });
+  test('a short upstream name', () => {
+    expectSettingError(() => rendered({ upstreams: { ...upstreams, api: { host: 'st2api', port: 9101 } } }), 'edge.upstreams.api.host', /not a fully qualified DNS name/);
+  });
+  test('an upstream port out of range', () => {
+    expectSettingError(() => rendered({ upstreams: { ...upstreams, web: { host: 'st2web.x.svc', port: 70000 } } }), 'edge.upstreams.web.port', /got 70000/);
+  });
+  test('no resolver', () => {
+    expectSettingError(() => rendered({ resolvers: [] }), 'edge.resolvers', /no DNS server given/);
+  });
+  test('a malformed resolver', () => {
+    expectSettingError(() => rendered({ resolvers: ['10.96.0.10:99999'] }), 'edge.resolvers[0]', /not a DNS server address/);
+    expectSettingError(() => rendered({ resolvers: ['kube dns'] }), 'edge.resolvers[0]', /not a DNS server address/);
+  });
+  test('a privileged or duplicate port', () => {
+    expectSettingError(() => rendered({ ports: { http: 80 } }), 'edge.ports.http', /got 80/);
+    expectSettingError(() => rendered({ ports: { http: 8081 } }), 'edge.ports', /not distinct/);
+  });
+  test('a body size nginx cannot read', () => {
+    expectSettingError(() => rendered({ clientMaxBodySize: '10MB' }), 'edge.clientMaxBodySize', /not an nginx size/);
+  });
+  test('a health path that is not dedicated', () => {
+    expectSettingError(() => rendered({ healthPath: '/' }), 'edge.healthPath', /not a dedicated path/);
+  });
+  test('a relative writable dir', () => {
+    expectSettingError(() => rendered({ paths: { writableDir: 'tmp' } }), 'edge.paths.writableDir', /not an absolute path/);
+  });
+});

@@ -1,0 +1,400 @@
+import { SettingError, requireInteger } from '../common/errors';
+
+/**
+ * Pure renderer of the edge's nginx.conf: typed data in, text out. The same function feeds
+ * the `nginx-config` ConfigMap and the real-server test (__tests__/servers/nginx.test.ts).
+ *
+ * Routes follow StackStorm's own nginx config (st2 conf/nginx/st2.conf): `/api/` -> st2api,
+ * `/auth/` -> st2auth, `/stream/` -> st2stream (SSE, never buffered), optionally
+ * `/mistral/` -> mistral-api, and `/` -> the st2web static UI. Each prefix is stripped.
+ */
+
+/** One Kubernetes Service the edge proxies to. */
+export interface EdgeUpstream {
+  /**
+   * Fully qualified DNS name, e.g. `st2api.stackstorm.svc.cluster.local`. nginx's own
+   * resolver applies no search domains, so a short name would never resolve.
+   */
+  readonly host: string;
+  /** Service port. */
+  readonly port: number;
+}
+
+/** Every Service the edge routes to. */
+export interface EdgeUpstreams {
+  /** st2api (9101), behind `/api/`. */
+  readonly api: EdgeUpstream;
+  /** st2auth (9100), behind `/auth/`. */
+  readonly auth: EdgeUpstream;
+  /** st2stream (9102), behind `/stream/`. */
+  readonly stream: EdgeUpstream;
+  /** st2web (80), behind `/`. */
+  readonly web: EdgeUpstream;
+  /** mistral-api (8989), behind `/mistral/`; only in the legacy (st2 2.x) topology. @default no route */
+  readonly mistral?: EdgeUpstream;
+}
+
+/**
+ * Where TLS ends:
+ * - `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and
+ *   redirects plain HTTP to it;
+ * - `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)
+ *   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http.
+ */
+export type EdgeTlsMode = 'terminate' | 'plain';
+
+/** Proxy timeouts, in seconds. */
+export interface NginxTimeouts {
+  /** Time to open a connection to a Service. @default 5 */
+  readonly connectSeconds?: number;
+  /** Time between two reads from st2api. @default 90 */
+  readonly apiReadSeconds?: number;
+  /** Time between two reads from st2auth. @default 90 */
+  readonly authReadSeconds?: number;
+  /**
+   * Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or
+   * an idle but healthy event stream is cut between two heartbeats. @default 200
+   */
+  readonly streamReadSeconds?: number;
+  /** Time between two reads from st2web and mistral-api. @default 60 */
+  readonly webReadSeconds?: number;
+  /** Time between two writes to any upstream. @default 60 */
+  readonly sendSeconds?: number;
+}
+
+export const NGINX_TIMEOUT_DEFAULTS: Required<NginxTimeouts> = {
+  connectSeconds: 5,
+  apiReadSeconds: 90,
+  authReadSeconds: 90,
+  streamReadSeconds: 200,
+  webReadSeconds: 60,
+  sendSeconds: 60,
+};
+
+/** Ports nginx listens on inside the pod: all above 1024, so it needs no root and no capability. */
+export interface NginxPorts {
+  /** Plain HTTP. @default 8080 */
+  readonly http?: number;
+  /** HTTPS (terminate mode only). @default 8443 */
+  readonly https?: number;
+  /** The health server the kubelet probes; never exposed by the Service. @default 8081 */
+  readonly health?: number;
+}
+
+export const NGINX_PORT_DEFAULTS: Required<NginxPorts> = { http: 8080, https: 8443, health: 8081 };
+
+/** The file paths nginx needs inside the pod. */
+export interface NginxPaths {
+  /** A writable directory (an emptyDir) for the pid file and the five temp paths, so the root filesystem can stay read-only. @default '/tmp' */
+  readonly writableDir?: string;
+  /** Certificate chain, as mounted from the Secret's `tls.crt`. @default '/etc/nginx/tls/tls.crt' */
+  readonly certificate?: string;
+  /** Private key, as mounted from the Secret's `tls.key`. @default '/etc/nginx/tls/tls.key' */
+  readonly certificateKey?: string;
+}
+
+export const NGINX_PATH_DEFAULTS: Required<NginxPaths> = {
+  writableDir: '/tmp',
+  certificate: '/etc/nginx/tls/tls.crt',
+  certificateKey: '/etc/nginx/tls/tls.key',
+};
+
+/** Everything nginx.conf is made from. */
+export interface NginxConfSettings {
+  /** The Services behind each route. */
+  readonly upstreams: EdgeUpstreams;
+  /**
+   * DNS servers nginx asks, per request, for the upstreams' addresses: IPs or host names,
+   * each with an optional `:port`. A host name here is resolved once at start by the
+   * system resolver (so inside a pod the cluster DNS Service name works); the upstream
+   * names are then resolved by nginx itself, which is what lets nginx start while a
+   * Service does not exist yet (that route answers 502 until it does).
+   */
+  readonly resolvers: readonly string[];
+  /** Seconds nginx caches an answer (ClusterIPs rarely change). @default 30 */
+  readonly resolverValidSeconds?: number;
+  /** Also look up IPv6 addresses (dual-stack or IPv6 clusters). @default false */
+  readonly resolverIpv6?: boolean;
+  /** TLS mode. */
+  readonly tlsMode: EdgeTlsMode;
+  /** `Strict-Transport-Security` max-age; 0 sends no HSTS header. @default 31536000 (one year) */
+  readonly hstsMaxAgeSeconds?: number;
+  /** st2stream's `[stream] heartbeat`, which the stream read timeout must exceed. */
+  readonly streamHeartbeatSeconds: number;
+  readonly timeouts?: NginxTimeouts;
+  readonly ports?: NginxPorts;
+  readonly paths?: NginxPaths;
+  /** Path of the health location on the health port. @default '/healthz' */
+  readonly healthPath?: string;
+  /** Worker processes; `auto` would count the node's CPUs, not the pod's. @default 2 */
+  readonly workerProcesses?: number;
+  /** Connections per worker; every proxied request holds two (client and upstream). @default 4096 */
+  readonly workerConnections?: number;
+  /**
+   * Seconds a stopping worker waits for open connections before closing them. Event
+   * streams never end on their own; closing them lets browsers reconnect to another pod
+   * (they retry after 1 s) before the kubelet's SIGKILL. @default 20
+   */
+  readonly shutdownTimeoutSeconds?: number;
+  /** Largest request body accepted (pack and action payloads). @default '10m' */
+  readonly clientMaxBodySize?: string;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+const IPV4 = /^(25[0-5]|2[0-4][0-9]|1?[0-9]{1,2})(\.(25[0-5]|2[0-4][0-9]|1?[0-9]{1,2})){3}$/;
+const RESOLVER = /^(\[[0-9a-fA-F:]+\]|[^:\s]+)(:[0-9]{1,5})?$/;
+const SIZE = /^[0-9]+[kmg]?$/;
+const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*$/;
+
+function checkUpstream(upstream: EdgeUpstream, setting: string): void {
+  if (!DNS_NAME.test(upstream.host) || !upstream.host.includes('.')) {
+    throw new SettingError(`${setting}.host`, `${JSON.stringify(upstream.host)} is not a fully qualified DNS name`,
+      'give the Service FQDN, e.g. st2api.stackstorm.svc.cluster.local (nginx applies no search domains)');
+  }
+  requireInteger(upstream.port, `${setting}.port`, 1, 65535);
+}
+
+function checkResolver(resolver: string, setting: string): void {
+  const match = RESOLVER.exec(resolver);
+  const host = match?.[1] ?? '';
+  const valid = !!match && (host.startsWith('[') || IPV4.test(host) || DNS_NAME.test(host))
+    && (match[2] === undefined || (Number(match[2].slice(1)) >= 1 && Number(match[2].slice(1)) <= 65535));
+  if (!valid) {
+    throw new SettingError(setting, `${JSON.stringify(resolver)} is not a DNS server address`,
+      'give an IP (10.96.0.10), [IPv6] or host name, optionally with :port, e.g. kube-dns.kube-system.svc.cluster.local');
+  }
+}
+
+/** Quotes a value for nginx.conf (its parser knows \", \\ and \n inside double quotes). */
+function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+/** One proxied route, rendered inside its `location` block. */
+interface Route {
+  readonly prefix: string;
+  /** nginx variable (without `$`) holding the upstream host name. */
+  readonly variable: string;
+  readonly upstream: EdgeUpstream;
+  readonly stripPrefix: boolean;
+  readonly readSeconds: number;
+  /** Pass responses through as they arrive (API answers and event streams). */
+  readonly unbuffered: boolean;
+  readonly extra?: readonly string[];
+}
+
+/**
+ * Renders nginx.conf. Throws SettingError (paths under `edge.`) for invalid settings, so a
+ * bad value stops synth instead of crash-looping nginx.
+ */
+export function renderNginxConf(settings: NginxConfSettings): string {
+  const timeouts = { ...NGINX_TIMEOUT_DEFAULTS, ...settings.timeouts };
+  const ports = { ...NGINX_PORT_DEFAULTS, ...settings.ports };
+  const paths = { ...NGINX_PATH_DEFAULTS, ...settings.paths };
+  const healthPath = settings.healthPath ?? '/healthz';
+  const hsts = settings.hstsMaxAgeSeconds ?? 31536000;
+  const workerProcesses = settings.workerProcesses ?? 2;
+  const workerConnections = settings.workerConnections ?? 4096;
+  const shutdownTimeout = settings.shutdownTimeoutSeconds ?? 20;
+  const bodySize = settings.clientMaxBodySize ?? '10m';
+  const resolverValid = settings.resolverValidSeconds ?? 30;
+
+  for (const [key, value] of Object.entries(timeouts)) requireInteger(value, `edge.timeouts.${key}`, 1, 86400);
+  requireInteger(settings.streamHeartbeatSeconds, 'stream.heartbeatSeconds', 1);
+  if (timeouts.streamReadSeconds <= settings.streamHeartbeatSeconds) {
+    throw new SettingError('edge.timeouts.streamReadSeconds',
+      `${timeouts.streamReadSeconds} s is not longer than st2stream's ${settings.streamHeartbeatSeconds} s heartbeat, so nginx would cut idle event streams between two heartbeats`,
+      `set it above ${settings.streamHeartbeatSeconds}, e.g. the default 200`);
+  }
+  for (const [key, value] of Object.entries(ports)) requireInteger(value, `edge.ports.${key}`, 1025, 65535);
+  if (new Set(Object.values(ports)).size !== 3) {
+    throw new SettingError('edge.ports', `http ${ports.http}, https ${ports.https} and health ${ports.health} are not distinct`, 'give each listener its own port');
+  }
+  requireInteger(hsts, 'edge.tls.hstsMaxAgeSeconds', 0);
+  requireInteger(workerProcesses, 'edge.workerProcesses', 1, 64);
+  requireInteger(workerConnections, 'edge.workerConnections', 64, 65535);
+  requireInteger(shutdownTimeout, 'edge.shutdownTimeoutSeconds', 1);
+  requireInteger(resolverValid, 'edge.resolverValidSeconds', 1);
+  if (!SIZE.test(bodySize)) throw new SettingError('edge.clientMaxBodySize', `${JSON.stringify(bodySize)} is not an nginx size`, 'write a number with an optional k, m or g suffix, e.g. 10m');
+  if (!ABSOLUTE_PATH.test(healthPath) || healthPath === '/') throw new SettingError('edge.healthPath', `${JSON.stringify(healthPath)} is not a dedicated path`, 'use an absolute path such as /healthz');
+  for (const [key, value] of Object.entries(paths)) {
+    if (!ABSOLUTE_PATH.test(value)) throw new SettingError(`edge.paths.${key}`, `${JSON.stringify(value)} is not an absolute path`, 'use an absolute path without spaces');
+  }
+  if (settings.resolvers.length === 0) {
+    throw new SettingError('edge.resolvers', 'no DNS server given', 'name the cluster DNS Service, e.g. kube-dns.kube-system.svc.cluster.local, or its ClusterIP');
+  }
+  settings.resolvers.forEach((resolver, index) => checkResolver(resolver, `edge.resolvers[${index}]`));
+  const { upstreams } = settings;
+  for (const key of ['api', 'auth', 'stream', 'web', 'mistral'] as const) {
+    const upstream = upstreams[key];
+    if (upstream) checkUpstream(upstream, `edge.upstreams.${key}`);
+  }
+
+  const terminate = settings.tlsMode === 'terminate';
+  const tmp = paths.writableDir.replace(/\/+$/, '');
+  const routes: Route[] = [
+    { prefix: '/api/', variable: 'st2api', upstream: upstreams.api, stripPrefix: true, readSeconds: timeouts.apiReadSeconds, unbuffered: true },
+    {
+      prefix: '/auth/', variable: 'st2auth', upstream: upstreams.auth, stripPrefix: true, readSeconds: timeouts.authReadSeconds, unbuffered: true,
+      // nginx forwards client headers anyway; stating it keeps the credentials flowing
+      // if a proxy_set_header is ever added at a higher level.
+      extra: ['proxy_set_header Authorization $http_authorization;'],
+    },
+    {
+      prefix: '/stream/', variable: 'st2stream', upstream: upstreams.stream, stripPrefix: true, readSeconds: timeouts.streamReadSeconds, unbuffered: true,
+      // A 502 (st2stream down or its Service missing) answers an empty event stream whose
+      // `retry` tells the browser's EventSource to reconnect after 1 s instead of giving up.
+      extra: ['error_page 502 = @stream_unavailable;'],
+    },
+  ];
+  if (upstreams.mistral) {
+    routes.push({ prefix: '/mistral/', variable: 'mistral_api', upstream: upstreams.mistral, stripPrefix: true, readSeconds: timeouts.webReadSeconds, unbuffered: true });
+  }
+  routes.push({ prefix: '/', variable: 'st2web', upstream: upstreams.web, stripPrefix: false, readSeconds: timeouts.webReadSeconds, unbuffered: false });
+
+  const forwardedProto = terminate ? '$scheme' : '$edge_forwarded_proto';
+  const location = (route: Route): string[] => [
+    `location ${route.prefix} {`,
+    // `set` comes before `rewrite ... break`, which stops the rewrite module's directives.
+    `  set $${route.variable} ${route.upstream.host};`,
+    ...(route.stripPrefix ? [`  rewrite ^${route.prefix.replace(/\/$/, '')}/(.*)$ /$1 break;`] : []),
+    // A variable in proxy_pass makes nginx resolve the name per request through `resolver`:
+    // a Service that does not exist yet fails its route (502), not nginx's start.
+    `  proxy_pass http://$${route.variable}:${route.upstream.port};`,
+    '  proxy_http_version 1.1;',
+    "  proxy_set_header Connection '';",
+    '  proxy_set_header Host $host;',
+    '  proxy_set_header X-Real-IP $remote_addr;',
+    '  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    `  proxy_set_header X-Forwarded-Proto ${forwardedProto};`,
+    '  proxy_redirect off;',
+    `  proxy_connect_timeout ${timeouts.connectSeconds}s;`,
+    `  proxy_send_timeout ${timeouts.sendSeconds}s;`,
+    `  proxy_read_timeout ${route.readSeconds}s;`,
+    ...(route.unbuffered ? [
+      // Hand every chunk to the client as it arrives: SSE events must not wait in a buffer.
+      '  proxy_buffering off;',
+      '  proxy_cache off;',
+      '  chunked_transfer_encoding off;',
+    ] : []),
+    ...(route.extra ?? []).map((line) => `  ${line}`),
+    '}',
+  ];
+
+  const securityHeaders = [
+    'add_header X-Content-Type-Options nosniff always;',
+    'add_header X-Frame-Options DENY always;',
+    // plain mode: the map leaves the value empty (no header) unless the client came over https.
+    ...(hsts > 0 ? [terminate ? `add_header Strict-Transport-Security ${quote(`max-age=${hsts}`)} always;` : 'add_header Strict-Transport-Security $edge_hsts always;'] : []),
+  ];
+  const routeBlocks = [
+    ...routes.flatMap(location),
+    'location @stream_unavailable {',
+    '  default_type text/event-stream;',
+    `  return 200 ${quote('retry: 1000\n\n')};`,
+    '}',
+  ];
+
+  const servers: string[][] = [];
+  if (terminate) {
+    servers.push([
+      'server {',
+      `  listen ${ports.http};`,
+      '  server_name _;',
+      '  return 301 https://$host$request_uri;',
+      '}',
+    ]);
+    servers.push([
+      'server {',
+      `  listen ${ports.https} ssl;`,
+      '  server_name _;',
+      `  ssl_certificate ${paths.certificate};`,
+      `  ssl_certificate_key ${paths.certificateKey};`,
+      '  ssl_protocols TLSv1.2 TLSv1.3;',
+      '  ssl_prefer_server_ciphers off;',
+      '  ssl_session_cache shared:edge_tls:10m;',
+      '  ssl_session_timeout 1d;',
+      '  ssl_session_tickets off;',
+      ...securityHeaders.map((line) => `  ${line}`),
+      ...routeBlocks.map((line) => `  ${line}`),
+      '}',
+    ]);
+  } else {
+    servers.push([
+      'server {',
+      `  listen ${ports.http};`,
+      '  server_name _;',
+      // Only an explicit `http` from the load balancer redirects: a request without the
+      // header (in-cluster clients) is served as it came.
+      '  if ($http_x_forwarded_proto = http) {',
+      '    return 301 https://$host$request_uri;',
+      '  }',
+      ...securityHeaders.map((line) => `  ${line}`),
+      ...routeBlocks.map((line) => `  ${line}`),
+      '}',
+    ]);
+  }
+  servers.push([
+    'server {',
+    `  listen ${ports.health};`,
+    '  server_name _;',
+    '  access_log off;',
+    `  location = ${healthPath} {`,
+    '    default_type text/plain;',
+    `    return 200 ${quote('ok\n')};`,
+    '  }',
+    '  location / {',
+    '    return 404;',
+    '  }',
+    '}',
+  ]);
+
+  const maps = terminate ? [] : [
+    // Behind a TLS-terminating load balancer the scheme nginx sees is always http; the
+    // client's scheme is the one the load balancer reports.
+    'map $http_x_forwarded_proto $edge_forwarded_proto {',
+    '  default $http_x_forwarded_proto;',
+    "  '' $scheme;",
+    '}',
+    ...(hsts > 0 ? [
+      'map $http_x_forwarded_proto $edge_hsts {',
+      `  https ${quote(`max-age=${hsts}`)};`,
+      "  default '';",
+      '}',
+    ] : []),
+  ];
+
+  const http = [
+    'default_type application/octet-stream;',
+    'access_log /dev/stdout;',
+    'server_tokens off;',
+    'sendfile on;',
+    'keepalive_timeout 65s;',
+    `client_max_body_size ${bodySize};`,
+    `client_body_temp_path ${tmp}/client_body;`,
+    `proxy_temp_path ${tmp}/proxy;`,
+    `fastcgi_temp_path ${tmp}/fastcgi;`,
+    `uwsgi_temp_path ${tmp}/uwsgi;`,
+    `scgi_temp_path ${tmp}/scgi;`,
+    `resolver ${settings.resolvers.join(' ')} valid=${resolverValid}s ipv6=${settings.resolverIpv6 ? 'on' : 'off'};`,
+    'resolver_timeout 5s;',
+    ...maps,
+    ...servers.flat(),
+  ];
+
+  return [
+    '# StackStorm edge: generated by lib/edge/nginx-conf.ts; edit the settings, not this file.',
+    'daemon off;',
+    `worker_processes ${workerProcesses};`,
+    `worker_shutdown_timeout ${shutdownTimeout}s;`,
+    `pid ${tmp}/nginx.pid;`,
+    'error_log stderr warn;',
+    'events {',
+    `  worker_connections ${workerConnections};`,
+    '}',
+    'http {',
+    ...http.map((line) => `  ${line}`),
+    '}',
+    '',
+  ].join('\n');
+}
