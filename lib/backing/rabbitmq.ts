@@ -1,0 +1,305 @@
+import { createHash } from 'crypto';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { k8s } from '../../imports/k8s';
+import { check, SettingError } from '../common/errors';
+import { componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
+import { ResourceSettings, toContainerResources } from '../common/resources';
+import {
+  containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity,
+  pullPolicy, RunAs, selectByLabels, spreadFor,
+} from '../common/workload';
+import { RabbitMqSettings } from '../config/datastores';
+import { RabbitMqEndpoint } from '../config/endpoints';
+import { DisruptionBudget } from '../policy/disruption-budget';
+import { memberHost, memberHostPorts } from './members';
+import {
+  PASSWORD_ENV, RABBITMQ_PATHS, RABBITMQ_PORTS, RABBITMQ_SECRET_KEYS, rabbitMqDefinitions,
+  renderDefinitionsScript, renderEnabledPlugins, renderRabbitMqConf,
+} from './rabbitmq-conf';
+
+/** StatefulSet, client Service, ServiceAccount, Role and PDB name. */
+export const RABBITMQ_NAME = 'rabbitmq';
+export const RABBITMQ_HEADLESS = `${RABBITMQ_NAME}-headless`;
+
+/**
+ * The pinned image: the official `rabbitmq` image, last 3.x line. RabbitMQ 4.0 removed
+ * classic queue mirroring, and st2 declares classic queues only (no quorum queues), so
+ * 3.13 is the newest release on which the guide's "mirror every queue" still works.
+ */
+export const RABBITMQ_IMAGE: ImageSettings = { repository: 'rabbitmq', tag: '3.13.7' };
+
+/** The `rabbitmq` user of the official image (Dockerfile: uid and gid 999). */
+export const RABBITMQ_RUN_AS: RunAs = { user: 999, group: 999 };
+
+const DEFAULT_RESOURCES: ResourceSettings = { cpuRequest: '250m', memoryRequest: '512Mi', memoryLimit: '1Gi' };
+
+/** Props of {@link RabbitMq}. */
+export interface RabbitMqProps {
+  /** Namespace and instance the objects belong to. */
+  readonly identity: ReleaseIdentity;
+  /**
+   * The user's RabbitMQ settings: `inCluster` (replicas, image, resources, storage),
+   * `vhost`, `username`, `secretName`. @default 3 nodes of rabbitmq:3.13.7, vhost `/`,
+   * user `st2`, Secret `st2-rabbitmq`
+   */
+  readonly settings?: RabbitMqSettings;
+  /** Node and zone spreading of the members. @default preferred spread across nodes */
+  readonly placement?: PlacementSettings;
+  /**
+   * Mirror every queue to every node (the guide). Turning it off is only for an image
+   * of RabbitMQ 4.x, where mirroring no longer exists. @default true
+   */
+  readonly mirrorQueues?: boolean;
+  /** Disk space below which publishers are blocked. @default '1GB' */
+  readonly diskFreeLimit?: string;
+}
+
+/**
+ * A RabbitMQ cluster for st2 (the guide: "mirror all the Queues"): a StatefulSet whose
+ * members discover each other through the Kubernetes API, a definitions file imported at
+ * every boot (vhost, st2's user, permissions, the mirroring policy), the Erlang cookie and
+ * st2's password taken from the user's Secret, and a disruption budget of one node.
+ */
+export class RabbitMq extends Construct {
+  /** Where st2 and Mistral connect: every member by its stable DNS name. */
+  public readonly endpoint: RabbitMqEndpoint;
+  public readonly statefulSet: kplus.StatefulSet;
+  public readonly configMap: kplus.ConfigMap;
+  public readonly selector: Record<string, string>;
+  /** The files in the ConfigMap, as rendered. */
+  public readonly files: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: RabbitMqProps) {
+    super(scope, id);
+    const settings = props.settings ?? {};
+    const inCluster = settings.inCluster ?? {};
+    const setting = 'datastores.rabbitmq';
+    const namespace = props.identity.namespace;
+    const mirrorQueues = props.mirrorQueues ?? true;
+
+    // Every check runs before the first object is built.
+    const replicas = inCluster.replicas ?? 3;
+    if (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0) {
+      throw new SettingError(`${setting}.inCluster.replicas`,
+        `${JSON.stringify(replicas)} nodes: pause_minority needs an odd cluster of at least 3 so one side of a split is always a majority`,
+        'set it to 3, 5 or 7');
+    }
+    const image: ImageSettings = { ...RABBITMQ_IMAGE, ...inCluster.image };
+    const reference = imageReference(image, `${setting}.inCluster.image`);
+    const major = /^v?([0-9]+)(\.|$|-)/.exec(image.tag);
+    if (!major) {
+      throw new SettingError(`${setting}.inCluster.image.tag`, `cannot tell the RabbitMQ version from ${JSON.stringify(image.tag)}`,
+        'use a tag that starts with the version, e.g. 3.13.7');
+    }
+    if (mirrorQueues && Number(major[1]) >= 4) {
+      throw new SettingError(`${setting}.inCluster.image.tag`,
+        `${image.tag} is RabbitMQ ${major[1]}.x, which removed classic queue mirroring, and st2 declares classic queues that the guide mirrors`,
+        `pin a 3.x image (default ${RABBITMQ_IMAGE.tag})`);
+    }
+    const secretName = settings.secretName ?? 'st2-rabbitmq';
+    check(secretName.length > 0, `${setting}.secretName`, 'no Secret name given', 'name the Secret holding the keys password and erlang-cookie');
+    const username = settings.username ?? 'st2';
+    check(username.length > 0, `${setting}.username`, 'empty user name', 'name st2\'s RabbitMQ user, e.g. st2');
+    const vhost = settings.vhost ?? '';
+    const storageSize = inCluster.storageSize ?? '8Gi';
+    check(/^[1-9][0-9]*(Mi|Gi|Ti)$/.test(storageSize), `${setting}.inCluster.storageSize`,
+      `${JSON.stringify(storageSize)} is not a volume size`, 'write a whole number with Mi, Gi or Ti, e.g. 8Gi');
+    const resourceSettings = inCluster.resources ?? DEFAULT_RESOURCES;
+    const resources = toContainerResources(resourceSettings, `${setting}.inCluster.resources`);
+    const memoryLimitBytes = resources.memory!.limit!.toKibibytes() * 1024;
+
+    this.endpoint = {
+      hosts: memberHostPorts(RABBITMQ_NAME, replicas, namespace, RABBITMQ_PORTS.amqp),
+      vhost,
+      username,
+      password: { name: secretName, key: RABBITMQ_SECRET_KEYS.password },
+    };
+    this.selector = selectorLabels(props.identity, RABBITMQ_NAME);
+    const labels = componentLabels(props.identity, RABBITMQ_NAME, 'message-queue', image.tag);
+
+    this.files = {
+      'rabbitmq.conf': renderRabbitMqConf({
+        namespace,
+        headlessService: RABBITMQ_HEADLESS,
+        nodes: replicas,
+        definitionsFile: RABBITMQ_PATHS.definitionsFile,
+        memoryLimitBytes,
+        diskFreeLimit: props.diskFreeLimit ?? '1GB',
+      }),
+      'enabled_plugins': renderEnabledPlugins(),
+      'definitions.template.json': JSON.stringify(rabbitMqDefinitions({ vhost, username, mirrorQueues }), null, 2) + '\n',
+      'render-definitions.sh': renderDefinitionsScript(),
+    };
+    this.configMap = new kplus.ConfigMap(this, 'Config', { metadata: { name: `${RABBITMQ_NAME}-config` }, data: { ...this.files } });
+
+    // Peer discovery asks the API server for the headless Service's endpoints: a named GET,
+    // nothing else (no list, no watch, no other Service). The plugin can also post Events
+    // about discovery problems; without that right it logs them instead.
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: RABBITMQ_NAME },
+      automountServiceAccountToken: true,
+    });
+    new k8s.KubeRole(this, 'Role', {
+      metadata: { name: RABBITMQ_NAME },
+      rules: [{ apiGroups: [''], resources: ['endpoints'], resourceNames: [RABBITMQ_HEADLESS], verbs: ['get'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata: { name: RABBITMQ_NAME },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: RABBITMQ_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: RABBITMQ_NAME, namespace }],
+    });
+
+    const headless = new kplus.Service(this, 'Headless', {
+      metadata: { name: RABBITMQ_HEADLESS },
+      clusterIP: 'None',
+      selector: kplus.Pods.select(this, 'HeadlessPods', { labels: this.selector }),
+      ports: [
+        { name: 'amqp', port: RABBITMQ_PORTS.amqp, targetPort: RABBITMQ_PORTS.amqp },
+        { name: 'epmd', port: RABBITMQ_PORTS.epmd, targetPort: RABBITMQ_PORTS.epmd },
+        { name: 'dist', port: RABBITMQ_PORTS.dist, targetPort: RABBITMQ_PORTS.dist },
+      ],
+    });
+    // Members must resolve and discover each other while booting, i.e. before they are ready.
+    ApiObject.of(headless).addJsonPatch(JsonPatch.add('/spec/publishNotReadyAddresses', true));
+    // The StatefulSet adds its hashed address label to its governing Service's selector;
+    // our labels already select exactly its pods.
+    ApiObject.of(headless).addJsonPatch(JsonPatch.remove('/spec/selector/cdk8s.io~1metadata.addr'));
+    new kplus.Service(this, 'Service', {
+      metadata: { name: RABBITMQ_NAME },
+      type: kplus.ServiceType.CLUSTER_IP,
+      selector: kplus.Pods.select(this, 'ClientPods', { labels: this.selector }),
+      ports: [{ name: 'amqp', port: RABBITMQ_PORTS.amqp, targetPort: RABBITMQ_PORTS.amqp }],
+    });
+
+    this.statefulSet = new kplus.StatefulSet(this, 'StatefulSet', {
+      metadata: { name: RABBITMQ_NAME },
+      service: headless,
+      replicas,
+      select: false,
+      spread: false,
+      // Parallel: after a full stop each node waits (minutes) for the peer that stopped
+      // last before it serves. With OrderedReady, pod 0 would wait for pods that are only
+      // created once pod 0 is ready: a deadlock. Peer discovery makes parallel boots safe.
+      podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
+      serviceAccount: kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', RABBITMQ_NAME),
+      // The only pod of the deployment with an API token: peer discovery needs it.
+      automountServiceAccountToken: true,
+      securityContext: podSecurity(RABBITMQ_RUN_AS),
+      // A stopping node hands its queue masters to mirrors and flushes the message store.
+      terminationGracePeriod: Duration.seconds(120),
+      podMetadata: { annotations: { 'checksum/config': configChecksum(this.files) } },
+    });
+    selectByLabels(this.statefulSet, this.selector, labels);
+
+    const config = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' });
+    const secret = kplus.Volume.fromSecret(this, 'SecretVolume', kplus.Secret.fromSecretName(this, 'Secret', secretName), {
+      name: 'secret',
+      defaultMode: 0o400,
+      items: { [RABBITMQ_SECRET_KEYS.erlangCookie]: { path: RABBITMQ_SECRET_KEYS.erlangCookie } },
+    });
+    const home = kplus.Volume.fromEmptyDir(this, 'HomeVolume', 'home', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+    const definitions = kplus.Volume.fromEmptyDir(this, 'DefinitionsVolume', 'definitions', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+    const tmp = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(64) });
+    const logs = kplus.Volume.fromEmptyDir(this, 'LogVolume', 'logs', { sizeLimit: Size.mebibytes(256) });
+
+    const cookieFile = `${RABBITMQ_PATHS.home}/.erlang.cookie`;
+    const prepare = this.statefulSet.addInitContainer({
+      name: 'prepare',
+      image: reference,
+      imagePullPolicy: pullPolicy(image),
+      // Erlang refuses a cookie file that others can read, and Secret volumes are symlinks
+      // with group bits from fsGroup: copy it to a private 0400 file instead.
+      command: ['sh', '-c', [
+        'set -eu',
+        `rm -f ${cookieFile}`,
+        `cp ${RABBITMQ_PATHS.secretDir}/${RABBITMQ_SECRET_KEYS.erlangCookie} ${cookieFile}`,
+        `chmod 400 ${cookieFile}`,
+        `sh ${RABBITMQ_PATHS.renderScript} ${RABBITMQ_PATHS.definitionsTemplate} ${RABBITMQ_PATHS.definitionsFile}`,
+      ].join('\n')],
+      envVariables: {
+        [PASSWORD_ENV]: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, 'PasswordSecret', secretName), key: RABBITMQ_SECRET_KEYS.password }),
+      },
+      resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' }, `${setting}.prepare`),
+      securityContext: containerSecurity(RABBITMQ_RUN_AS),
+    });
+    prepare.mount(RABBITMQ_PATHS.configDir, config, { readOnly: true });
+    prepare.mount(RABBITMQ_PATHS.secretDir, secret, { readOnly: true });
+    prepare.mount(RABBITMQ_PATHS.home, home);
+    prepare.mount(RABBITMQ_PATHS.definitionsDir, definitions);
+    prepare.mount('/tmp', tmp);
+
+    const container = this.statefulSet.addContainer({
+      name: RABBITMQ_NAME,
+      image: reference,
+      imagePullPolicy: pullPolicy(image),
+      // Run the server directly: the image's entrypoint would try to chown and write config.
+      command: ['rabbitmq-server'],
+      envVariables: {
+        POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+        // The name peer discovery derives from the endpoints' hostnames plus the suffix.
+        RABBITMQ_NODENAME: kplus.EnvValue.fromValue(`rabbit@$(POD_NAME).${RABBITMQ_HEADLESS}.${namespace}.svc.cluster.local`),
+        RABBITMQ_USE_LONGNAME: kplus.EnvValue.fromValue('true'),
+        HOME: kplus.EnvValue.fromValue(RABBITMQ_PATHS.home),
+        RABBITMQ_CONFIG_FILE: kplus.EnvValue.fromValue(RABBITMQ_PATHS.configFile),
+        RABBITMQ_ENABLED_PLUGINS_FILE: kplus.EnvValue.fromValue(RABBITMQ_PATHS.enabledPlugins),
+        RABBITMQ_MNESIA_BASE: kplus.EnvValue.fromValue(RABBITMQ_PATHS.mnesiaBase),
+        RABBITMQ_LOG_BASE: kplus.EnvValue.fromValue(RABBITMQ_PATHS.logDir),
+      },
+      ports: [
+        { name: 'amqp', number: RABBITMQ_PORTS.amqp },
+        { name: 'epmd', number: RABBITMQ_PORTS.epmd },
+        { name: 'dist', number: RABBITMQ_PORTS.dist },
+      ],
+      resources,
+      securityContext: containerSecurity(RABBITMQ_RUN_AS),
+      // Startup: the VM answers within seconds, but a restarted cluster may wait for its
+      // peers' tables for minutes; liveness stays off for up to 10 minutes meanwhile.
+      startup: diagnosticsProbe('ping', 10, 10, 60),
+      // Readiness: the AMQP listener accepts connections (a paused minority node does not).
+      readiness: diagnosticsProbe('check_port_connectivity', 15, 15, 3),
+      // Liveness: only "the Erlang VM answers at all"; slow, so a busy node is not killed.
+      liveness: diagnosticsProbe('ping', 30, 20, 3),
+    });
+    container.mount(RABBITMQ_PATHS.configDir, config, { readOnly: true });
+    container.mount(RABBITMQ_PATHS.home, home);
+    container.mount(RABBITMQ_PATHS.definitionsDir, definitions, { readOnly: true });
+    container.mount('/tmp', tmp);
+    container.mount(RABBITMQ_PATHS.logDir, logs);
+
+    const sts = ApiObject.of(this.statefulSet);
+    sts.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'data', mountPath: RABBITMQ_PATHS.dataDir }));
+    sts.addJsonPatch(JsonPatch.add('/spec/volumeClaimTemplates', [{
+      metadata: { name: 'data', labels },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
+        ...(inCluster.storageClassName ? { storageClassName: inCluster.storageClassName } : {}),
+      },
+    }]));
+    patchPodSpec(this.statefulSet, { selector: this.selector, spread: spreadFor(replicas, props.placement), dropAllCapabilities: true });
+
+    // One node at a time: with 3 nodes the other two keep a majority (pause_minority) and
+    // a full mirror of every queue.
+    new DisruptionBudget(this, 'DisruptionBudget', { name: RABBITMQ_NAME, selector: this.selector, replicas, maxUnavailable: 1 });
+    this.node.addMetadata('members', Array.from({ length: replicas }, (_, i) => memberHost(RABBITMQ_NAME, i, namespace)));
+    labelAll(this, labels);
+  }
+}
+
+/** An exec probe running a `rabbitmq-diagnostics` check quietly. */
+function diagnosticsProbe(check: string, periodSeconds: number, timeoutSeconds: number, failureThreshold: number): kplus.Probe {
+  return kplus.Probe.fromCommand(['rabbitmq-diagnostics', '-q', check], {
+    periodSeconds: Duration.seconds(periodSeconds),
+    timeoutSeconds: Duration.seconds(timeoutSeconds),
+    failureThreshold,
+  });
+}
+
+/** Rolls the pods when a file changes (the ConfigMap's content is not part of the pod spec). */
+function configChecksum(files: Readonly<Record<string, string>>): string {
+  const hash = createHash('sha256');
+  for (const name of Object.keys(files).sort()) hash.update(`${name}\0${files[name]}\0`);
+  return hash.digest('hex').slice(0, 16);
+}
