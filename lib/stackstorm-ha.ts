@@ -1,12 +1,30 @@
 import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { check, requireInteger } from './common/errors';
+import { check, requireInteger, SettingError } from './common/errors';
 import { componentLabels, labelAll, ReleaseIdentity } from './common/meta';
 import { CoordinationEndpoint, MongoEndpoint, RabbitMqEndpoint } from './config/endpoints';
 import { StackStormHaSettings } from './config/settings';
-import { memberHostPorts } from './backing/members';
-import { St2Api } from './st2/api';
+import { RedisSentinel } from './backing/redis-sentinel';
+import { ZooKeeper } from './backing/zookeeper';
+import { MongoDbReplicaSet } from './backing/mongodb';
+import { RabbitMq } from './backing/rabbitmq';
+import { St2Api, ST2API_PORT } from './st2/api';
+import { St2Web, ST2WEB_PORT } from './st2/web';
+import { Nginx } from './edge/nginx';
+import { EdgeUpstream } from './edge/nginx-conf';
+import { St2ActionRunner } from './st2/action-runner';
+import { St2Auth, ST2AUTH_PORT } from './st2/auth';
+import { St2ChatOps } from './st2/chatops';
+import { checkGarbageCollectionTtls, St2GarbageCollector } from './st2/garbage-collector';
+import { St2Jobs } from './st2/jobs';
+import { St2Notifier } from './st2/notifier';
+import { St2RulesEngine } from './st2/rules-engine';
+import { St2Scheduler } from './st2/scheduler';
+import { St2SensorContainer } from './st2/sensor-container';
+import { St2Stream, ST2STREAM_PORT } from './st2/stream';
+import { St2TimersEngine } from './st2/timers-engine';
+import { St2WorkflowEngine } from './st2/workflow-engine';
 import { St2Config } from './st2/st2-config';
 import { St2Content } from './st2/content';
 import { St2Release, St2Runtime, St2SecretNames } from './st2/st2-process';
@@ -27,7 +45,10 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class StackStormHa extends Chart {
   public readonly identity: ReleaseIdentity;
   public readonly runtime: St2Runtime;
-  public readonly api: St2Api;
+  /** Every st2 component built, by its settings key (e.g. `api`, `actionRunner`). */
+  public readonly st2: Record<string, Construct> = {};
+  /** The nginx edge in front of every HTTP service. */
+  public readonly edge: Nginx;
 
   constructor(scope: Construct, id: string, props: StackStormHaProps = {}) {
     const namespace = props.namespace ?? 'stackstorm';
@@ -56,7 +77,7 @@ export class StackStormHa extends Chart {
     };
     const mongo = this.mongoEndpoint(props);
     const rabbit = this.rabbitEndpoint(props);
-    const coordination: CoordinationEndpoint = { backend: 'none', hosts: [] };
+    const coordination = this.coordinationEndpoint(props);
     const publicUrl = (props.publicUrl ?? 'https://stackstorm.example.com').replace(/\/+$/, '');
 
     const config = new St2Config(this, 'St2Config', {
@@ -73,6 +94,7 @@ export class StackStormHa extends Chart {
         workflowEngineDrainSeconds: 300,
         streamHeartbeatSeconds: 25,
         timersIn: 'timersengine',
+        garbageCollection: this.garbageCollection(props),
       },
     });
     const content = new St2Content(this, 'Content', {
@@ -89,13 +111,97 @@ export class StackStormHa extends Chart {
       secrets,
       mongoPassword: mongo.password,
       rabbitPassword: rabbit.password,
-      waitFor: [mongo.hosts, rabbit.hosts],
+      // An external or absent backend is not waited for: st2 starts without it (tooz retries).
+      waitFor: coordination.backend === 'redis-sentinel' || coordination.backend === 'zookeeper'
+        ? [mongo.hosts, rabbit.hosts, coordination.hosts] : [mongo.hosts, rabbit.hosts],
       st2User: { user: st2Uid, group: st2Gid },
       placement: props.placement,
       release,
     };
 
-    this.api = new St2Api(this, 'St2Api', { runtime: this.runtime, settings: props.st2?.api });
+    this.addSt2Processes(props);
+    this.edge = this.addEdge(props, publicUrl);
+  }
+
+  /** The guide's processes, each on unless `enabled: false`; GC and chatops only when configured. */
+  private addSt2Processes(props: StackStormHaSettings): void {
+    const st2 = props.st2 ?? {};
+    const runtime = this.runtime;
+    const on = (settings: { enabled?: boolean } | undefined, byDefault = true) => settings?.enabled ?? byDefault;
+    if (on(st2.api)) this.st2.api = new St2Api(this, 'St2Api', { runtime, settings: st2.api });
+    if (on(st2.auth)) this.st2.auth = new St2Auth(this, 'St2Auth', { runtime, settings: st2.auth });
+    if (on(st2.stream)) this.st2.stream = new St2Stream(this, 'St2Stream', { runtime, settings: st2.stream });
+    if (on(st2.rulesEngine)) this.st2.rulesEngine = new St2RulesEngine(this, 'St2RulesEngine', { runtime, settings: st2.rulesEngine });
+    if (on(st2.timersEngine)) this.st2.timersEngine = new St2TimersEngine(this, 'St2TimersEngine', { runtime, settings: st2.timersEngine });
+    if (on(st2.workflowEngine)) this.st2.workflowEngine = new St2WorkflowEngine(this, 'St2WorkflowEngine', { runtime, settings: st2.workflowEngine });
+    if (on(st2.scheduler)) this.st2.scheduler = new St2Scheduler(this, 'St2Scheduler', { runtime, settings: st2.scheduler });
+    if (on(st2.actionRunner)) this.st2.actionRunner = new St2ActionRunner(this, 'St2ActionRunner', { runtime, settings: st2.actionRunner });
+    if (on(st2.notifier)) this.st2.notifier = new St2Notifier(this, 'St2Notifier', { runtime, settings: st2.notifier });
+    if (on(st2.sensorContainer)) this.st2.sensorContainer = new St2SensorContainer(this, 'St2SensorContainer', { runtime, settings: st2.sensorContainer });
+    if (on(st2.garbageCollector, st2.garbageCollector?.ttl !== undefined)) {
+      this.st2.garbageCollector = new St2GarbageCollector(this, 'St2GarbageCollector', { runtime, settings: st2.garbageCollector });
+    }
+    if (on(st2.chatops, false)) this.st2.chatops = new St2ChatOps(this, 'St2ChatOps', { runtime, settings: st2.chatops ?? {} });
+    this.st2.jobs = new St2Jobs(this, 'St2Jobs', { runtime, settings: st2.jobs });
+  }
+
+  private garbageCollection(props: StackStormHaSettings) {
+    const gc = props.st2?.garbageCollector;
+    if (!gc || gc.enabled === false) return undefined;
+    if (gc.ttl === undefined && gc.enabled) checkGarbageCollectionTtls({});
+    if (gc.ttl !== undefined) checkGarbageCollectionTtls(gc.ttl);
+    return gc.ttl;
+  }
+
+  /** Builds the in-cluster coordination backend, if any, and returns its tooz endpoint. */
+  private coordinationEndpoint(props: StackStormHaSettings): CoordinationEndpoint {
+    const settings = props.datastores?.coordination ?? {};
+    const backend = settings.backend ?? 'redis-sentinel';
+    const inCluster = settings.inCluster ?? {};
+    const common = {
+      identity: this.identity,
+      members: inCluster.replicas,
+      image: inCluster.image,
+      resources: inCluster.resources,
+      placement: props.placement,
+    };
+    switch (backend) {
+      case 'redis-sentinel':
+        return new RedisSentinel(this, 'RedisSentinel', common).endpoint;
+      case 'zookeeper':
+        return new ZooKeeper(this, 'ZooKeeper', common).endpoint;
+      case 'external':
+        check(!!settings.externalUrl && /^[a-z][a-z0-9+]*:\/\/\S+$/.test(settings.externalUrl), 'datastores.coordination.externalUrl',
+          settings.externalUrl ? `${JSON.stringify(settings.externalUrl)} is not a tooz URL` : 'the external backend names no URL',
+          'give a tooz URL such as kazoo://zk-a:2181,zk-b:2181,zk-c:2181 or redis://host:26379?sentinel=name, or choose another backend');
+        return { backend: 'external', url: settings.externalUrl, hosts: [] };
+      case 'none':
+        return { backend: 'none', hosts: [] };
+      default:
+        throw new SettingError('datastores.coordination.backend', `unknown backend ${JSON.stringify(backend)}`, 'use redis-sentinel, zookeeper, external or none');
+    }
+  }
+
+  /**
+   * st2web and the nginx edge. Routes name the st2 Services by their stable names and
+   * cluster FQDNs (nginx's resolver applies no search domains); a disabled component's
+   * route answers 502 instead of stopping nginx.
+   */
+  private addEdge(props: StackStormHaSettings, publicUrl: string): Nginx {
+    const service = (name: string, port: number): EdgeUpstream => ({ host: `${name}.${this.identity.namespace}.svc.cluster.local`, port });
+    const api = service('st2api', ST2API_PORT);
+    const auth = service('st2auth', ST2AUTH_PORT);
+    const stream = service('st2stream', ST2STREAM_PORT);
+    const web = new St2Web(this, 'St2Web', { runtime: this.runtime, settings: props.st2?.web, upstreams: { api, auth, stream } });
+    this.st2.web = web;
+    return new Nginx(this, 'Edge', {
+      identity: this.identity,
+      placement: props.placement,
+      upstreams: { api, auth, stream, web: service(web.service.name, ST2WEB_PORT) },
+      streamHeartbeatSeconds: this.runtime.config.conf.streamHeartbeatSeconds,
+      publicHost: new URL(publicUrl).hostname,
+      settings: props.edge,
+    });
   }
 
   private addNamespace(): void {
@@ -118,8 +224,7 @@ export class StackStormHa extends Chart {
       check(!!external && external.hosts.length > 0, 'datastores.mongodb.external.hosts', 'external mode names no host', 'list every member as host:port, or use mode: in-cluster');
       return { ...common, hosts: external.hosts, replicaSet: external.replicaSet, tls: external.tls, authSource: common.database };
     }
-    const replicas = settings.inCluster?.replicas ?? 3;
-    return { ...common, hosts: memberHostPorts('mongodb', replicas, this.identity.namespace, 27017), replicaSet: settings.replicaSet ?? 'rs0', authSource: common.database };
+    return new MongoDbReplicaSet(this, 'MongoDb', { identity: this.identity, settings, placement: props.placement }).endpoint;
   }
 
   private rabbitEndpoint(props: StackStormHaSettings): RabbitMqEndpoint {
@@ -134,7 +239,6 @@ export class StackStormHa extends Chart {
       check(!!external && external.hosts.length > 0, 'datastores.rabbitmq.external.hosts', 'external mode names no host', 'list every node as host:port, or use mode: in-cluster');
       return { ...common, hosts: external.hosts };
     }
-    const replicas = settings.inCluster?.replicas ?? 3;
-    return { ...common, hosts: memberHostPorts('rabbitmq', replicas, this.identity.namespace, 5672) };
+    return new RabbitMq(this, 'RabbitMq', { identity: this.identity, settings, placement: props.placement }).endpoint;
   }
 }

@@ -17,7 +17,7 @@ export function buildEnvironment(name: string, settings: StackStormHaSettings, o
  * existing output untouched and no stale file survives a successful run.
  */
 export function synthEnvironments(outdir: string, environments: Record<string, StackStormHaSettings>): void {
-  const staging = `${outdir}.staging`;
+  const staging = `${outdir}.staging-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   try {
     for (const name of Object.keys(environments).sort()) {
@@ -27,7 +27,7 @@ export function synthEnvironments(outdir: string, environments: Record<string, S
     fs.rmSync(staging, { recursive: true, force: true });
     throw error;
   }
-  const previous = `${outdir}.previous`;
+  const previous = `${outdir}.previous-${process.pid}`;
   fs.rmSync(previous, { recursive: true, force: true });
   if (fs.existsSync(outdir)) fs.renameSync(outdir, previous);
   fs.renameSync(staging, outdir);

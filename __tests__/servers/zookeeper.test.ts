@@ -1,9 +1,7 @@
 /**
  * A real 3-node ZooKeeper 3.8 ensemble (Debian's zookeeper package) run from our zoo.cfg.
- * The file is taken from dist/<env>/ConfigMap.zookeeper-config.k8s.yaml when an environment
- * uses the ZooKeeper backend; the reference environment uses Redis Sentinel, so otherwise it
- * is synthesized in memory from the `ha` settings with `backend: zookeeper`, through the same
- * code path. Changes per node: dataDir points at a temporary folder and `clientPortAddress`
+ * The file is taken from dist/ha-zookeeper/ConfigMap.zookeeper-config.k8s.yaml exactly as
+ * synthesized. Changes per node: dataDir points at a temporary folder and `clientPortAddress`
  * binds the node's loopback address (127.0.20.N+1). Member DNS names stay: each JVM runs
  * under `unshare --mount` with /etc/hosts bind-mounted to map them.
  */
@@ -12,26 +10,20 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { ENVIRONMENTS } from '../../environments';
-import { find, K8sObject, synth } from '../support/synth';
+import { K8sObject } from '../support/synth';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
 const ip = (ordinal: number) => `127.0.20.${ordinal + 1}`;
 const CLASSPATH = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-log4j12.jar', '/usr/share/java/log4j-1.2.jar'].join(':');
 
 function loadObjects(): { source: string; configMap: K8sObject; statefulSet: K8sObject } {
-  for (const environment of fs.readdirSync(DIST).sort()) {
-    const file = path.join(DIST, environment, 'ConfigMap.zookeeper-config.k8s.yaml');
-    if (fs.existsSync(file)) {
-      return {
-        source: file,
-        configMap: parse(fs.readFileSync(file, 'utf8')),
-        statefulSet: parse(fs.readFileSync(path.join(DIST, environment, 'StatefulSet.zookeeper.k8s.yaml'), 'utf8')),
-      };
-    }
-  }
-  const objects = synth({ ...ENVIRONMENTS.ha, datastores: { ...ENVIRONMENTS.ha.datastores, coordination: { backend: 'zookeeper' } } }, 'ha');
-  return { source: 'in-memory synth of ha with backend zookeeper', configMap: find(objects, 'ConfigMap', 'zookeeper-config'), statefulSet: find(objects, 'StatefulSet', 'zookeeper') };
+  const dir = path.join(DIST, 'ha-zookeeper');
+  const file = path.join(dir, 'ConfigMap.zookeeper-config.k8s.yaml');
+  return {
+    source: file,
+    configMap: parse(fs.readFileSync(file, 'utf8')),
+    statefulSet: parse(fs.readFileSync(path.join(dir, 'StatefulSet.zookeeper.k8s.yaml'), 'utf8')),
+  };
 }
 
 const { source, configMap, statefulSet } = loadObjects();
