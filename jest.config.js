@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/__tests__/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/__tests__/servers/'],
-  // @swc/jest strips types without TypeScript's compiler API; `npm run typecheck` checks types.
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
+  // esbuild strips types without TypeScript's compiler API; `npm run typecheck` checks types.
+  transform: { '^.+\\.ts$': '<rootDir>/tools/jest-esbuild-transform.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
