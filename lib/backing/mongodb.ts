@@ -236,7 +236,7 @@ export class MongoDbReplicaSet extends Construct {
       },
     }]));
     statefulSetApi.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'data', mountPath: MONGO_PATHS.dataDir }));
-    patchPodSpec(this.statefulSet, { selector: this.selector, spread: spreadFor(replicas, props.placement), dropAllCapabilities: true });
+    patchPodSpec(this.statefulSet, { selector: this.selector, spread: spreadFor(replicas, props.placement) });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: NAME },
@@ -285,7 +285,7 @@ export class MongoDbReplicaSet extends Construct {
     });
     container.mount(MONGO_PATHS.scriptsDir, scripts, { readOnly: true });
     container.mount(MONGO_PATHS.tmp, kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(64) }));
-    patchPodSpec(job, { selector: selectorLabels(identity, name), dropAllCapabilities: true });
+    patchPodSpec(job, { selector: selectorLabels(identity, name) });
     labelAll(scope, labels);
     return job;
   }

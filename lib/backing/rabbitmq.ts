@@ -278,7 +278,7 @@ export class RabbitMq extends Construct {
         ...(inCluster.storageClassName ? { storageClassName: inCluster.storageClassName } : {}),
       },
     }]));
-    patchPodSpec(this.statefulSet, { selector: this.selector, spread: spreadFor(replicas, props.placement), dropAllCapabilities: true });
+    patchPodSpec(this.statefulSet, { selector: this.selector, spread: spreadFor(replicas, props.placement) });
 
     // One node at a time: with 3 nodes the other two keep a majority (pause_minority) and
     // a full mirror of every queue.

@@ -198,7 +198,7 @@ export class RedisSentinel extends Construct {
     // Sentinel rewrites its configuration file (and a temporary file beside it).
     sentinel.mount(LIVE_DIR, live);
 
-    patchPodSpec(this.statefulSet, { selector, spread: spreadFor(members, props.placement), dropAllCapabilities: true });
+    patchPodSpec(this.statefulSet, { selector, spread: spreadFor(members, props.placement) });
     new DisruptionBudget(this, 'DisruptionBudget', { name: NAME, selector, replicas: members, maxUnavailable: 1 });
     labelAll(this, labels);
 

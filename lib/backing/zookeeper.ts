@@ -147,7 +147,7 @@ export class ZooKeeper extends Construct {
     // The JVM writes its perf data under /tmp.
     zookeeper.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(64) }));
 
-    patchPodSpec(this.statefulSet, { selector, spread: spreadFor(members, props.placement), dropAllCapabilities: true });
+    patchPodSpec(this.statefulSet, { selector, spread: spreadFor(members, props.placement) });
     new DisruptionBudget(this, 'DisruptionBudget', { name: NAME, selector, replicas: members, maxUnavailable: 1 });
     labelAll(this, labels);
 

@@ -54,6 +54,10 @@ export function containerSecurity(runAs: RunAs, readOnlyRootFilesystem = true): 
     privileged: false,
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem,
+    // Root images (st2actionrunner, st2web) keep the runtime's default set: they switch
+    // users and bind low ports. Everything else runs with none. cdk8s-plus 27 names
+    // capabilities with a CAP_ prefix Kubernetes rejects; 'ALL' is what the API expects.
+    capabilities: root ? undefined : { drop: ['ALL' as kplus.Capability] },
   };
 }
 
@@ -77,21 +81,12 @@ const POD_SPEC_PATH = '/spec/template/spec';
 export function patchPodSpec(workload: kplus.AbstractPod, extra: {
   readonly spread?: readonly TopologySpread[];
   readonly selector: Record<string, string>;
-  /** Drop every Linux capability (cdk8s-plus 27 only knows `CAP_`-prefixed names, which Kubernetes rejects). */
-  readonly dropAllCapabilities: boolean;
-}, podSpecPath = POD_SPEC_PATH): void {
+}): void {
   const api = ApiObject.of(workload);
   // cdk8s-plus labels pod templates with its own hashed address even when we select by
   // our labels; it carries no meaning for anyone reading the manifests.
-  if (podSpecPath === POD_SPEC_PATH) api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
-  api.addJsonPatch(JsonPatch.add(`${podSpecPath}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
-  if (extra.dropAllCapabilities) {
-    // Called after every container is added, so the indexes are final.
-    workload.containers.forEach((_, index) => api.addJsonPatch(
-      JsonPatch.add(`${podSpecPath}/containers/${index}/securityContext/capabilities`, { drop: ['ALL'] })));
-    workload.initContainers.forEach((_, index) => api.addJsonPatch(
-      JsonPatch.add(`${podSpecPath}/initContainers/${index}/securityContext/capabilities`, { drop: ['ALL'] })));
-  }
+  api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
+  api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
   if (extra.spread && extra.spread.length > 0) {
     api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/topologySpreadConstraints`, extra.spread.map((spread) => ({
       topologyKey: spread.topologyKey,

@@ -219,7 +219,7 @@ export class Nginx extends Construct {
         items: { 'tls.crt': { path: 'tls.crt' }, 'tls.key': { path: 'tls.key' } },
       }), { readOnly: true });
     }
-    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, props.placement), dropAllCapabilities: true });
+    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, props.placement) });
 
     const loadBalancer = serviceType === 'LoadBalancer';
     const servicePorts: k8s.ServicePort[] = [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(NGINX_PORT_DEFAULTS.http), protocol: 'TCP' }];

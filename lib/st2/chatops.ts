@@ -83,7 +83,7 @@ export class St2ChatOps extends Construct {
       liveness: kplus.Probe.fromTcpSocket({ port: CHATOPS_PORT, periodSeconds: Duration.seconds(30), failureThreshold: 4, initialDelaySeconds: Duration.seconds(60) }),
     });
     container.env.copyFrom(kplus.Env.fromSecret(kplus.Secret.fromSecretName(this, 'Adapter', settings.adapterSecret!)));
-    patchPodSpec(this.deployment, { selector, dropAllCapabilities: true });
+    patchPodSpec(this.deployment, { selector });
     this.node.addMetadata('ha-mode', 'active-passive');
     labelAll(this, labels);
   }

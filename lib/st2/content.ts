@@ -2,7 +2,7 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { SettingError } from '../common/errors';
-import { ImageSettings, imageReference, pullPolicy } from '../common/workload';
+import { containerSecurity, ImageSettings, imageReference, pullPolicy, RunAs } from '../common/workload';
 import { toContainerResources } from '../common/resources';
 import { ST2_PATHS } from './st2-conf';
 
@@ -77,8 +77,8 @@ export class St2Content extends Construct {
     }
   }
 
-  /** Mounts packs, virtualenvs and configs into `container` (adding copy steps in `images` mode). */
-  public mountInto(workload: kplus.AbstractPod, container: kplus.Container): void {
+  /** Mounts packs, virtualenvs and configs into `container` (adding copy steps, run as `runAs`, in `images` mode). */
+  public mountInto(workload: kplus.AbstractPod, container: kplus.Container, runAs: RunAs): void {
     const scope = workload as unknown as Construct;
     if (this.claims) {
       container.mount(ST2_PATHS.packs, kplus.Volume.fromPersistentVolumeClaim(scope, 'PacksClaim', this.claims.packs, { name: 'packs' }));
@@ -96,7 +96,7 @@ export class St2Content extends Construct {
         imagePullPolicy: pullPolicy(image),
         command: ['sh', '-ec', what.map((dir) => `cp -a /opt/stackstorm/${dir}/. /content/${dir}/`).join('\n')],
         resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '128Mi' }, `${setting}.copy`),
-        securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false },
+        securityContext: containerSecurity(runAs),
       });
       step.mount('/content/packs', packs);
       step.mount('/content/virtualenvs', venvs);

@@ -99,7 +99,7 @@ export class St2Jobs extends Construct {
     fill(job);
     const labels = componentLabels(this.runtime.identity, name, 'job', this.runtime.release.version);
     for (const [key, value] of Object.entries(labels)) job.podMetadata.addLabel(key, value);
-    patchPodSpec(job, { selector: labels, dropAllCapabilities: true });
+    patchPodSpec(job, { selector: labels });
     labelAll(job, labels);
     return job;
   }

@@ -195,9 +195,7 @@ export class St2Process extends Construct {
       mounts: props.mounts,
     });
 
-    // Root images (st2actionrunner) keep the runtime's default capabilities: they switch to
-    // the system user to run actions. Every other st2 process runs with none.
-    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(props.replicas, runtime.placement), dropAllCapabilities: !props.runAsRoot });
+    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(props.replicas, runtime.placement) });
 
     if (props.port) {
       this.service = new kplus.Service(this, 'Service', {
@@ -315,7 +313,7 @@ export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, optio
   if (mounts.datastoreKey) mountSecret(scope, container, 'DatastoreKey', 'datastore-key', runtime.secrets.datastoreKey, 'datastore_key.json', ST2_PATHS.keysDir, 0o440);
   if (mounts.htpasswd) mountSecret(scope, container, 'Htpasswd', 'htpasswd', runtime.secrets.htpasswd, 'htpasswd', ST2_PATHS.htpasswdDir, 0o440);
   if (mounts.sshKey) mountSecret(scope, container, 'SshKey', 'ssh-key', runtime.secrets.sshKey, 'private_key', ST2_PATHS.sshDir, 0o400, 'stanley_rsa');
-  if (mounts.content) runtime.content.mountInto(pod, container);
+  if (mounts.content) runtime.content.mountInto(pod, container, runAs);
 
   return container;
 }

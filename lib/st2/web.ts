@@ -92,7 +92,7 @@ export class St2Web extends Construct {
       liveness: probe(20, 3),
     });
     // Root nginx needs its default capabilities (bind :80, switch workers to the nginx user).
-    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, runtime.placement), dropAllCapabilities: false });
+    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, runtime.placement) });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name },
