@@ -1,4 +1,5 @@
-import { EdgeUpstreams, NginxConfSettings, renderNginxConf, SettingError } from '../../lib';
+import { EdgeUpstreams, NginxConfSettings, renderNginxConf } from '../../lib';
+import { expectSettingError } from '../support/errors';
 
 const fqdn = (name: string, port: number) => ({ host: `${name}.stackstorm.svc.cluster.local`, port });
 const upstreams: EdgeUpstreams = {
@@ -25,17 +26,7 @@ function rendered(overrides: Partial<NginxConfSettings> = {}): string {
   return renderNginxConf({ ...base, ...overrides });
 }
 
-function expectSettingError(render: () => unknown, setting: string, message: RegExp): void {
-  try {
-    render();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingError);
-    expect((error as SettingError).setting).toBe(setting);
-    expect((error as Error).message).toMatch(message);
-    return;
-  }
-  throw new Error(`expected a SettingError for ${setting}`);
-}
+
 
 describe('routes', () => {
   const conf = rendered();

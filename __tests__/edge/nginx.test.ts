@@ -1,19 +1,8 @@
-import { SettingError, StackStormHaSettings } from '../../lib';
 import { contentHash } from '../../lib/st2/st2-config';
+import { expectSettingError } from '../support/errors';
 import { validateAll } from '../support/k8s-schema';
 import { container, find, synth } from '../support/synth';
 
-function expectSettingError(settings: StackStormHaSettings, setting: string, message: RegExp): void {
-  try {
-    synth(settings);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingError);
-    expect((error as SettingError).setting).toBe(setting);
-    expect((error as Error).message).toMatch(message);
-    return;
-  }
-  throw new Error(`expected a SettingError for ${setting}`);
-}
 
 const edgeKinds = (objects: ReturnType<typeof synth>) => objects
   .filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'nginx' || o.metadata.labels?.['app.kubernetes.io/name'] === 'st2web')
@@ -154,30 +143,30 @@ describe('configured edge', () => {
 
 describe('invalid settings', () => {
   test('replicas below 1', () => {
-    expectSettingError({ edge: { replicas: 0 } }, 'edge.replicas', /got 0/);
+    expectSettingError(() => synth({ edge: { replicas: 0 } }), 'edge.replicas', /got 0/);
   });
   test('TLS terminate mode without a Secret name', () => {
-    expectSettingError({ edge: { tls: { secretName: '' } } }, 'edge.tls.secretName', /names no Secret/);
+    expectSettingError(() => synth({ edge: { tls: { secretName: '' } } }), 'edge.tls.secretName', /names no Secret/);
   });
   test('a stream read timeout not above the heartbeat', () => {
-    expectSettingError({ edge: { timeouts: { streamReadSeconds: 20 } } }, 'edge.timeouts.streamReadSeconds', /heartbeat/);
+    expectSettingError(() => synth({ edge: { timeouts: { streamReadSeconds: 20 } } }), 'edge.timeouts.streamReadSeconds', /heartbeat/);
   });
   test('an Ingress in front of the TLS-terminating edge', () => {
-    expectSettingError({ edge: { ingress: { enabled: true } } }, 'edge.ingress.enabled', /set edge.tls.mode to plain/);
+    expectSettingError(() => synth({ edge: { ingress: { enabled: true } } }), 'edge.ingress.enabled', /set edge.tls.mode to plain/);
   });
   test('source ranges on a ClusterIP Service', () => {
-    expectSettingError({ edge: { tls: { mode: 'plain' }, service: { type: 'ClusterIP', loadBalancerSourceRanges: ['10.0.0.0/8'] } } }, 'edge.service.loadBalancerSourceRanges', /only to a LoadBalancer/);
+    expectSettingError(() => synth({ edge: { tls: { mode: 'plain' }, service: { type: 'ClusterIP', loadBalancerSourceRanges: ['10.0.0.0/8'] } } }), 'edge.service.loadBalancerSourceRanges', /only to a LoadBalancer/);
   });
   test('a grace period too short to drain', () => {
-    expectSettingError({ edge: { terminationGracePeriodSeconds: 10 } }, 'edge.terminationGracePeriodSeconds', /got 10/);
+    expectSettingError(() => synth({ edge: { terminationGracePeriodSeconds: 10 } }), 'edge.terminationGracePeriodSeconds', /got 10/);
   });
   test('an unknown TLS mode', () => {
-    expectSettingError({ edge: { tls: { mode: 'none' as never } } }, 'edge.tls.mode', /not a TLS mode/);
+    expectSettingError(() => synth({ edge: { tls: { mode: 'none' as never } } }), 'edge.tls.mode', /not a TLS mode/);
   });
   test('an unpinned nginx image', () => {
-    expectSettingError({ edge: { image: { tag: 'latest' } } }, 'edge.image.tag', /not a pinned tag/);
+    expectSettingError(() => synth({ edge: { image: { tag: 'latest' } } }), 'edge.image.tag', /not a pinned tag/);
   });
   test('st2web replicas below 1', () => {
-    expectSettingError({ st2: { web: { replicas: 0 } } }, 'st2.web.replicas', /got 0/);
+    expectSettingError(() => synth({ st2: { web: { replicas: 0 } } }), 'st2.web.replicas', /got 0/);
   });
 });

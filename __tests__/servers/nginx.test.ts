@@ -19,6 +19,7 @@ import * as http from 'http';
 import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
+import { pollFor } from '../support/wait';
 import { Resolver } from 'dns/promises';
 import { parse } from 'yaml';
 import { renderNginxConf } from '../../lib/edge/nginx-conf';
@@ -44,21 +45,6 @@ const servers: http.Server[] = [];
 /** The stream upstream asks for the go-ahead before each event; the test gives it on receipt. */
 const received = new EventEmitter();
 
-/** Resolves when `check` returns a value, polling every 50 ms; rejects after `ms`. */
-async function waitFor<T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError ? `: ${lastError}` : ''}\n${logs()}`);
-}
 
 /**
  * Starts a server with stdout and stderr on a log file: nginx opens `/dev/stdout` for its
@@ -187,7 +173,7 @@ beforeAll(async () => {
     `--listen-address=${DNS_IP}`, '--bind-interfaces', '--port=53', '--local=/cluster.local/', '--user=root', '--pid-file=', '--log-facility=-'], 'SIGTERM');
   const resolver = new Resolver({ timeout: 500, tries: 1 });
   resolver.setServers([DNS_IP]);
-  await waitFor('dnsmasq', 5000, async () => ((await resolver.resolve4(fqdn('st2api')))[0] === UPSTREAMS.st2api.ip ? true : undefined));
+  await pollFor('dnsmasq', 5000, async () => ((await resolver.resolve4(fqdn('st2api')))[0] === UPSTREAMS.st2api.ip ? true : undefined), 50, logs);
 
   for (const [name, u] of Object.entries(UPSTREAMS) as [UpstreamName, { ip: string; port: number }][]) {
     const server = http.createServer(name === 'st2stream' ? streamUpstream : echo(name));
@@ -221,7 +207,7 @@ beforeAll(async () => {
   start('nginx (variant)', 'unshare', nginxArgs(variantDir), 'SIGQUIT');
 
   for (const ip of [EDGE_IP, VARIANT_IP]) {
-    await waitFor(`nginx health on ${ip}`, 5000, async () => ((await request({ ip, port: 8081, path: '/healthz', timeoutMs: 500 })).status === 200 ? true : undefined));
+    await pollFor(`nginx health on ${ip}`, 5000, async () => ((await request({ ip, port: 8081, path: '/healthz', timeoutMs: 500 })).status === 200 ? true : undefined), 50, logs);
   }
   setupMs = Date.now() - started;
 }, 30000);

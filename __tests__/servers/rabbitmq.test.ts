@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { waitUntil } from '../support/wait';
 import { parse } from 'yaml';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const amqp = require('amqplib');
@@ -105,15 +106,6 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Polls `condition` every `every` ms until it holds or `ms` pass. */
-async function waitFor(what: string, ms: number, condition: () => Promise<boolean> | boolean, every = 250): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await sleep(every);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 function startNode(node: Node): void {
   fs.mkdirSync(path.join(node.dir, 'log'), { recursive: true });
@@ -125,7 +117,7 @@ function startNode(node: Node): void {
 
 /** Waits for the AMQP port; boot failures exit 0, so the output is checked too. */
 async function awaitNode(node: Node, ms = 60000): Promise<void> {
-  await waitFor(`${node.name} to accept AMQP`, ms, async () => {
+  await waitUntil(`${node.name} to accept AMQP`, ms, async () => {
     const output = node.output.join('');
     if (/BOOT FAILED/.test(output) || node.wrapper?.exitCode !== null) {
       throw new Error(`${node.name} did not boot:\n${output.slice(-4000)}`);
@@ -196,7 +188,7 @@ beforeAll(async () => {
 
   let started = Date.now();
   epmd = spawn('epmd', ['-address', '127.0.0.1', '-port', String(EPMD_PORT)], { env: baseEnv(), stdio: 'ignore' });
-  await waitFor('epmd', 5000, () => portOpen(EPMD_PORT), 50);
+  await waitUntil('epmd', 5000, () => portOpen(EPMD_PORT), 50);
 
   // Node 1 alone first (naming only itself), then 2 and 3 join it: starting all three at
   // once can form two clusters.
@@ -212,7 +204,7 @@ beforeAll(async () => {
     startNode(node);
   }
   await Promise.all(nodes.slice(1).map((node) => awaitNode(node)));
-  await waitFor('3 running nodes', 30000, async () => {
+  await waitUntil('3 running nodes', 30000, async () => {
     const status = JSON.parse(await ctl(nodes[0], ['cluster_status', '--formatter', 'json']));
     return (status.running_nodes ?? []).length === 3;
   }, 1000);
@@ -265,7 +257,7 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
     for (const name of durable) await channel.assertQueue(name, { durable: true });
     for (const name of transient) await channel.assertQueue(name, { durable: false, autoDelete: true });
     let info: Awaited<ReturnType<typeof queueInfo>> = {};
-    await waitFor('mirrors of every durable queue', 20000, async () => {
+    await waitUntil('mirrors of every durable queue', 20000, async () => {
       info = await queueInfo(nodes[0]);
       return durable.every((name) => info[name]?.synced === 2);
     }, 1000);
@@ -284,7 +276,7 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
     const declarer = await connect(nodes[0]);
     await (await declarer.createChannel()).assertQueue(queue, { durable: true });
     let before: Awaited<ReturnType<typeof queueInfo>> = {};
-    await waitFor(`${queue} mirrored on both other nodes`, 20000, async () => {
+    await waitUntil(`${queue} mirrored on both other nodes`, 20000, async () => {
       before = await queueInfo(nodes[0]);
       return before[queue]?.synced === 2;
     }, 1000);
@@ -301,7 +293,7 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
     await publisher.close();
     connections.splice(connections.indexOf(publisher), 1);
     mark(`publish ${N} confirmed ms`, started);
-    await waitFor('both mirrors synchronised', 20000, async () => (await queueInfo(survivor))[queue].synced === 2, 500);
+    await waitUntil('both mirrors synchronised', 20000, async () => (await queueInfo(survivor))[queue].synced === 2, 500);
 
     const pid = vmPid(master);
     expect(pid).toBeGreaterThan(1);
@@ -309,8 +301,8 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
     expect(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('beam.smp');
     started = Date.now();
     kill(pid, 'SIGKILL');
-    await waitFor('the killed VM to be gone', 5000, () => !fs.existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')), 20);
-    await waitFor(`${queue} served by a survivor with all ${N} messages`, 30000, async () => {
+    await waitUntil('the killed VM to be gone', 5000, () => !fs.existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')), 20);
+    await waitUntil(`${queue} served by a survivor with all ${N} messages`, 30000, async () => {
       const consumer = await connect(survivor).catch(() => undefined);
       if (!consumer) return false;
       try {

@@ -9,6 +9,7 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { waitUntil } from '../support/wait';
 import { parse } from 'yaml';
 
 const DIST_CONFIGMAP = path.join(__dirname, '..', '..', 'dist', 'ha', 'ConfigMap.redis-config.k8s.yaml');
@@ -72,14 +73,6 @@ function masterAddress(ordinal: number): [string, number] | undefined {
   return host && port ? [host, Number(port)] : undefined;
 }
 
-async function waitFor(what: string, timeoutMs: number, condition: () => boolean): Promise<number> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return Date.now() - start;
-}
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-sentinel-'));
@@ -124,7 +117,7 @@ test('the set forms from the dist files; a SIGKILLed master is replaced and a re
     redis.push(startServer(`redis-${i}`, dataDir, `redis-server ${path.join(work, `live-${i}`, 'redis.conf')}`));
     startServer(`sentinel-${i}`, path.join(work, `live-${i}`), `redis-server ${path.join(work, `live-${i}`, 'sentinel.conf')} --sentinel`);
   }
-  const formed = await waitFor('3 sentinels seeing 2 replicas and 2 other sentinels', 30000, () =>
+  const formed = await waitUntil('3 sentinels seeing 2 replicas and 2 other sentinels', 30000, () =>
     [0, 1, 2].every((i) => {
       const master = sentinelMaster(i);
       return master['num-other-sentinels'] === '2' && master['num-slaves'] === '2';
@@ -139,7 +132,7 @@ test('the set forms from the dist files; a SIGKILLed master is replaced and a re
   const killedAt = Date.now();
   redis[0].kill('SIGKILL');
   let promoted: [string, number] | undefined;
-  const failover = await waitFor(`a new master within ${bound} ms`, bound, () => {
+  const failover = await waitUntil(`a new master within ${bound} ms`, bound, () => {
     promoted = masterAddress(1);
     return !!promoted && promoted[0] !== hosts[0];
   });
@@ -149,7 +142,7 @@ test('the set forms from the dist files; a SIGKILLed master is replaced and a re
   expect([1, 2]).toContain(newOrdinal);
   expect(promoted![1]).toBe(6379);
   // tooz asks its first sentinel (member 0's, still running) and gets the same answer.
-  await waitFor('every sentinel to agree', 10000, () => [0, 1, 2].every((i) => masterAddress(i)?.[0] === promoted![0]));
+  await waitUntil('every sentinel to agree', 10000, () => [0, 1, 2].every((i) => masterAddress(i)?.[0] === promoted![0]));
   expect(cli(ip(newOrdinal), 6379, 'INFO', 'replication')).toMatch(/^role:master/m);
   expect(cli(ip(newOrdinal), 6379, 'GET', 'tooz-probe').trim()).toBe('before-failover');
   expect(cli(ip(newOrdinal), 6379, 'SET', 'tooz-probe', 'after-failover')).toContain('OK');
@@ -162,7 +155,7 @@ test('the set forms from the dist files; a SIGKILLed master is replaced and a re
   expect(fs.readFileSync(path.join(work, 'live-0', 'sentinel.conf'), 'utf8'))
     .toMatch(new RegExp(`^sentinel monitor ${masterName} ${promoted![0].replace(/\./g, '\\.')} 6379 2$`, 'm'));
   startServer('redis-0-restarted', path.join(work, 'data-0'), `redis-server ${path.join(work, 'live-0', 'redis.conf')}`);
-  const rejoined = await waitFor('the restarted member to replicate from the new master', 30000, () =>
+  const rejoined = await waitUntil('the restarted member to replicate from the new master', 30000, () =>
     /^master_link_status:up$/m.test(cli(ip(0), 6379, 'INFO', 'replication')));
   expect(cli(ip(0), 6379, 'GET', 'tooz-probe').trim()).toBe('after-failover');
   log(`restarted member 0 replicates from ${promoted![0]} after ${rejoined} ms`);

@@ -9,6 +9,7 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { waitUntil } from '../support/wait';
 import { parse } from 'yaml';
 import { K8sObject } from '../support/synth';
 
@@ -65,14 +66,6 @@ function zkCli(ordinal: number, ...command: string[]): string {
 
 const mode = (ordinal: number) => /^Mode: (\w+)/m.exec(fourLetter(ordinal, 'srvr'))?.[1];
 
-async function waitFor(what: string, timeoutMs: number, condition: () => boolean): Promise<number> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return Date.now() - start;
-}
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'zookeeper-'));
@@ -106,7 +99,7 @@ test('an ensemble from our zoo.cfg keeps serving reads and writes after losing i
     const java = `exec java -Xmx64m -Dzookeeper.root.logger=INFO,CONSOLE -cp ${CLASSPATH} org.apache.zookeeper.server.quorum.QuorumPeerMain ${path.join(dir, 'zoo.cfg')}`;
     nodes.push(spawn('unshare', ['--mount', 'sh', '-c', `mount --bind ${hostsFile} /etc/hosts && ${java}`], { cwd: dir, stdio: ['ignore', out, out] }));
   }
-  const quorum = await waitFor('a leader and two followers', 60000, () => {
+  const quorum = await waitUntil('a leader and two followers', 60000, () => {
     const modes = [0, 1, 2].map(mode).sort();
     return modes.join(',') === 'follower,follower,leader';
   });
@@ -122,7 +115,7 @@ test('an ensemble from our zoo.cfg keeps serving reads and writes after losing i
   const survivors = [0, 1, 2].filter((i) => i !== leader);
   const stoppedAt = Date.now();
   nodes[leader].kill('SIGKILL');
-  const recovered = await waitFor('the two survivors to serve again', 30000, () => survivors.every((i) => mode(i) !== undefined));
+  const recovered = await waitUntil('the two survivors to serve again', 30000, () => survivors.every((i) => mode(i) !== undefined));
   log(`leader (node ${leader}) SIGKILLed; survivors serve again after ${recovered} ms (${survivors.map((i) => `${i}: ${mode(i)}`).join(', ')})`);
   // A node without quorum answers srvr without a Mode, so readiness tells the two apart.
   expect(survivors.map((i) => probe('readinessProbe', i))).toEqual([true, true]);

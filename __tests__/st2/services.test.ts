@@ -1,4 +1,5 @@
-import { SettingError, StackStormHaSettings } from '../../lib';
+import { StackStormHaSettings } from '../../lib';
+import { settingErrorOf } from '../support/errors';
 import { validateAll } from '../support/k8s-schema';
 import { container, find, K8sObject, synth } from '../support/synth';
 
@@ -8,15 +9,6 @@ const withCoordination: StackStormHaSettings = {
 const objects = synth(withCoordination);
 const deployment = (name: string) => find(objects, 'Deployment', name);
 
-function synthError(settings: StackStormHaSettings): string {
-  try {
-    synth(settings);
-  } catch (error) {
-    if (error instanceof SettingError) return error.message;
-    throw error;
-  }
-  throw new Error('synth succeeded');
-}
 
 test('every 3.x component is deployed with its HA mode replica default', () => {
   const replicas = Object.fromEntries(objects.filter((o) => o.kind === 'Deployment' && o.metadata.name.startsWith('st2'))
@@ -168,7 +160,7 @@ describe('invariants fail synth with the setting and the fix', () => {
     ['missing secret reference', { ...withCoordination, secrets: { sshKey: '' } }, 'secrets.sshKey: no Secret name given. Fix: name the Secret you created'],
     ['bad namespace', { ...withCoordination, namespace: 'Stack_Storm' }, 'namespace: "Stack_Storm" is not a DNS label'],
   ] as [string, StackStormHaSettings, string][])('%s', (_, settings, message) => {
-    expect(synthError(settings)).toContain(message);
+    expect(settingErrorOf(() => synth(settings)).message).toContain(message);
   });
 
   test('one replica of everything runs without coordination (a dev laptop)', () => {
