@@ -1,18 +1,16 @@
 import { createHash } from 'crypto';
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { k8s } from '../../imports/k8s';
 import { check, SettingError } from '../common/errors';
 import { componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
 import { RESOURCE_PRESETS, ResourceSettings, toContainerResources } from '../common/resources';
 import {
-  containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity,
-  pullPolicy, RunAs, selectByLabels, spreadFor,
+  containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity, pullPolicy, RunAs,
 } from '../common/workload';
 import { MongoDbSettings } from '../config/datastores';
 import { MongoEndpoint } from '../config/endpoints';
-import { DisruptionBudget } from '../policy/disruption-budget';
+import { MemberSet } from './member-set';
 import { memberHostPorts } from './members';
 import {
   MONGO_INIT_ENV, MONGO_PATHS, MONGO_SCRIPT_FILES, ReplicaSetInit, renderCopyKeyfileScript, renderCreateUserScript,
@@ -128,46 +126,29 @@ export class MongoDbReplicaSet extends Construct {
       password: { name: secretName, key: 'password' },
     };
 
-    this.selector = selectorLabels(props.identity, NAME);
-    const labels = componentLabels(props.identity, NAME, 'database', image.tag);
+    // Parallel start: member 0 only becomes ready once the set is initiated, and initiating
+    // needs every member running and resolvable by name (lib/backing/members.ts).
+    const set = new MemberSet(this, 'Members', {
+      identity: props.identity, name: NAME, role: 'database', version: image.tag, members: replicas, runAs: MONGO_USER,
+      placement: props.placement,
+      ports: [{ name: 'mongodb', port: MONGO_PORT }],
+      clientPorts: [{ name: 'mongodb', port: MONGO_PORT }],
+      podAnnotations: { 'checksum/scripts': sha256(this.scripts[MONGO_SCRIPT_FILES.copyKeyfile]) },
+      // mongod steps down a primary and drains on SIGTERM; give it time to do so.
+      terminationGracePeriodSeconds: 60,
+      volumeClaim: { size: storageSize, storageClassName, mountPath: MONGO_PATHS.dataDir },
+    });
+    this.statefulSet = set.statefulSet;
+    this.headlessService = set.headlessService;
+    this.service = set.service!;
+    this.selector = set.selector;
+
     const secret = kplus.Secret.fromSecretName(this, 'Secret', secretName);
     const scriptsMap = new kplus.ConfigMap(this, 'Scripts', {
       metadata: { name: `${NAME}-scripts` },
       data: { ...this.scripts },
     });
     const scriptsVolume = (scopeId: string) => kplus.Volume.fromConfigMap(this, scopeId, scriptsMap, { name: 'scripts', defaultMode: 0o555 });
-
-    // Member DNS (lib/backing/members.ts) comes from this Service. Not-ready members must be
-    // resolvable: a member is only ready once the set exists, and the set is initiated by
-    // reaching every member by name.
-    this.headlessService = new kplus.Service(this, 'HeadlessService', {
-      metadata: { name: `${NAME}-headless` },
-      type: kplus.ServiceType.CLUSTER_IP,
-      clusterIP: 'None',
-      selector: kplus.Pods.select(this, 'HeadlessPods', { labels: this.selector }),
-      ports: [{ port: MONGO_PORT, targetPort: MONGO_PORT, name: 'mongodb' }],
-    });
-    ApiObject.of(this.headlessService).addJsonPatch(JsonPatch.add('/spec/publishNotReadyAddresses', true));
-
-    this.statefulSet = new kplus.StatefulSet(this, 'StatefulSet', {
-      metadata: { name: NAME },
-      replicas,
-      service: this.headlessService,
-      // OrderedReady would deadlock: member 0 only becomes ready once the set is initiated,
-      // and initiating needs every member running.
-      podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
-      select: false,
-      spread: false,
-      automountServiceAccountToken: false,
-      securityContext: podSecurity(MONGO_USER),
-      // mongod steps down a primary and drains on SIGTERM; give it time to do so.
-      terminationGracePeriod: Duration.seconds(60),
-      podMetadata: { annotations: { 'checksum/scripts': sha256(this.scripts[MONGO_SCRIPT_FILES.copyKeyfile]) } },
-    });
-    selectByLabels(this.statefulSet, this.selector, labels);
-    // The StatefulSet makes its Service select cdk8s-plus's hashed pod address as well; our
-    // labels are the whole selector.
-    ApiObject.of(this.headlessService).addJsonPatch(JsonPatch.remove('/spec/selector/cdk8s.io~1metadata.addr'));
 
     const keyfileCopy = this.statefulSet.addInitContainer({
       name: 'copy-keyfile',
@@ -223,29 +204,8 @@ export class MongoDbReplicaSet extends Construct {
     keyfileCopy.mount(MONGO_PATHS.scriptsDir, scripts, { readOnly: true });
     mongod.mount(MONGO_PATHS.keyfileDir, keyfileDir, { readOnly: true });
     mongod.mount(MONGO_PATHS.tmp, tmp);
-
-    const statefulSetApi = ApiObject.of(this.statefulSet);
-    // cdk8s-plus 27 has no volume claim templates: add the claim and mount it by name.
-    statefulSetApi.addJsonPatch(JsonPatch.add('/spec/volumeClaimTemplates', [{
-      metadata: { name: 'data', labels },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        // A Quantity, not a string: KubeStatefulSet converts requests after patches apply.
-        resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
-        ...(storageClassName ? { storageClassName } : {}),
-      },
-    }]));
-    statefulSetApi.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'data', mountPath: MONGO_PATHS.dataDir }));
-    patchPodSpec(this.statefulSet, { selector: this.selector, spread: spreadFor(replicas, props.placement) });
-
-    this.service = new kplus.Service(this, 'Service', {
-      metadata: { name: NAME },
-      type: kplus.ServiceType.CLUSTER_IP,
-      selector: kplus.Pods.select(this, 'ClientPods', { labels: this.selector }),
-      ports: [{ port: MONGO_PORT, targetPort: MONGO_PORT, name: 'mongodb' }],
-    });
-    new DisruptionBudget(this, 'DisruptionBudget', { name: NAME, selector: this.selector, replicas, maxUnavailable: 1 });
-    labelAll(this, labels);
+    // Before the init Job exists: it carries its own labels.
+    labelAll(this, set.labels);
 
     this.initJob = this.addInitJob(props.identity, image, imageRef, secret, scriptsVolume('JobScriptsVolume'), rootUsername, image.tag);
   }

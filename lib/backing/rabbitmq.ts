@@ -1,19 +1,15 @@
-import { createHash } from 'crypto';
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import { check, SettingError } from '../common/errors';
-import { componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
+import { labelAll, ReleaseIdentity } from '../common/meta';
 import { ResourceSettings, toContainerResources } from '../common/resources';
-import {
-  containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity,
-  pullPolicy, RunAs, selectByLabels, spreadFor,
-} from '../common/workload';
+import { containerSecurity, ImageSettings, imageReference, PlacementSettings, pullPolicy, RunAs } from '../common/workload';
 import { RabbitMqSettings } from '../config/datastores';
 import { RabbitMqEndpoint } from '../config/endpoints';
-import { DisruptionBudget } from '../policy/disruption-budget';
-import { memberHost, memberHostPorts } from './members';
+import { filesChecksum, MemberSet } from './member-set';
+import { memberHostPorts } from './members';
 import {
   PASSWORD_ENV, RABBITMQ_PATHS, RABBITMQ_PORTS, RABBITMQ_SECRET_KEYS, rabbitMqDefinitions,
   renderDefinitionsScript, renderEnabledPlugins, renderRabbitMqConf,
@@ -116,8 +112,6 @@ export class RabbitMq extends Construct {
       username,
       password: { name: secretName, key: RABBITMQ_SECRET_KEYS.password },
     };
-    this.selector = selectorLabels(props.identity, RABBITMQ_NAME);
-    const labels = componentLabels(props.identity, RABBITMQ_NAME, 'message-queue', image.tag);
 
     this.files = {
       'rabbitmq.conf': renderRabbitMqConf({
@@ -151,47 +145,31 @@ export class RabbitMq extends Construct {
       subjects: [{ kind: 'ServiceAccount', name: RABBITMQ_NAME, namespace }],
     });
 
-    const headless = new kplus.Service(this, 'Headless', {
-      metadata: { name: RABBITMQ_HEADLESS },
-      clusterIP: 'None',
-      selector: kplus.Pods.select(this, 'HeadlessPods', { labels: this.selector }),
+    // Members must resolve and discover each other while booting, i.e. before they are
+    // ready. Parallel start: after a full stop each node waits (minutes) for the peer that
+    // stopped last before it serves; with OrderedReady, pod 0 would wait for pods that are
+    // only created once pod 0 is ready. Peer discovery makes parallel boots safe.
+    const set = new MemberSet(this, 'Members', {
+      identity: props.identity, name: RABBITMQ_NAME, role: 'message-queue', version: image.tag, members: replicas,
+      runAs: RABBITMQ_RUN_AS, placement: props.placement,
       ports: [
-        { name: 'amqp', port: RABBITMQ_PORTS.amqp, targetPort: RABBITMQ_PORTS.amqp },
-        { name: 'epmd', port: RABBITMQ_PORTS.epmd, targetPort: RABBITMQ_PORTS.epmd },
-        { name: 'dist', port: RABBITMQ_PORTS.dist, targetPort: RABBITMQ_PORTS.dist },
+        { name: 'amqp', port: RABBITMQ_PORTS.amqp },
+        { name: 'epmd', port: RABBITMQ_PORTS.epmd },
+        { name: 'dist', port: RABBITMQ_PORTS.dist },
       ],
-    });
-    // Members must resolve and discover each other while booting, i.e. before they are ready.
-    ApiObject.of(headless).addJsonPatch(JsonPatch.add('/spec/publishNotReadyAddresses', true));
-    // The StatefulSet adds its hashed address label to its governing Service's selector;
-    // our labels already select exactly its pods.
-    ApiObject.of(headless).addJsonPatch(JsonPatch.remove('/spec/selector/cdk8s.io~1metadata.addr'));
-    new kplus.Service(this, 'Service', {
-      metadata: { name: RABBITMQ_NAME },
-      type: kplus.ServiceType.CLUSTER_IP,
-      selector: kplus.Pods.select(this, 'ClientPods', { labels: this.selector }),
-      ports: [{ name: 'amqp', port: RABBITMQ_PORTS.amqp, targetPort: RABBITMQ_PORTS.amqp }],
-    });
-
-    this.statefulSet = new kplus.StatefulSet(this, 'StatefulSet', {
-      metadata: { name: RABBITMQ_NAME },
-      service: headless,
-      replicas,
-      select: false,
-      spread: false,
-      // Parallel: after a full stop each node waits (minutes) for the peer that stopped
-      // last before it serves. With OrderedReady, pod 0 would wait for pods that are only
-      // created once pod 0 is ready: a deadlock. Peer discovery makes parallel boots safe.
-      podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
-      serviceAccount: kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', RABBITMQ_NAME),
+      clientPorts: [{ name: 'amqp', port: RABBITMQ_PORTS.amqp }],
       // The only pod of the deployment with an API token: peer discovery needs it.
-      automountServiceAccountToken: true,
-      securityContext: podSecurity(RABBITMQ_RUN_AS),
+      serviceAccountName: RABBITMQ_NAME,
       // A stopping node hands its queue masters to mirrors and flushes the message store.
-      terminationGracePeriod: Duration.seconds(120),
-      podMetadata: { annotations: { 'checksum/config': configChecksum(this.files) } },
+      terminationGracePeriodSeconds: 120,
+      podAnnotations: { 'checksum/config': filesChecksum(this.files) },
+      volumeClaim: { size: storageSize, storageClassName: inCluster.storageClassName, mountPath: RABBITMQ_PATHS.dataDir },
+      // One node at a time: with 3 nodes the other two keep a majority (pause_minority) and
+      // a full mirror of every queue.
+      maxUnavailable: 1,
     });
-    selectByLabels(this.statefulSet, this.selector, labels);
+    this.statefulSet = set.statefulSet;
+    this.selector = set.selector;
 
     const config = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' });
     const secret = kplus.Volume.fromSecret(this, 'SecretVolume', kplus.Secret.fromSecretName(this, 'Secret', secretName), {
@@ -268,23 +246,8 @@ export class RabbitMq extends Construct {
     container.mount('/tmp', tmp);
     container.mount(RABBITMQ_PATHS.logDir, logs);
 
-    const sts = ApiObject.of(this.statefulSet);
-    sts.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'data', mountPath: RABBITMQ_PATHS.dataDir }));
-    sts.addJsonPatch(JsonPatch.add('/spec/volumeClaimTemplates', [{
-      metadata: { name: 'data', labels },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
-        ...(inCluster.storageClassName ? { storageClassName: inCluster.storageClassName } : {}),
-      },
-    }]));
-    patchPodSpec(this.statefulSet, { selector: this.selector, spread: spreadFor(replicas, props.placement) });
-
-    // One node at a time: with 3 nodes the other two keep a majority (pause_minority) and
-    // a full mirror of every queue.
-    new DisruptionBudget(this, 'DisruptionBudget', { name: RABBITMQ_NAME, selector: this.selector, replicas, maxUnavailable: 1 });
-    this.node.addMetadata('members', Array.from({ length: replicas }, (_, i) => memberHost(RABBITMQ_NAME, i, namespace)));
-    labelAll(this, labels);
+    this.node.addMetadata('members', set.hosts);
+    labelAll(this, set.labels);
   }
 }
 
@@ -295,11 +258,4 @@ function diagnosticsProbe(check: string, periodSeconds: number, timeoutSeconds: 
     timeoutSeconds: Duration.seconds(timeoutSeconds),
     failureThreshold,
   });
-}
-
-/** Rolls the pods when a file changes (the ConfigMap's content is not part of the pod spec). */
-function configChecksum(files: Readonly<Record<string, string>>): string {
-  const hash = createHash('sha256');
-  for (const name of Object.keys(files).sort()) hash.update(`${name}\0${files[name]}\0`);
-  return hash.digest('hex').slice(0, 16);
 }

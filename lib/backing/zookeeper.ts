@@ -1,40 +1,22 @@
 import { createHash } from 'crypto';
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { requireInteger } from '../common/errors';
-import { componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
-import { ResourceSettings, toContainerResources } from '../common/resources';
-import {
-  containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity,
-  pullPolicy, RunAs, selectByLabels, spreadFor,
-} from '../common/workload';
+import { labelAll } from '../common/meta';
+import { containerSecurity, ImageSettings, pullPolicy } from '../common/workload';
 import { CoordinationEndpoint } from '../config/endpoints';
-import { DisruptionBudget } from '../policy/disruption-budget';
-import { memberHost } from './members';
-import { checkQuorumMembers } from './quorum';
+import { MemberSet, MemberSetSettings, resolveMemberSettings } from './member-set';
 import { renderZooCfg, serverId, ZOOKEEPER_PORTS } from './zoo-cfg';
 
 /** The pinned official image; its `zookeeper` user is UID/GID 1000 and it reads /conf/zoo.cfg. */
 export const ZOOKEEPER_IMAGE: ImageSettings = { repository: 'zookeeper', tag: '3.8.4' };
 
-/** Props of {@link ZooKeeper}. */
-export interface ZooKeeperProps {
-  /** Namespace and instance of the deployment. */
-  readonly identity: ReleaseIdentity;
-  /** Setting path used in error messages. @default 'datastores.coordination.inCluster' */
-  readonly setting?: string;
-  /** Members of the ensemble; odd and >= 3 so that losing one keeps a majority. @default 3 */
-  readonly members?: number;
-  /** Image fields to override. @default zookeeper:3.8.4 */
-  readonly image?: Partial<ImageSettings>;
-  /** UID/GID the container runs as. @default 1000/1000, the image's `zookeeper` user */
-  readonly runAs?: RunAs;
-  /** Resources; half the memory limit becomes the JVM heap. @default 100m / 384Mi, limit 512Mi */
-  readonly resources?: ResourceSettings;
-  /** Spreading of the members across nodes and zones. @default preferred node spread */
-  readonly placement?: PlacementSettings;
-}
+/**
+ * Props of {@link ZooKeeper}. Defaults: setting 'datastores.coordination.inCluster', 3
+ * members, zookeeper:3.8.4 run as 1000/1000 (the image's `zookeeper` user), 100m / 384Mi
+ * with a 512Mi limit, of which half becomes the JVM heap.
+ */
+export interface ZooKeeperProps extends MemberSetSettings {}
 
 const NAME = 'zookeeper';
 const DATA_DIR = '/data';
@@ -64,60 +46,29 @@ export class ZooKeeper extends Construct {
 
   constructor(scope: Construct, id: string, props: ZooKeeperProps) {
     super(scope, id);
-    const setting = props.setting ?? 'datastores.coordination.inCluster';
-    const members = props.members ?? 3;
-    checkQuorumMembers(`${setting}.replicas`, members);
-    const image: ImageSettings = { ...ZOOKEEPER_IMAGE, ...props.image };
-    const imageRef = imageReference(image, `${setting}.image`);
-    const runAs = props.runAs ?? { user: 1000, group: 1000 };
-    requireInteger(runAs.user, `${setting}.runAs.user`, 0);
-    const resources = toContainerResources(props.resources ?? { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '512Mi' }, `${setting}.resources`);
+    const { members, image, imageRef, runAs, resources } = resolveMemberSettings(props, {
+      setting: 'datastores.coordination.inCluster',
+      image: ZOOKEEPER_IMAGE,
+      runAs: { user: 1000, group: 1000 },
+      resources: { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '512Mi' },
+    });
     // The JVM's heap plus its own overhead must stay under the container limit.
     const heapMiB = Math.max(64, Math.floor(resources.memory!.limit!.toMebibytes() / 2));
 
-    const hosts = Array.from({ length: members }, (_, ordinal) => memberHost(NAME, ordinal, props.identity.namespace));
-    this.zooCfg = renderZooCfg({ members: hosts, dataDir: DATA_DIR });
-    const selector = selectorLabels(props.identity, NAME);
-    const labels = componentLabels(props.identity, NAME, 'coordination', image.tag);
-    this.configMap = new kplus.ConfigMap(this, 'Config', { metadata: { name: `${NAME}-config` }, data: { 'zoo.cfg': this.zooCfg } });
-
     const { client, quorum, election } = ZOOKEEPER_PORTS;
-    this.headlessService = new kplus.Service(this, 'Headless', {
-      metadata: { name: `${NAME}-headless` },
-      clusterIP: 'None',
-      selector: kplus.Pods.select(this, 'Pods', { labels: selector }),
-      ports: [
-        { name: 'client', port: client, targetPort: client },
-        { name: 'quorum', port: quorum, targetPort: quorum },
-        { name: 'election', port: election, targetPort: election },
-      ],
+    const ports = [{ name: 'client', port: client }, { name: 'quorum', port: quorum }, { name: 'election', port: election }];
+    // Parallel start: readiness needs a quorum, so members waiting for each other in order would deadlock.
+    const set = new MemberSet(this, 'Members', {
+      identity: props.identity, name: NAME, role: 'coordination', version: image.tag, members, runAs, placement: props.placement,
+      ports, clientPorts: [ports[0]],
     });
-    // Members must resolve each other to elect a leader, before any of them is ready.
-    ApiObject.of(this.headlessService).addJsonPatch(JsonPatch.add('/spec/publishNotReadyAddresses', true));
-    // The StatefulSet adds cdk8s-plus's hashed address label to its Service's selector; the
-    // pods do not carry it (patchPodSpec removes it), so it would select nothing.
-    ApiObject.of(this.headlessService).addJsonPatch(JsonPatch.remove('/spec/selector/cdk8s.io~1metadata.addr'));
-    this.service = new kplus.Service(this, 'Client', {
-      metadata: { name: NAME },
-      type: kplus.ServiceType.CLUSTER_IP,
-      selector: kplus.Pods.select(this, 'ClientPods', { labels: selector }),
-      ports: [{ name: 'client', port: client, targetPort: client }],
-    });
+    this.statefulSet = set.statefulSet;
+    this.headlessService = set.headlessService;
+    this.service = set.service!;
 
-    this.statefulSet = new kplus.StatefulSet(this, 'StatefulSet', {
-      metadata: { name: NAME },
-      replicas: members,
-      service: this.headlessService,
-      // Readiness needs a quorum, so members waiting for each other in order would deadlock.
-      podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
-      select: false,
-      spread: false,
-      automountServiceAccountToken: false,
-      securityContext: podSecurity(runAs),
-      terminationGracePeriod: Duration.seconds(30),
-      podMetadata: { annotations: { 'checksum/config': createHash('sha256').update(this.zooCfg).digest('hex').slice(0, 16) } },
-    });
-    selectByLabels(this.statefulSet, selector, labels);
+    this.zooCfg = renderZooCfg({ members: set.hosts, dataDir: DATA_DIR });
+    this.configMap = new kplus.ConfigMap(this, 'Config', { metadata: { name: `${NAME}-config` }, data: { 'zoo.cfg': this.zooCfg } });
+    this.statefulSet.podMetadata.addAnnotation('checksum/config', createHash('sha256').update(this.zooCfg).digest('hex').slice(0, 16));
 
     const zookeeper = this.statefulSet.addContainer({
       name: 'zookeeper',
@@ -126,11 +77,7 @@ export class ZooKeeper extends Construct {
       // The pod name ends in its ordinal; myid must match that member's server.N line.
       command: ['sh', '-c', `echo $(( \${HOSTNAME##*-} + ${serverId(0)} )) > ${DATA_DIR}/myid && exec zkServer.sh start-foreground`],
       envVariables: { ZK_SERVER_HEAP: kplus.EnvValue.fromValue(String(heapMiB)) },
-      ports: [
-        { name: 'client', number: client },
-        { name: 'quorum', number: quorum },
-        { name: 'election', number: election },
-      ],
+      ports: ports.map(({ name, port }) => ({ name, number: port })),
       resources,
       securityContext: containerSecurity(runAs),
       // Ready only while in the quorum: srvr reports a Mode only then.
@@ -146,12 +93,9 @@ export class ZooKeeper extends Construct {
     zookeeper.mount('/logs', kplus.Volume.fromEmptyDir(this, 'LogsVolume', 'logs', { sizeLimit: Size.mebibytes(64) }));
     // The JVM writes its perf data under /tmp.
     zookeeper.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(64) }));
+    labelAll(this, set.labels);
 
-    patchPodSpec(this.statefulSet, { selector, spread: spreadFor(members, props.placement) });
-    new DisruptionBudget(this, 'DisruptionBudget', { name: NAME, selector, replicas: members, maxUnavailable: 1 });
-    labelAll(this, labels);
-
-    const clientHosts = hosts.map((host) => `${host}:${client}`);
+    const clientHosts = set.hostPorts(client);
     this.endpoint = {
       backend: 'zookeeper',
       url: `kazoo://${clientHosts.join(',')}`,
@@ -159,7 +103,6 @@ export class ZooKeeper extends Construct {
     };
   }
 }
-
 /** Sends a four-letter word over bash's /dev/tcp (no client tool needed) and greps the reply. */
 function fourLetterProbe(word: string, expect: string, periodSeconds: number, failureThreshold: number): kplus.Probe {
   return kplus.Probe.fromCommand(['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${ZOOKEEPER_PORTS.client} && printf ${word} >&3 && grep -q '${expect}' <&3`], {

@@ -1,5 +1,6 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { SettingError } from './errors';
 
 /** A container image. */
@@ -133,4 +134,49 @@ export function spreadFor(replicas: number, placement: PlacementSettings | undef
 export function selectByLabels(workload: kplus.Workload, selector: Record<string, string>, podLabels: Record<string, string>): void {
   for (const [key, value] of Object.entries(podLabels)) workload.podMetadata.addLabel(key, value);
   workload.select(kplus.LabelSelector.of({ labels: selector }));
+}
+
+/** Props of {@link labelledDeployment}. */
+export interface LabelledDeploymentProps {
+  /** Name of the Deployment. */
+  readonly name: string;
+  /** Replicas. @default none: left to an autoscaler */
+  readonly replicas?: number;
+  /** Labels that select the pods. */
+  readonly selector: Record<string, string>;
+  /** The full label set of the pod template. */
+  readonly labels: Record<string, string>;
+  /** UID/GID of the pod security context. */
+  readonly runAs: RunAs;
+  /**
+   * Rollout strategy.
+   * @default rolling, one extra pod at a time and none unavailable, so capacity never drops
+   */
+  readonly strategy?: kplus.DeploymentStrategy;
+  /** Seconds between SIGTERM and SIGKILL. @default 30 */
+  readonly terminationGracePeriodSeconds?: number;
+  /** Pod template annotations, e.g. a checksum of the configuration. @default none */
+  readonly podAnnotations?: Record<string, string>;
+}
+
+/**
+ * A Deployment (construct id `Deployment`) that selects exactly our labels, mounts no API
+ * token and runs with the pod security context of `runAs`; the caller adds containers and
+ * then calls {@link patchPodSpec}.
+ */
+export function labelledDeployment(scope: Construct, props: LabelledDeploymentProps): kplus.Deployment {
+  const deployment = new kplus.Deployment(scope, 'Deployment', {
+    metadata: { name: props.name },
+    replicas: props.replicas,
+    select: false,
+    spread: false,
+    automountServiceAccountToken: false,
+    strategy: props.strategy
+      ?? kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+    securityContext: podSecurity(props.runAs),
+    terminationGracePeriod: Duration.seconds(props.terminationGracePeriodSeconds ?? 30),
+    podMetadata: props.podAnnotations ? { annotations: { ...props.podAnnotations } } : undefined,
+  });
+  selectByLabels(deployment, props.selector, props.labels);
+  return deployment;
 }

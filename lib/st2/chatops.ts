@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { check } from '../common/errors';
 import { componentLabels, labelAll, selectorLabels } from '../common/meta';
 import { RESOURCE_PRESETS, toContainerResources } from '../common/resources';
-import { containerSecurity, imageReference, patchPodSpec, podSecurity, pullPolicy, selectByLabels } from '../common/workload';
+import { containerSecurity, imageReference, labelledDeployment, patchPodSpec, pullPolicy } from '../common/workload';
 import { checkReplicas } from '../config/ha-mode';
 import { ComponentSettings } from '../config/settings';
 import { St2Runtime } from './st2-process';
@@ -49,17 +49,9 @@ export class St2ChatOps extends Construct {
     const name = 'st2chatops';
     const selector = selectorLabels(runtime.identity, name);
     const labels = componentLabels(runtime.identity, name, 'chatops', runtime.release.version);
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name },
-      replicas,
-      select: false,
-      spread: false,
-      automountServiceAccountToken: false,
-      strategy: kplus.DeploymentStrategy.recreate(),
-      securityContext: podSecurity(runtime.st2User),
-      terminationGracePeriod: Duration.seconds(30),
+    this.deployment = labelledDeployment(this, {
+      name, replicas, selector, labels, runAs: runtime.st2User, strategy: kplus.DeploymentStrategy.recreate(),
     });
-    selectByLabels(this.deployment, selector, labels);
     const image = st2Image(runtime, 'st2chatops', settings.image);
     const internal = (service: string, port: number) => `http://${service}.${runtime.identity.namespace}.svc.cluster.local:${port}`;
     const admin = kplus.Secret.fromSecretName(this, 'Admin', runtime.secrets.adminCredentials);

@@ -5,7 +5,7 @@ import { requireInteger } from '../common/errors';
 import { componentLabels, labelAll, selectorLabels } from '../common/meta';
 import { toContainerResources } from '../common/resources';
 import {
-  containerSecurity, imageReference, patchPodSpec, podSecurity, pullPolicy, RunAs, selectByLabels, spreadFor,
+  containerSecurity, imageReference, labelledDeployment, patchPodSpec, pullPolicy, RunAs, spreadFor,
 } from '../common/workload';
 import { ComponentSettings } from '../config/settings';
 import { EdgeUpstream } from '../edge/nginx-conf';
@@ -53,17 +53,7 @@ export class St2Web extends Construct {
     this.selector = selectorLabels(runtime.identity, name);
     const labels = componentLabels(runtime.identity, name, 'web', runtime.release.version);
 
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name },
-      replicas,
-      select: false,
-      spread: false,
-      automountServiceAccountToken: false,
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
-      securityContext: podSecurity(root),
-      terminationGracePeriod: Duration.seconds(30),
-    });
-    selectByLabels(this.deployment, this.selector, labels);
+    this.deployment = labelledDeployment(this, { name, replicas, selector: this.selector, labels, runAs: root });
 
     const url = (upstream: EdgeUpstream) => kplus.EnvValue.fromValue(`http://${upstream.host}:${upstream.port}/`);
     const probe = (period: number, failures: number) => kplus.Probe.fromHttpGet('/', {
