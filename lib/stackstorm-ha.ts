@@ -29,6 +29,14 @@ import { St2Config } from './st2/st2-config';
 import { St2Content } from './st2/content';
 import { St2Release, St2Runtime, St2SecretNames } from './st2/st2-process';
 import { st2Image } from './st2/images';
+import { resolveTopology } from './config/topology';
+import { St2ResultsTracker } from './st2/results-tracker';
+import { checkPostgresMode, externalPostgresEndpoint, PostgreSql } from './backing/postgres';
+import { MISTRAL_API_PORT } from './mistral/mistral-conf';
+import { MistralConfig } from './mistral/mistral-config';
+import { MistralApi } from './mistral/mistral-api';
+import { MistralServer } from './mistral/mistral-server';
+import { MistralSchemaJob } from './mistral/mistral-schema-job';
 
 /** Props of {@link StackStormHa}. */
 export interface StackStormHaProps extends StackStormHaSettings {
@@ -57,6 +65,7 @@ export class StackStormHa extends Chart {
     const instance = props.instance ?? 'stackstorm';
     check(DNS_LABEL.test(instance), 'instance', `${JSON.stringify(instance)} is not a DNS label`, 'use lower-case letters, digits and -');
     this.identity = { namespace, instance };
+    const { legacy } = resolveTopology(props);
     const release: St2Release = {
       version: props.release?.version ?? '3.9',
       registry: props.release?.registry ?? 'docker.io/stackstorm',
@@ -91,10 +100,14 @@ export class StackStormHa extends Chart {
         rbacEnabled: false,
         systemUser: 'stanley',
         actionRunnerDrainSeconds: 300,
-        workflowEngineDrainSeconds: 300,
+        // 2.x has no st2workflowengine; its timers run in the rules engine.
+        workflowEngineDrainSeconds: legacy ? undefined : 300,
         streamHeartbeatSeconds: 25,
-        timersIn: 'timersengine',
+        timersIn: legacy ? 'rulesengine' : 'timersengine',
         garbageCollection: this.garbageCollection(props),
+        // The guide: in HA, st2 reaches Mistral, and Mistral calls st2 back, only through
+        // the load balancer, never one instance directly.
+        mistral: legacy ? { v2BaseUrl: `${publicUrl}/mistral/v2`, apiUrl: `${publicUrl}/api` } : undefined,
       },
     });
     const content = new St2Content(this, 'Content', {
@@ -119,30 +132,61 @@ export class StackStormHa extends Chart {
       release,
     };
 
-    this.addSt2Processes(props);
-    this.edge = this.addEdge(props, publicUrl);
+    this.addSt2Processes(props, legacy);
+    if (legacy) this.addMistral(props, rabbit);
+    this.edge = this.addEdge(props, publicUrl, legacy);
   }
 
   /** The guide's processes, each on unless `enabled: false`; GC and chatops only when configured. */
-  private addSt2Processes(props: StackStormHaSettings): void {
+  private addSt2Processes(props: StackStormHaSettings, legacy: boolean): void {
     const st2 = props.st2 ?? {};
     const runtime = this.runtime;
     const on = (settings: { enabled?: boolean } | undefined, byDefault = true) => settings?.enabled ?? byDefault;
     if (on(st2.api)) this.st2.api = new St2Api(this, 'St2Api', { runtime, settings: st2.api });
     if (on(st2.auth)) this.st2.auth = new St2Auth(this, 'St2Auth', { runtime, settings: st2.auth });
     if (on(st2.stream)) this.st2.stream = new St2Stream(this, 'St2Stream', { runtime, settings: st2.stream });
-    if (on(st2.rulesEngine)) this.st2.rulesEngine = new St2RulesEngine(this, 'St2RulesEngine', { runtime, settings: st2.rulesEngine });
-    if (on(st2.timersEngine)) this.st2.timersEngine = new St2TimersEngine(this, 'St2TimersEngine', { runtime, settings: st2.timersEngine });
-    if (on(st2.workflowEngine)) this.st2.workflowEngine = new St2WorkflowEngine(this, 'St2WorkflowEngine', { runtime, settings: st2.workflowEngine });
-    if (on(st2.scheduler)) this.st2.scheduler = new St2Scheduler(this, 'St2Scheduler', { runtime, settings: st2.scheduler });
+    if (on(st2.rulesEngine)) this.st2.rulesEngine = new St2RulesEngine(this, 'St2RulesEngine', { runtime, settings: st2.rulesEngine, timersInRulesEngine: legacy });
+    // 3.x only: in 2.x the rules engine fires timers, Mistral runs workflows, and the
+    // notifier's backup scheduler covers what the action runners' scheduling misses.
+    if (!legacy && on(st2.timersEngine)) this.st2.timersEngine = new St2TimersEngine(this, 'St2TimersEngine', { runtime, settings: st2.timersEngine });
+    if (!legacy && on(st2.workflowEngine)) this.st2.workflowEngine = new St2WorkflowEngine(this, 'St2WorkflowEngine', { runtime, settings: st2.workflowEngine });
+    if (!legacy && on(st2.scheduler)) this.st2.scheduler = new St2Scheduler(this, 'St2Scheduler', { runtime, settings: st2.scheduler });
+    if (legacy && on(st2.resultsTracker)) this.st2.resultsTracker = new St2ResultsTracker(this, 'St2ResultsTracker', { runtime, settings: st2.resultsTracker });
     if (on(st2.actionRunner)) this.st2.actionRunner = new St2ActionRunner(this, 'St2ActionRunner', { runtime, settings: st2.actionRunner });
-    if (on(st2.notifier)) this.st2.notifier = new St2Notifier(this, 'St2Notifier', { runtime, settings: st2.notifier });
+    if (on(st2.notifier)) this.st2.notifier = new St2Notifier(this, 'St2Notifier', { runtime, settings: st2.notifier, legacyBackupScheduler: legacy });
     if (on(st2.sensorContainer)) this.st2.sensorContainer = new St2SensorContainer(this, 'St2SensorContainer', { runtime, settings: st2.sensorContainer });
     if (on(st2.garbageCollector, st2.garbageCollector?.ttl !== undefined)) {
       this.st2.garbageCollector = new St2GarbageCollector(this, 'St2GarbageCollector', { runtime, settings: st2.garbageCollector });
     }
     if (on(st2.chatops, false)) this.st2.chatops = new St2ChatOps(this, 'St2ChatOps', { runtime, settings: st2.chatops ?? {} });
     this.st2.jobs = new St2Jobs(this, 'St2Jobs', { runtime, settings: st2.jobs });
+  }
+
+  /**
+   * 2.x-mistral: PostgreSQL (in-cluster or external), mistral.conf, mistral-api,
+   * mistral-server and the schema Job, all from `<release.registry>/mistral:<release.version>`
+   * unless overridden, running as the st2 user.
+   */
+  private addMistral(props: StackStormHaSettings, rabbit: RabbitMqEndpoint): void {
+    const mistral = props.mistral ?? {};
+    const postgresSettings = mistral.postgresql ?? {};
+    const postgres = checkPostgresMode(postgresSettings) === 'external'
+      ? externalPostgresEndpoint(postgresSettings)
+      : new PostgreSql(this, 'PostgreSql', { identity: this.identity, settings: postgresSettings }).endpoint;
+    const { release } = this.runtime;
+    const config = new MistralConfig(this, 'MistralConfig', {
+      identity: this.identity,
+      rabbit,
+      postgres,
+      image: st2Image({ release }, 'mistral'),
+      runAs: this.runtime.st2User,
+      version: release.version,
+      placement: props.placement,
+    });
+    labelAll(config, componentLabels(this.identity, 'mistral-config', 'workflow', release.version));
+    this.st2.mistralApi = new MistralApi(this, 'MistralApi', { config, settings: mistral.api });
+    this.st2.mistralServer = new MistralServer(this, 'MistralServer', { config, settings: mistral.server });
+    this.st2.mistralSchema = new MistralSchemaJob(this, 'MistralSchemaJob', { config });
   }
 
   private garbageCollection(props: StackStormHaSettings) {
@@ -187,7 +231,7 @@ export class StackStormHa extends Chart {
    * cluster FQDNs (nginx's resolver applies no search domains); a disabled component's
    * route answers 502 instead of stopping nginx.
    */
-  private addEdge(props: StackStormHaSettings, publicUrl: string): Nginx {
+  private addEdge(props: StackStormHaSettings, publicUrl: string, legacy: boolean): Nginx {
     const service = (name: string, port: number): EdgeUpstream => ({ host: `${name}.${this.identity.namespace}.svc.cluster.local`, port });
     const api = service('st2api', ST2API_PORT);
     const auth = service('st2auth', ST2AUTH_PORT);
@@ -197,7 +241,7 @@ export class StackStormHa extends Chart {
     return new Nginx(this, 'Edge', {
       identity: this.identity,
       placement: props.placement,
-      upstreams: { api, auth, stream, web: service(web.service.name, ST2WEB_PORT) },
+      upstreams: { api, auth, stream, web: service(web.service.name, ST2WEB_PORT), mistral: legacy ? service('mistral-api', MISTRAL_API_PORT) : undefined },
       streamHeartbeatSeconds: this.runtime.config.conf.streamHeartbeatSeconds,
       publicHost: new URL(publicUrl).hostname,
       settings: props.edge,

@@ -1,43 +1,107 @@
 import { Construct } from 'constructs';
+import { check, SettingError } from '../common/errors';
 import { RESOURCE_PRESETS } from '../common/resources';
 import { IniDocument } from '../common/ini';
 import { ComponentSettings } from '../config/settings';
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 
+/** Settings of st2notifier. */
+export interface NotifierSettings extends ComponentSettings {
+  /**
+   * release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`:
+   * every replica (needs a coordination backend, whose locks keep them from rescheduling
+   * the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one
+   * replica runs it, and it is off on `st2notifier`.
+   * @default 'all' with a coordination backend, 'one' without
+   */
+  readonly backupScheduler?: 'all' | 'one';
+}
+
 /** Props of {@link St2Notifier}. */
 export interface St2NotifierProps {
   readonly runtime: St2Runtime;
   /** Replicas, resources, image. @default 2 replicas, small resources */
-  readonly settings?: ComponentSettings;
-  /** Process-only st2.conf settings (the 2.x backup scheduler). @default none */
-  readonly overrides?: IniDocument;
-  /** Kubernetes name. @default 'st2notifier' */
-  readonly name?: string;
+  readonly settings?: NotifierSettings;
+  /** st2 2.x: the notifier carries the backup scheduler. @default false (3.x: st2scheduler does the scheduling) */
+  readonly legacyBackupScheduler?: boolean;
+}
+
+/** The 2.x backup scheduler's options (values from st2's own defaults). */
+export function backupSchedulerOverrides(enable: boolean): IniDocument {
+  return { scheduler: enable ? { enable: true, rescheduling_interval: 300, delayed_execution_recovery: 600 } : { enable: false } };
+}
+
+/**
+ * Where the 2.x backup scheduler runs: on every notifier when a coordination backend
+ * guards it, else on exactly one. Throws when `all` is asked for without a backend.
+ */
+export function backupSchedulerPlacement(runtime: Pick<St2Runtime, 'config'>, requested?: 'all' | 'one'): 'all' | 'one' {
+  const coordinated = runtime.config.conf.coordination.backend !== 'none';
+  const placement = requested ?? (coordinated ? 'all' : 'one');
+  check(placement === 'all' || placement === 'one', 'st2.notifier.backupScheduler', `${JSON.stringify(placement)} is not a placement`, 'use all or one');
+  check(placement === 'one' || coordinated, 'st2.notifier.backupScheduler',
+    'the backup scheduler on every notifier without a coordination backend would reschedule the same executions more than once',
+    'set datastores.coordination.backend to redis-sentinel, zookeeper or external, or set st2.notifier.backupScheduler to one');
+  return placement;
 }
 
 /**
  * st2notifier: turns finished executions into action and notify triggers. Active-active;
  * its replicas take tooz locks, so more than one needs a coordination backend.
+ *
+ * In st2 2.x it is also the backup scheduler for executions left unscheduled. The guide:
+ * with more than one notifier, either a coordination backend (ZooKeeper or Redis) guards
+ * it and all may run it, or it is disabled on all but one. Without a backend this builds
+ * `st2notifier` (scheduler off, any number of replicas: the guide asks for coordination
+ * only for the scheduler) and `st2notifier-scheduler` (one replica, scheduler on,
+ * Recreate).
  */
 export class St2Notifier extends Construct {
   public readonly process: St2Process;
+  /** The one notifier running the backup scheduler, when it runs on one only (2.x). */
+  public readonly schedulerHolder?: St2Process;
 
   constructor(scope: Construct, id: string, props: St2NotifierProps) {
     super(scope, id);
     const settings = props.settings ?? {};
-    this.process = new St2Process(this, 'Process', {
+    const common = {
       runtime: props.runtime,
-      name: props.name ?? 'st2notifier',
       executable: 'st2notifier',
-      role: 'backend',
+      role: 'backend' as const,
+      image: st2Image(props.runtime, 'st2notifier', settings.image),
+      resources: settings.resources ?? RESOURCE_PRESETS.small,
+    };
+    if (!props.legacyBackupScheduler) {
+      if (settings.backupScheduler) {
+        throw new SettingError('st2.notifier.backupScheduler', 'the 3.x topology has no backup scheduler in st2notifier (st2scheduler schedules)',
+          'remove st2.notifier.backupScheduler, or set release.topology to 2.x-mistral');
+      }
+      this.process = new St2Process(this, 'Process', {
+        ...common, name: 'st2notifier', setting: 'st2.notifier', replicas: settings.replicas ?? 2, haMode: 'active-active', needsCoordination: true,
+      });
+      return;
+    }
+    const placement = backupSchedulerPlacement(props.runtime, settings.backupScheduler);
+    this.process = new St2Process(this, 'Process', {
+      ...common,
+      name: 'st2notifier',
       setting: 'st2.notifier',
       replicas: settings.replicas ?? 2,
       haMode: 'active-active',
-      needsCoordination: true,
-      image: st2Image(props.runtime, 'st2notifier', settings.image),
-      resources: settings.resources ?? RESOURCE_PRESETS.small,
-      overrides: props.overrides,
+      needsCoordination: placement === 'all',
+      overrides: backupSchedulerOverrides(placement === 'all'),
     });
+    if (placement === 'one') {
+      this.schedulerHolder = new St2Process(this, 'SchedulerHolder', {
+        ...common,
+        name: 'st2notifier-scheduler',
+        setting: 'st2.notifier',
+        replicas: 1,
+        haMode: 'singleton',
+        strategy: 'Recreate',
+        overrides: backupSchedulerOverrides(true),
+      });
+    }
   }
 }

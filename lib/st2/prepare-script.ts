@@ -7,10 +7,20 @@
  * Each HOST:PORT list is one datastore; one answering member is enough.
  */
 export function prepareScript(): string {
-  return `import os, socket, string, sys, time, urllib.parse
+  return `import os, socket, string, sys, time
+
+try:
+    from urllib.parse import quote
+except ImportError:  # Python 2.7 (st2 2.x images)
+    from urllib import quote
 
 template, output, groups = sys.argv[1], sys.argv[2], sys.argv[3:]
-deadline = time.monotonic() + float(os.environ.get("ST2_WAIT_SECONDS", "600"))
+deadline = time.time() + float(os.environ.get("ST2_WAIT_SECONDS", "600"))
+
+
+def say(message):
+    sys.stdout.write(message + "\\n")
+    sys.stdout.flush()
 
 
 def answers(host_port):
@@ -18,27 +28,27 @@ def answers(host_port):
     try:
         socket.create_connection((host, int(port)), timeout=3).close()
         return True
-    except OSError:
+    except (socket.error, OSError, IOError):  # socket.error is no OSError on Python 2
         return False
 
 
 for group in groups:
     members = group.split(",")
     while not any(answers(member) for member in members):
-        if time.monotonic() > deadline:
+        if time.time() > deadline:
             sys.exit("timed out waiting for one of " + group)
-        print("waiting for one of " + group, flush=True)
+        say("waiting for one of " + group)
         time.sleep(3)
 
 values = {}
 for name, value in os.environ.items():
     values[name] = value
-    values[name + "_URLQ"] = urllib.parse.quote(value, safe="")
+    values[name + "_URLQ"] = quote(value, safe="")
 with open(template) as source:
     text = string.Template(source.read()).substitute(values)
 descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400)
-os.write(descriptor, text.encode())
+os.write(descriptor, text.encode("utf-8") if not isinstance(text, bytes) else text)
 os.close(descriptor)
-print("wrote " + output, flush=True)
+say("wrote " + output)
 `;
 }

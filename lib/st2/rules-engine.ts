@@ -1,27 +1,57 @@
 import { Construct } from 'constructs';
+import { SettingError } from '../common/errors';
 import { RESOURCE_PRESETS } from '../common/resources';
 import { ComponentSettings } from '../config/settings';
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 
+/** Settings of st2rulesengine. */
+export interface RulesEngineSettings extends ComponentSettings {
+  /**
+   * release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules
+   * engine that also runs the timers. Its replicas must stay 1.
+   * @default 1 replica, the rules engines' image and resources
+   */
+  readonly timers?: ComponentSettings;
+}
+
 /** Props of {@link St2RulesEngine}. */
 export interface St2RulesEngineProps {
   readonly runtime: St2Runtime;
   /** Replicas, resources, image. @default 2 replicas, small resources */
-  readonly settings?: ComponentSettings;
+  readonly settings?: RulesEngineSettings;
+  /**
+   * st2 2.x: the rules engine runs the timers. @default false (3.x: st2timersengine does)
+   */
+  readonly timersInRulesEngine?: boolean;
 }
 
 /**
  * st2rulesengine: evaluates rules on trigger instances; active-active, the replicas share
  * the work through RabbitMQ. In 3.x the timers run in st2timersengine, so every replica
  * here is identical.
+ *
+ * In st2 2.x every rules engine also runs the timers, and timers are not HA-safe: two
+ * running would fire every timer twice. The guide's remedy is to disable them on all but
+ * one. Replicas of one Deployment cannot differ in configuration, so the active-active set
+ * is two Deployments: `st2rulesengine` (timers off through the shared st2.conf, any number
+ * of replicas) and `st2rulesengine-timers` (exactly one replica, `[timer] enable = True` in
+ * its own overrides file, rolled with Recreate so old and new never run together). Both
+ * evaluate rules; only the second fires timers. While it restarts, timers pause and rules
+ * keep being evaluated by the others.
  */
 export class St2RulesEngine extends Construct {
   public readonly process: St2Process;
+  /** The one rules engine that runs the timers (2.x only). */
+  public readonly timerHolder?: St2Process;
 
   constructor(scope: Construct, id: string, props: St2RulesEngineProps) {
     super(scope, id);
     const settings = props.settings ?? {};
+    if (settings.timers && !props.timersInRulesEngine) {
+      throw new SettingError('st2.rulesEngine.timers', 'the 3.x topology runs timers in st2timersengine, not in a rules engine',
+        'remove st2.rulesEngine.timers (size st2.timersEngine instead), or set release.topology to 2.x-mistral');
+    }
     this.process = new St2Process(this, 'Process', {
       runtime: props.runtime,
       name: 'st2rulesengine',
@@ -34,5 +64,22 @@ export class St2RulesEngine extends Construct {
       resources: settings.resources ?? RESOURCE_PRESETS.small,
       mounts: { datastoreKey: true },
     });
+    if (props.timersInRulesEngine) {
+      const timers = settings.timers ?? {};
+      this.timerHolder = new St2Process(this, 'TimerHolder', {
+        runtime: props.runtime,
+        name: 'st2rulesengine-timers',
+        executable: 'st2rulesengine',
+        role: 'backend',
+        setting: 'st2.rulesEngine.timers',
+        replicas: timers.replicas ?? 1,
+        haMode: 'singleton',
+        strategy: 'Recreate',
+        image: st2Image(props.runtime, 'st2rulesengine', { ...settings.image, ...timers.image }),
+        resources: timers.resources ?? settings.resources ?? RESOURCE_PRESETS.small,
+        overrides: { timer: { enable: true } },
+        mounts: { datastoreKey: true },
+      });
+    }
   }
 }

@@ -1,0 +1,89 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { checkReplicas } from '../config/ha-mode';
+import { componentLabels, labelAll, selectorLabels } from '../common/meta';
+import { ResourceSettings } from '../common/resources';
+import { ImageSettings, patchPodSpec, podSecurity, selectByLabels, spreadFor } from '../common/workload';
+import { DisruptionBudget } from '../policy/disruption-budget';
+import { addMistralContainers, MistralConfig } from './mistral-config';
+
+/** Props of {@link MistralProcess}. */
+export interface MistralProcessProps {
+  readonly config: MistralConfig;
+  /** Kubernetes name of the Deployment (and Service, PDB). */
+  readonly name: string;
+  /** Setting path used in error messages, e.g. `mistral.api`. */
+  readonly setting: string;
+  /** Desired replicas; both Mistral processes are active-active. */
+  readonly replicas: number;
+  /** Full command line. */
+  readonly command: readonly string[];
+  readonly resources: ResourceSettings;
+  /** Image fields overriding the shared Mistral image. @default the shared image */
+  readonly image?: Partial<ImageSettings>;
+  /** TCP port served; a ClusterIP Service is created for it. @default no Service */
+  readonly port?: number;
+  /** @default none */
+  readonly readiness?: kplus.Probe;
+  /** @default none */
+  readonly liveness?: kplus.Probe;
+  /** Seconds to keep serving after SIGTERM is scheduled (endpoint removal). @default 0 */
+  readonly preStopSleepSeconds?: number;
+}
+
+/**
+ * One Mistral process as an active-active Deployment: the shared mistral.conf, spread
+ * across nodes, rolled one surge pod at a time, with a disruption budget from 2 replicas.
+ */
+export class MistralProcess extends Construct {
+  public readonly deployment: kplus.Deployment;
+  public readonly container: kplus.Container;
+  public readonly service?: kplus.Service;
+  public readonly selector: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: MistralProcessProps) {
+    super(scope, id);
+    const { config } = props;
+    const { identity, runAs, version, placement } = config.props;
+    // Mistral coordinates through RabbitMQ and PostgreSQL, not tooz: no backend needed.
+    checkReplicas({ setting: props.setting, replicas: props.replicas, mode: 'active-active', coordination: { backend: 'none', hosts: [] } });
+    this.selector = selectorLabels(identity, props.name);
+    const labels = componentLabels(identity, props.name, 'workflow', version);
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: props.name },
+      replicas: props.replicas,
+      select: false,
+      spread: false,
+      automountServiceAccountToken: false,
+      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+      securityContext: podSecurity(runAs),
+      terminationGracePeriod: Duration.seconds(30),
+      podMetadata: { annotations: { 'checksum/config': config.hash } },
+    });
+    selectByLabels(this.deployment, this.selector, labels);
+    this.container = addMistralContainers(this, this.deployment, {
+      config,
+      setting: props.setting,
+      containerName: props.name,
+      image: props.image,
+      command: props.command,
+      resources: props.resources,
+      port: props.port,
+      readiness: props.readiness,
+      liveness: props.liveness,
+      preStopSleepSeconds: props.preStopSleepSeconds,
+    });
+    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(props.replicas, placement) });
+    if (props.port) {
+      this.service = new kplus.Service(this, 'Service', {
+        metadata: { name: props.name },
+        type: kplus.ServiceType.CLUSTER_IP,
+        selector: kplus.Pods.select(this, 'Pods', { labels: this.selector }),
+        ports: [{ port: props.port, targetPort: props.port, name: 'http' }],
+      });
+    }
+    if (props.replicas >= 2) new DisruptionBudget(this, 'DisruptionBudget', { name: props.name, selector: this.selector, replicas: props.replicas });
+    labelAll(this, labels);
+  }
+}

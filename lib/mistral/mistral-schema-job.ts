@@ -1,0 +1,69 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { componentLabels, labelAll } from '../common/meta';
+import { RESOURCE_PRESETS } from '../common/resources';
+import { patchPodSpec, podSecurity } from '../common/workload';
+import { MISTRAL_PATHS } from './mistral-conf';
+import { addMistralContainers, MistralConfig } from './mistral-config';
+
+/** Props of {@link MistralSchemaJob}. */
+export interface MistralSchemaJobProps {
+  readonly config: MistralConfig;
+}
+
+/** The two commands, in order: migrate the schema, then load Mistral's standard actions. */
+export function mistralSchemaCommands(configFile: string = MISTRAL_PATHS.config): string[][] {
+  const manage = `${MISTRAL_PATHS.bin}/mistral-db-manage`;
+  return [
+    [manage, '--config-file', configFile, 'upgrade', 'head'],
+    [manage, '--config-file', configFile, 'populate'],
+  ];
+}
+
+/**
+ * The Job `mistral-db-manage`: creates or upgrades Mistral's schema (`upgrade head`) and
+ * registers the standard actions and workflows (`populate`). Its `prepare` step waits
+ * (bounded) for PostgreSQL; if the role does not exist yet (the `postgresql-init` Job runs
+ * beside it), the Job fails and retries with back-off. Both commands are idempotent: on a
+ * current schema `upgrade head` does nothing and `populate` refreshes the same rows, so
+ * every sync may run it again.
+ */
+export class MistralSchemaJob extends Construct {
+  public readonly job: kplus.Job;
+
+  constructor(scope: Construct, id: string, props: MistralSchemaJobProps) {
+    super(scope, id);
+    const { identity, runAs, version } = props.config.props;
+    const name = 'mistral-db-manage';
+    this.job = new kplus.Job(this, 'Job', {
+      metadata: {
+        name,
+        annotations: {
+          // Argo CD: run on every sync after the datastores, replacing the previous run.
+          'argocd.argoproj.io/hook': 'Sync',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+          'argocd.argoproj.io/sync-wave': '5',
+        },
+      },
+      backoffLimit: 8,
+      activeDeadline: Duration.minutes(30),
+      automountServiceAccountToken: false,
+      securityContext: podSecurity(runAs),
+      restartPolicy: kplus.RestartPolicy.NEVER,
+      select: false,
+    } as kplus.JobProps);
+    const script = mistralSchemaCommands().map((command) => command.join(' ')).join(' && ');
+    addMistralContainers(this.job, this.job, {
+      config: props.config,
+      setting: 'mistral.schemaJob',
+      containerName: 'mistral-db-manage',
+      command: ['/bin/sh', '-c', script],
+      resources: RESOURCE_PRESETS.small,
+    });
+    const labels = componentLabels(identity, name, 'job', version);
+    for (const [key, value] of Object.entries(labels)) this.job.podMetadata.addLabel(key, value);
+    patchPodSpec(this.job, { selector: labels });
+    labelAll(this, labels);
+  }
+}
