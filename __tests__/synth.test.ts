@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SettingError } from '../lib';
 import { synthEnvironments } from '../lib/synth';
 
 function tree(dir: string): Record<string, string> {
@@ -43,7 +42,7 @@ describe('synthEnvironments', () => {
     const out = path.join(work, 'dist');
     synthEnvironments(out, { ha: {} });
     const before = tree(out);
-    expect(() => synthEnvironments(out, { ha: {}, bad: { st2: { api: { replicas: 0 } } } })).toThrow(SettingError);
+    expect(() => synthEnvironments(out, { ha: {}, bad: { st2: { api: { replicas: 0 } } } })).toThrow('environment bad: st2.api.replicas: got 0. Fix: set it to an integer >= 1');
     expect(tree(out)).toEqual(before);
     expect(fs.readdirSync(work)).toEqual(['dist']);
   });

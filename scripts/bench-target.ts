@@ -4,7 +4,6 @@
  * Prints `{"objects": N, "maxRssKiB": M}` on stdout.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ENVIRONMENTS } from '../environments';
 import { StackStormHaSettings } from '../lib';
@@ -22,7 +21,10 @@ export function largeSettings(partitions: number): StackStormHaSettings {
 if (require.main === module) {
   const [which, count] = process.argv.slice(2);
   const settings = which === 'ha' ? ENVIRONMENTS.ha : largeSettings(Number(count ?? 256));
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  // On the project's disk, where `npm run synth` writes (not the system temp folder).
+  const cache = path.join(__dirname, '..', 'node_modules', '.cache');
+  fs.mkdirSync(cache, { recursive: true });
+  const out = fs.mkdtempSync(path.join(cache, 'bench-'));
   try {
     synthEnvironments(path.join(out, 'dist'), { [which]: settings });
     const objects = fs.readdirSync(path.join(out, 'dist', which)).length;
