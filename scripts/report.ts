@@ -1,7 +1,7 @@
 /**
  * Failure-domain report of synthesized environments.
  *
- *   tsx scripts/report.ts [--no-fail] [--dist=DIR] [env ...]
+ *   npm run report -- [--no-fail] [--dist=DIR] [env ...]
  *
  * Reads DIR/<env>/*.yaml (DIR defaults to dist/; every environment folder in it when none is
  * named) and prints,
@@ -14,7 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { failureDomainReport, ManifestObject } from '../lib/report/failure-domains';
 import { renderReport } from '../lib/report/report-table';
 
-const USAGE = 'usage: tsx scripts/report.ts [--no-fail] [--dist=DIR] [env ...]';
+const USAGE = 'usage: npm run report -- [--no-fail] [--dist=DIR] [env ...]';
 
 function readEnvironment(dist: string, environment: string): ManifestObject[] {
   const dir = path.join(dist, environment);

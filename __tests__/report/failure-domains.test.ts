@@ -46,7 +46,7 @@ describe('failure-domain report of the synthesized ha environment', () => {
     }
   });
 
-  test('st2api: 2 replicas, budget of 1, preferred node spread: node loss likely, drain safe, zone loss not', () => {
+  test('st2api: 2 replicas, budget of 1, required node spread: node loss yes, drain safe, zone loss not', () => {
     expect(component(report, 'st2api')).toEqual({
       kind: 'Deployment',
       name: 'st2api',
@@ -56,14 +56,14 @@ describe('failure-domain report of the synthesized ha environment', () => {
       majority: undefined,
       byDesign: undefined,
       budgets: [{ name: 'st2api', rule: 'maxUnavailable 1', desiredHealthy: 1, allowedDisruptions: 1 }],
-      spread: { node: 'preferred', zone: 'none' },
+      spread: { node: 'required', zone: 'none' },
       survives: {
-        nodeLoss: { outcome: 'likely', why: '2 replicas, node spread is only preferred: the scheduler may co-locate them' },
+        nodeLoss: { outcome: 'yes', why: '2 replicas, required one-per-node placement (assumes at least 2 nodes)' },
         zoneLoss: { outcome: 'no', why: '2 replicas but no zone spread: they may all share one zone' },
         rollingDrain: { outcome: 'yes', why: 'maxUnavailable 1: evicts 1 at a time, keeps 1 of 2' },
       },
       status: 'ok',
-      warnings: [expect.stringMatching(/^node loss survived only if the scheduler keeps replicas apart/)],
+      warnings: [],
     });
   });
 
@@ -91,7 +91,7 @@ describe('failure-domain report of the synthesized ha environment', () => {
     expect(report.failures).toEqual([]);
     const text = renderReport('ha', report);
     expect(text.split('\n')[1]).toMatch(/^COMPONENT\s+KIND\s+REPLICAS\s+HA MODE\s+PDB\s+SPREAD node\/zone\s+NODE LOSS\s+ZONE LOSS\s+DRAIN\s+STATUS$/);
-    expect(text).toMatch(/^st2api\s+Deployment\s+2\s+active-active\s+maxUnavailable 1\s+preferred \/ none\s+likely\s+no\s+yes\s+ok$/m);
+    expect(text).toMatch(/^st2api\s+Deployment\s+2\s+active-active\s+maxUnavailable 1\s+required \/ none\s+yes\s+no\s+yes\s+ok$/m);
     expect(text).toMatch(/^BY DESIGN {2}st2timersengine: a second copy would fire every timer twice; one replica/m);
     expect(text).not.toMatch(/^FAIL/m);
     expect(text).toMatch(/every workload survives a node loss, except \d+ by-design singleton\(s\)$/);
@@ -116,7 +116,7 @@ describe('weakened manifests flip the right verdict', () => {
     expect(api.budgets).toEqual([]);
     expect(api.survives.rollingDrain.outcome).toBe('no');
     expect(api.survives.rollingDrain.why).toMatch(/^no PodDisruptionBudget/);
-    expect(api.survives.nodeLoss.outcome).toBe('likely');
+    expect(api.survives.nodeLoss.outcome).toBe('yes');
     expect(api.status).toBe('ok');
   });
 
@@ -130,6 +130,15 @@ describe('weakened manifests flip the right verdict', () => {
     expect(api.budgets).toEqual([{ name: 'st2api', rule: 'minAvailable 2', desiredHealthy: 2, allowedDisruptions: 0 }]);
     expect(api.survives.rollingDrain).toEqual({ outcome: 'blocked', why: 'minAvailable 2 of 2 allows no eviction: every drain of its nodes hangs' });
     expect(api.warnings).toContain(`drain: ${api.survives.rollingDrain.why}`);
+  });
+
+  test('spread relaxed to ScheduleAnyway: node loss only likely, with a warning', () => {
+    const report = reportAfter((objects) => { podSpec(objects, 'Deployment', 'st2api').topologySpreadConstraints[0].whenUnsatisfiable = 'ScheduleAnyway'; });
+    const api = component(report, 'st2api');
+    expect(api.spread.node).toBe('preferred');
+    expect(api.survives.nodeLoss).toEqual({ outcome: 'likely', why: '2 replicas, node spread is only preferred: the scheduler may co-locate them' });
+    expect(api.warnings).toEqual([expect.stringMatching(/^node loss survived only if the scheduler keeps replicas apart/)]);
+    expect(report.failures).toEqual([]);
   });
 
   test('spread removed: replicas may share a node, node loss fails', () => {
@@ -183,10 +192,9 @@ describe('weakened manifests flip the right verdict', () => {
 });
 
 describe('strengthened manifests are recognised', () => {
-  test('DoNotSchedule hostname spread with maxSkew 1 guarantees a node loss; zone spread adds zone loss', () => {
+  test('a required zone spread adds zone loss to the required node spread', () => {
     const report = reportAfter((objects) => {
       const spec = podSpec(objects, 'Deployment', 'st2api');
-      spec.topologySpreadConstraints[0].whenUnsatisfiable = 'DoNotSchedule';
       spec.topologySpreadConstraints.push({ ...spec.topologySpreadConstraints[0], topologyKey: 'topology.kubernetes.io/zone' });
     });
     const api = component(report, 'st2api');
@@ -228,7 +236,7 @@ describe('strengthened manifests are recognised', () => {
       });
     });
     expect(component(hpa(3), 'st2api').replicas).toEqual({ min: 3, max: 6, autoscaled: true });
-    expect(component(hpa(3), 'st2api').survives.nodeLoss.outcome).toBe('likely');
+    expect(component(hpa(3), 'st2api').survives.nodeLoss.outcome).toBe('yes');
     expect(component(hpa(1), 'st2api').survives.nodeLoss.outcome).toBe('no');
     expect(renderReport('hpa', hpa(3))).toMatch(/^st2api\s+Deployment\s+3\.\.6 \(HPA\)/m);
   });
@@ -249,9 +257,9 @@ describe('evaluateBudget follows the disruption controller', () => {
 });
 
 describe('scripts/report.ts', () => {
-  const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-  const script = path.join(__dirname, '..', '..', 'scripts', 'report.ts');
-  const run = (...args: string[]) => spawnSync(tsx, [script, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const root = path.join(__dirname, '..', '..');
+  const script = path.join(root, 'scripts', 'report.ts');
+  const run = (...args: string[]) => spawnSync(process.execPath, ['-r', path.join(root, 'tools', 'register.js'), script, ...args], { encoding: 'utf8', timeout: 60_000 });
 
   test('prints the ha table and exits 0', () => {
     const result = run('ha');

@@ -9,7 +9,11 @@ export interface ExternalSettings {
 
 /** Settings shared by every in-cluster datastore. */
 export interface InClusterSettings {
-  /** Members of the set; quorum systems need an odd number >= 3. @default 3 */
+  /**
+   * Members of the set; quorum systems need an odd number >= 3. @default 3
+   * @asType integer
+   * @minimum 1
+   */
   readonly replicas?: number;
   /** Image override. @default the pinned official image */
   readonly image?: Partial<ImageSettings>;

@@ -8,6 +8,9 @@ import type { ChatOpsSettings } from '../st2/chatops';
 import type { St2JobsSettings } from '../st2/jobs';
 import type { SensorContainerSettings } from '../st2/sensor-container';
 import type { NginxSettings } from '../edge/nginx';
+import type { NotifierSettings } from '../st2/notifier';
+import type { RulesEngineSettings } from '../st2/rules-engine';
+import type { MistralSettings } from '../mistral/mistral-settings';
 
 /**
  * Settings every st2 component accepts. Values files (environments/*.yaml) map onto these
@@ -16,7 +19,11 @@ import type { NginxSettings } from '../edge/nginx';
 export interface ComponentSettings {
   /** Deploy this component at all (the guide: each process can be turned on or off). @default true for core processes */
   readonly enabled?: boolean;
-  /** Replicas; the component's HA mode decides the allowed range. @default per component */
+  /**
+   * Replicas; the component's HA mode decides the allowed range. @default per component
+   * @asType integer
+   * @minimum 1
+   */
   readonly replicas?: number;
   /** Container resources. @default sized by the component's role */
   readonly resources?: ResourceSettings;
@@ -36,10 +43,25 @@ export interface ReleaseSettings {
    * UID of the `st2` user in the images (a system user whose UID the st2 package picks;
    * 999 in the official 3.9 images). The kubelet needs it numerically for runAsNonRoot.
    * @default 999
+   * @asType integer
+   * @minimum 1
    */
   readonly st2Uid?: number;
-  /** GID of the `st2` group; also the pods' fsGroup. @default 999 */
+  /**
+   * GID of the `st2` group; also the pods' fsGroup. @default 999
+   * @asType integer
+   * @minimum 1
+   */
   readonly st2Gid?: number;
+  /**
+   * Which process layout to deploy. `3.x`: current StackStorm (st2timersengine,
+   * st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology
+   * (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on
+   * PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry`
+   * to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8).
+   * @default '3.x'
+   */
+  readonly topology?: '3.x' | '2.x-mistral';
 }
 
 /** Names of the user-created Secrets (README, "Secrets"). */
@@ -64,8 +86,8 @@ export interface St2Settings {
   readonly auth?: ComponentSettings;
   /** st2stream: active-active; long-lived SSE connections. @default 2 replicas */
   readonly stream?: ComponentSettings;
-  /** st2rulesengine: active-active. @default 2 replicas */
-  readonly rulesEngine?: ComponentSettings;
+  /** st2rulesengine: active-active; in 2.x-mistral also the one timer holder. @default 2 replicas */
+  readonly rulesEngine?: RulesEngineSettings;
   /** st2timersengine (3.x): exactly one. @default 1 replica */
   readonly timersEngine?: ComponentSettings;
   /** st2workflowengine (3.x): active-active, needs coordination when > 1. @default 2 replicas */
@@ -80,8 +102,10 @@ export interface St2Settings {
   readonly chatops?: ChatOpsSettings;
   /** The per-release jobs (register content, load keys). @default register content only */
   readonly jobs?: St2JobsSettings;
-  /** st2notifier: active-active. @default 2 replicas */
-  readonly notifier?: ComponentSettings;
+  /** st2notifier: active-active; in 2.x-mistral also the backup scheduler. @default 2 replicas */
+  readonly notifier?: NotifierSettings;
+  /** st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. @default 2 replicas */
+  readonly resultsTracker?: ComponentSettings;
   /** st2garbagecollector: singleton; deployed only when TTLs are set. */
   readonly garbageCollector?: ComponentSettings & { readonly ttl?: GarbageCollectionTtls };
 }
@@ -105,4 +129,6 @@ export interface StackStormHaSettings {
   readonly placement?: PlacementSettings;
   /** The edge: nginx in front of every HTTP service, with TLS. @default TLS from Secret `st2-tls`, 2 replicas, a LoadBalancer Service */
   readonly edge?: NginxSettings;
+  /** Mistral and its PostgreSQL (release.topology 2.x-mistral only). @default in-cluster PostgreSQL, 2 mistral-api, 2 mistral-server */
+  readonly mistral?: MistralSettings;
 }

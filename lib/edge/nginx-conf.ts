@@ -45,20 +45,42 @@ export type EdgeTlsMode = 'terminate' | 'plain';
 
 /** Proxy timeouts, in seconds. */
 export interface NginxTimeouts {
-  /** Time to open a connection to a Service. @default 5 */
+  /**
+   * Time to open a connection to a Service. @default 5
+   * @asType integer
+   * @minimum 1
+   */
   readonly connectSeconds?: number;
-  /** Time between two reads from st2api. @default 90 */
+  /**
+   * Time between two reads from st2api. @default 90
+   * @asType integer
+   * @minimum 1
+   */
   readonly apiReadSeconds?: number;
-  /** Time between two reads from st2auth. @default 90 */
+  /**
+   * Time between two reads from st2auth. @default 90
+   * @asType integer
+   * @minimum 1
+   */
   readonly authReadSeconds?: number;
   /**
    * Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or
    * an idle but healthy event stream is cut between two heartbeats. @default 200
+   * @asType integer
+   * @minimum 1
    */
   readonly streamReadSeconds?: number;
-  /** Time between two reads from st2web and mistral-api. @default 60 */
+  /**
+   * Time between two reads from st2web and mistral-api. @default 60
+   * @asType integer
+   * @minimum 1
+   */
   readonly webReadSeconds?: number;
-  /** Time between two writes to any upstream. @default 60 */
+  /**
+   * Time between two writes to any upstream. @default 60
+   * @asType integer
+   * @minimum 1
+   */
   readonly sendSeconds?: number;
 }
 

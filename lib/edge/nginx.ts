@@ -28,7 +28,11 @@ export interface EdgeTlsSettings {
   readonly mode?: EdgeTlsMode;
   /** A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. @default 'st2-tls' */
   readonly secretName?: string;
-  /** HSTS max-age in seconds; 0 sends none. @default 31536000 */
+  /**
+   * HSTS max-age in seconds; 0 sends none. @default 31536000
+   * @asType integer
+   * @minimum 0
+   */
   readonly hstsMaxAgeSeconds?: number;
 }
 
@@ -67,7 +71,11 @@ export interface EdgeIngressSettings {
 
 /** Settings of the edge (values files map onto these). */
 export interface NginxSettings {
-  /** Replicas; two keep the entry point up through a node drain. @default 2 */
+  /**
+   * Replicas; two keep the entry point up through a node drain. @default 2
+   * @asType integer
+   * @minimum 1
+   */
   readonly replicas?: number;
   readonly tls?: EdgeTlsSettings;
   /**
@@ -89,7 +97,11 @@ export interface NginxSettings {
   readonly resources?: ResourceSettings;
   /** Image fields to override. @default nginxinc/nginx-unprivileged:1.27.3 */
   readonly image?: Partial<ImageSettings>;
-  /** Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. @default 30 */
+  /**
+   * Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. @default 30
+   * @asType integer
+   * @minimum 1
+   */
   readonly terminationGracePeriodSeconds?: number;
 }
 

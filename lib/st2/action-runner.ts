@@ -9,11 +9,24 @@ import { st2Image } from './images';
 
 /** Scale action runners on CPU. */
 export interface ActionRunnerAutoscaling {
-  /** Fewest runners. */
+  /**
+   * Fewest runners.
+   * @asType integer
+   * @minimum 1
+   */
   readonly minReplicas: number;
-  /** Most runners. */
+  /**
+   * Most runners.
+   * @asType integer
+   * @minimum 1
+   */
   readonly maxReplicas: number;
-  /** Target average CPU utilisation in percent of the request. @default 70 */
+  /**
+   * Target average CPU utilisation in percent of the request. @default 70
+   * @asType integer
+   * @minimum 1
+   * @maximum 100
+   */
   readonly cpuUtilization?: number;
 }
 

@@ -19,7 +19,12 @@ export interface SensorPartitioning {
    * @default 'all'
    */
   readonly mode?: 'all' | 'hash' | 'kvstore' | 'file' | 'single-sensor';
-  /** `hash`: split the hash space into this many equal partitions. @default none */
+  /**
+   * `hash`: split the hash space into this many equal partitions. @default none
+   * @asType integer
+   * @minimum 1
+   * @maximum 1024
+   */
   readonly partitions?: number;
   /** `hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. @default none */
   readonly hashRanges?: Readonly<Record<string, string>>;

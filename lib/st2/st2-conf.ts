@@ -32,21 +32,53 @@ export const ST2_PATHS = {
 
 /** Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever). */
 export interface GarbageCollectionTtls {
-  /** Days to keep action executions. @default keep forever */
+  /**
+   * Days to keep action executions. @default keep forever
+   * @asType integer
+   * @minimum 1
+   */
   readonly actionExecutionsDays?: number;
-  /** Days to keep action execution output. @default keep forever */
+  /**
+   * Days to keep action execution output. @default keep forever
+   * @asType integer
+   * @minimum 1
+   */
   readonly actionExecutionsOutputDays?: number;
-  /** Days to keep trigger instances. @default keep forever */
+  /**
+   * Days to keep trigger instances. @default keep forever
+   * @asType integer
+   * @minimum 1
+   */
   readonly triggerInstancesDays?: number;
-  /** Days to keep traces. @default keep forever */
+  /**
+   * Days to keep traces. @default keep forever
+   * @asType integer
+   * @minimum 1
+   */
   readonly tracesDays?: number;
-  /** Days to keep rule enforcements. @default keep forever */
+  /**
+   * Days to keep rule enforcements. @default keep forever
+   * @asType integer
+   * @minimum 1
+   */
   readonly ruleEnforcementsDays?: number;
-  /** Days to keep workflow executions. @default keep forever */
+  /**
+   * Days to keep workflow executions. @default keep forever
+   * @asType integer
+   * @minimum 1
+   */
   readonly workflowExecutionsDays?: number;
-  /** Days to keep task executions. @default keep forever */
+  /**
+   * Days to keep task executions. @default keep forever
+   * @asType integer
+   * @minimum 1
+   */
   readonly taskExecutionsDays?: number;
-  /** Days to keep expired tokens. @default keep forever */
+  /**
+   * Days to keep expired tokens. @default keep forever
+   * @asType integer
+   * @minimum 1
+   */
   readonly tokensDays?: number;
 }
 
