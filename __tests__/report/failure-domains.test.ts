@@ -288,3 +288,13 @@ describe('scripts/report.ts', () => {
     }
   }, 120_000);
 });
+
+test('every HA environment survives a node loss; only the documented singletons are by design', () => {
+  for (const environment of ['ha', 'ha-zookeeper', 'ha-legacy-mistral']) {
+    const report = failureDomainReport(readDist(environment) as ManifestObject[]);
+    expect([environment, report.failures]).toEqual([environment, []]);
+  }
+  const legacy = failureDomainReport(readDist('ha-legacy-mistral') as ManifestObject[]);
+  expect(component(legacy, 'st2rulesengine-timers')).toMatchObject({ haMode: 'singleton', status: 'by-design' });
+  expect(component(legacy, 'postgresql')).toMatchObject({ haMode: 'singleton', status: 'by-design' });
+});

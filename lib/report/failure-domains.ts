@@ -95,6 +95,8 @@ export const BY_DESIGN_SINGLETONS: readonly BySingleton[] = [
   { name: /^st2chatops$/, mode: 'singleton', reason: 'active-passive: two bots would answer every message twice' },
   { name: /^st2sensorcontainer(-.+)?$/, mode: 'partition', reason: 'one pod per sensor partition; partitions do not fail over, Kubernetes restarts them' },
   { name: /^postgresql$/, mode: 'singleton', reason: 'single-writer database: one primary, no failover' },
+  { name: /^st2rulesengine-timers$/, mode: 'singleton', reason: '2.x: the one rules engine that runs timers; a second would fire every timer twice' },
+  { name: /^st2notifier-scheduler$/, mode: 'singleton', reason: '2.x without coordination: the one notifier that runs the backup scheduler' },
 ];
 
 /** Roles whose StatefulSets keep state by majority vote (replica set, pause_minority cluster, sentinel/ensemble). */
