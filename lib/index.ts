@@ -29,3 +29,8 @@ export * from './mistral/mistral-api';
 export * from './mistral/mistral-server';
 export * from './mistral/mistral-schema-job';
 export * from './st2/results-tracker';
+export * from './policy/sync-waves';
+export * from './policy/network-policy';
+export * from './policy/network-edges';
+export * from './policy/pod-security';
+export * from './report/architecture';

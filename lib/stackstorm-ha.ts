@@ -37,6 +37,10 @@ import { MistralConfig } from './mistral/mistral-config';
 import { MistralApi } from './mistral/mistral-api';
 import { MistralServer } from './mistral/mistral-server';
 import { MistralSchemaJob } from './mistral/mistral-schema-job';
+import { NetworkPolicies, podGroupsOf } from './policy/network-policy';
+import { deploymentEdges, deploymentNetwork, networkGroups, resolveNetworkPolicySettings, ResolvedNetworkPolicySettings } from './policy/network-edges';
+import { labelPodSecurity, podSecurityLevel } from './policy/pod-security';
+import { applySyncWaves } from './policy/sync-waves';
 
 /** Props of {@link StackStormHa}. */
 export interface StackStormHaProps extends StackStormHaSettings {
@@ -75,6 +79,7 @@ export class StackStormHa extends Chart {
     const st2Gid = props.release?.st2Gid ?? 999;
     requireInteger(st2Uid, 'release.st2Uid', 1, 2147483647);
     requireInteger(st2Gid, 'release.st2Gid', 1, 2147483647);
+    const networkPolicy = resolveNetworkPolicySettings(props.networkPolicy);
 
     this.addNamespace();
 
@@ -135,6 +140,9 @@ export class StackStormHa extends Chart {
     this.addSt2Processes(props, legacy);
     if (legacy) this.addMistral(props, rabbit);
     this.edge = this.addEdge(props, publicUrl, legacy);
+    this.addPolicies(props, networkPolicy, { mongo, rabbit, coordination });
+    // Last: every object (and its component label) exists now.
+    applySyncWaves(this);
   }
 
   /** The guide's processes, each on unless `enabled: false`; GC and chatops only when configured. */
@@ -246,6 +254,30 @@ export class StackStormHa extends Chart {
       publicHost: new URL(publicUrl).hostname,
       settings: props.edge,
     });
+  }
+
+  /**
+   * Labels the namespace with the Pod Security level every deployed pod meets, and hands
+   * the components built above to the NetworkPolicies as the guide's edge list.
+   */
+  private addPolicies(props: StackStormHaSettings, settings: ResolvedNetworkPolicySettings,
+    endpoints: { mongo: MongoEndpoint; rabbit: RabbitMqEndpoint; coordination: CoordinationEndpoint }): void {
+    const level = podSecurityLevel(podGroupsOf(this).map((group) => group.name));
+    labelPodSecurity(ApiObject.of(this.node.findChild('Namespace')), level);
+    if (props.networkPolicy?.enabled === false) return;
+    const built = (type: abstract new (...args: never[]) => Construct) => this.node.children.find((child) => child instanceof type);
+    const network = deploymentNetwork({
+      st2: this.st2,
+      edge: this.edge,
+      mongodb: built(MongoDbReplicaSet),
+      rabbitmq: built(RabbitMq),
+      coordination: built(RedisSentinel) ?? built(ZooKeeper),
+      postgresql: built(PostgreSql),
+      endpoints: { ...endpoints, postgres: (built(MistralConfig) as MistralConfig | undefined)?.props.postgres },
+      edgeSettings: props.edge,
+    });
+    const policies = new NetworkPolicies(this, 'NetworkPolicies', { groups: networkGroups(network), edges: deploymentEdges(network, settings) });
+    labelAll(policies, componentLabels(this.identity, 'network-policy', 'policy', this.runtime.release.version));
   }
 
   private addNamespace(): void {

@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"namespace":{"type":"string","description":"Namespace for every object. Default: stackstorm."},"instance":{"type":"string","description":"`app.kubernetes.io/instance`. Default: stackstorm."},"publicUrl":{"type":"string","description":"Public base URL users reach the edge at. Default: https://stackstorm.example.com."},"release":{"$ref":"#/definitions/ReleaseSettings"},"secrets":{"$ref":"#/definitions/SecretSettings"},"st2":{"$ref":"#/definitions/St2Settings"},"datastores":{"$ref":"#/definitions/DatastoreSettings","description":"MongoDB, RabbitMQ and coordination, in-cluster or external. Default: all in-cluster, Redis Sentinel coordination."},"content":{"$ref":"#/definitions/ContentSettings","description":"Shared pack content. Default: shared-volumes with the cluster's default StorageClass."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Spreading across nodes and zones. Default: preferred node spread, no zones."},"edge":{"$ref":"#/definitions/NginxSettings","description":"The edge: nginx in front of every HTTP service, with TLS. Default: TLS from Secret `st2-tls`, 2 replicas, a LoadBalancer Service."},"mistral":{"$ref":"#/definitions/MistralSettings","description":"Mistral and its PostgreSQL (release.topology 2.x-mistral only). Default: in-cluster PostgreSQL, 2 mistral-api, 2 mistral-server."}},"additionalProperties":false,"description":"Everything a deployment is made from.","definitions":{"ReleaseSettings":{"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag. Default: 3.9."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2Uid":{"type":"integer","description":"UID of the `st2` user in the images (a system user whose UID the st2 package picks; 999 in the official 3.9 images). The kubelet needs it numerically for runAsNonRoot. Default: 999.","minimum":1},"st2Gid":{"type":"integer","description":"GID of the `st2` group; also the pods' fsGroup. Default: 999.","minimum":1},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."},"SecretSettings":{"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."},"St2Settings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."}},"additionalProperties":false,"description":"The st2 processes."},"ComponentSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."},"ResourceSettings":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."},"RulesEngineSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."},"ActionRunnerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."},"ActionRunnerAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."},"SensorContainerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."},"SensorPartitioning":{"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."},"ChatOpsSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."},"St2JobsSettings":{"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."},"NotifierSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."},"GarbageCollectionTtls":{"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."},"DatastoreSettings":{"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."},"MongoDbSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name. Default: rs0."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."},"InClusterSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."},"RabbitMqSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."},"ExternalSettings":{"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."},"CoordinationSettings":{"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."}},"additionalProperties":false,"description":"The tooz coordination backend."},"ContentSettings":{"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}},"SharedVolumesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."},"ImagesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."},"ImageSettings":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."},"PlacementSettings":{"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"type":"boolean","description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones). Default: false."}},"additionalProperties":false,"description":"Placement settings shared by every workload."},"NginxSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.cluster.local\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."},"EdgeTlsSettings":{"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."},"EdgeTlsMode":{"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."},"NginxTimeouts":{"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."},"EdgeServiceSettings":{"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. Default: LoadBalancer."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."},"EdgeIngressSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."},"MistralSettings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."},"PostgresSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."},"PostgresInClusterSettings":{"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."},"PostgresExternalSettings":{"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."}},"$id":"https://github.com/stackstorm-ha-cdk8s/schemas/settings.schema.json","title":"stackstorm-ha-cdk8s environment values file"};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"namespace":{"type":"string","description":"Namespace for every object. Default: stackstorm."},"instance":{"type":"string","description":"`app.kubernetes.io/instance`. Default: stackstorm."},"publicUrl":{"type":"string","description":"Public base URL users reach the edge at. Default: https://stackstorm.example.com."},"release":{"$ref":"#/definitions/ReleaseSettings"},"secrets":{"$ref":"#/definitions/SecretSettings"},"st2":{"$ref":"#/definitions/St2Settings"},"datastores":{"$ref":"#/definitions/DatastoreSettings","description":"MongoDB, RabbitMQ and coordination, in-cluster or external. Default: all in-cluster, Redis Sentinel coordination."},"content":{"$ref":"#/definitions/ContentSettings","description":"Shared pack content. Default: shared-volumes with the cluster's default StorageClass."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Spreading across nodes and zones. Default: preferred node spread, no zones."},"edge":{"$ref":"#/definitions/NginxSettings","description":"The edge: nginx in front of every HTTP service, with TLS. Default: TLS from Secret `st2-tls`, 2 replicas, a LoadBalancer Service."},"mistral":{"$ref":"#/definitions/MistralSettings","description":"Mistral and its PostgreSQL (release.topology 2.x-mistral only). Default: in-cluster PostgreSQL, 2 mistral-api, 2 mistral-server."},"networkPolicy":{"$ref":"#/definitions/NetworkPolicySettings","description":"NetworkPolicies. Default: enabled: default deny plus the guide's connections, automation egress anywhere."}},"additionalProperties":false,"description":"Everything a deployment is made from.","definitions":{"ReleaseSettings":{"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag. Default: 3.9."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2Uid":{"type":"integer","description":"UID of the `st2` user in the images (a system user whose UID the st2 package picks; 999 in the official 3.9 images). The kubelet needs it numerically for runAsNonRoot. Default: 999.","minimum":1},"st2Gid":{"type":"integer","description":"GID of the `st2` group; also the pods' fsGroup. Default: 999.","minimum":1},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."},"SecretSettings":{"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."},"St2Settings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."}},"additionalProperties":false,"description":"The st2 processes."},"ComponentSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."},"ResourceSettings":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."},"RulesEngineSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."},"ActionRunnerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."},"ActionRunnerAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."},"SensorContainerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."},"SensorPartitioning":{"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."},"ChatOpsSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."},"St2JobsSettings":{"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."},"NotifierSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."},"GarbageCollectionTtls":{"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."},"DatastoreSettings":{"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."},"MongoDbSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name. Default: rs0."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."},"InClusterSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."},"RabbitMqSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."},"ExternalSettings":{"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."},"CoordinationSettings":{"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."}},"additionalProperties":false,"description":"The tooz coordination backend."},"ContentSettings":{"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}},"SharedVolumesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."},"ImagesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."},"ImageSettings":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."},"PlacementSettings":{"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"type":"boolean","description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones). Default: false."}},"additionalProperties":false,"description":"Placement settings shared by every workload."},"NginxSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.cluster.local\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."},"EdgeTlsSettings":{"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."},"EdgeTlsMode":{"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."},"NginxTimeouts":{"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."},"EdgeServiceSettings":{"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. Default: LoadBalancer."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."},"EdgeIngressSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."},"MistralSettings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."},"PostgresSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."},"PostgresInClusterSettings":{"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."},"PostgresExternalSettings":{"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."},"NetworkPolicySettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."},"AutomationEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."},"NetworkPort":{"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."},"KubernetesApiEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."}},"$id":"https://github.com/stackstorm-ha-cdk8s/schemas/settings.schema.json","title":"stackstorm-ha-cdk8s environment values file"};
 const schema12 = {"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag. Default: 3.9."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2Uid":{"type":"integer","description":"UID of the `st2` user in the images (a system user whose UID the st2 package picks; 999 in the official 3.9 images). The kubelet needs it numerically for runAsNonRoot. Default: 999.","minimum":1},"st2Gid":{"type":"integer","description":"GID of the `st2` group; also the pods' fsGroup. Default: 999.","minimum":1},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."};
 const schema13 = {"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."};
 const schema43 = {"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"type":"boolean","description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones). Default: false."}},"additionalProperties":false,"description":"Placement settings shared by every workload."};
@@ -5036,6 +5036,518 @@ validate53.errors = vErrors;
 return errors === 0;
 }
 
+const schema56 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."};
+const schema57 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."};
+const schema58 = {"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."};
+
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "cidrs") || (key0 === "ports"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.cidrs !== undefined){
+let data0 = data.cidrs;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data0[i0] !== "string"){
+const err1 = {instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/cidrs",schemaPath:"#/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.ports !== undefined){
+let data2 = data.ports;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.port === undefined){
+const err3 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "port") || (key1 === "endPort")) || (key1 === "protocol"))){
+const err4 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data3.port !== undefined){
+let data4 = data3.port;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err5 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 65535 || isNaN(data4)){
+const err6 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data4 < 1 || isNaN(data4)){
+const err7 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data3.endPort !== undefined){
+let data5 = data3.endPort;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err8 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 65535 || isNaN(data5)){
+const err9 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data5 < 1 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data3.protocol !== undefined){
+let data6 = data3.protocol;
+if(typeof data6 !== "string"){
+const err11 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!((data6 === "TCP") || (data6 === "UDP"))){
+const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema58.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate62.errors = vErrors;
+return errors === 0;
+}
+
+const schema59 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."};
+
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "cidrs") || (key0 === "ports"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.cidrs !== undefined){
+let data0 = data.cidrs;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data0[i0] !== "string"){
+const err1 = {instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/cidrs",schemaPath:"#/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.ports !== undefined){
+let data2 = data.ports;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.port === undefined){
+const err3 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "port") || (key1 === "endPort")) || (key1 === "protocol"))){
+const err4 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data3.port !== undefined){
+let data4 = data3.port;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err5 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 65535 || isNaN(data4)){
+const err6 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data4 < 1 || isNaN(data4)){
+const err7 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data3.endPort !== undefined){
+let data5 = data3.endPort;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err8 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 65535 || isNaN(data5)){
+const err9 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data5 < 1 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data3.protocol !== undefined){
+let data6 = data3.protocol;
+if(typeof data6 !== "string"){
+const err11 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!((data6 === "TCP") || (data6 === "UDP"))){
+const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema58.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate64.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "enabled") || (key0 === "automationEgress")) || (key0 === "kubernetesApi")) || (key0 === "externalDatastoreCidrs")) || (key0 === "dnsNamespace"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.enabled !== undefined){
+if(typeof data.enabled !== "boolean"){
+const err1 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.automationEgress !== undefined){
+if(!(validate62(data.automationEgress, {instancePath:instancePath+"/automationEgress",parentData:data,parentDataProperty:"automationEgress",rootData}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+}
+if(data.kubernetesApi !== undefined){
+if(!(validate64(data.kubernetesApi, {instancePath:instancePath+"/kubernetesApi",parentData:data,parentDataProperty:"kubernetesApi",rootData}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+}
+if(data.externalDatastoreCidrs !== undefined){
+let data3 = data.externalDatastoreCidrs;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data3[i0] !== "string"){
+const err2 = {instancePath:instancePath+"/externalDatastoreCidrs/" + i0,schemaPath:"#/properties/externalDatastoreCidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/externalDatastoreCidrs",schemaPath:"#/properties/externalDatastoreCidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.dnsNamespace !== undefined){
+if(typeof data.dnsNamespace !== "string"){
+const err4 = {instancePath:instancePath+"/dnsNamespace",schemaPath:"#/properties/dnsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate61.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://github.com/stackstorm-ha-cdk8s/schemas/settings.schema.json" */;
@@ -5401,6 +5913,12 @@ errors = vErrors.length;
 if(data.mistral !== undefined){
 if(!(validate53(data.mistral, {instancePath:instancePath+"/mistral",parentData:data,parentDataProperty:"mistral",rootData}))){
 vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+errors = vErrors.length;
+}
+}
+if(data.networkPolicy !== undefined){
+if(!(validate61(data.networkPolicy, {instancePath:instancePath+"/networkPolicy",parentData:data,parentDataProperty:"networkPolicy",rootData}))){
+vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
 errors = vErrors.length;
 }
 }

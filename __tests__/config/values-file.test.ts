@@ -16,7 +16,7 @@ const BAD_INPUTS: [name: string, yaml: string, message: string][] = [
   [
     "typo at the top level",
     "namepsace: st2\n",
-    "environments/bad.yaml: 1 problem:\n  line 1, column 1: namepsace: unknown key \"namepsace\"; allowed keys here: content, datastores, edge, instance, mistral, namespace, placement, publicUrl, release, secrets, st2",
+    "environments/bad.yaml: 1 problem:\n  line 1, column 1: namepsace: unknown key \"namepsace\"; allowed keys here: content, datastores, edge, instance, mistral, namespace, networkPolicy, placement, publicUrl, release, secrets, st2",
   ],
   [
     "typo in a datastore",

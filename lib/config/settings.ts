@@ -11,6 +11,7 @@ import type { NginxSettings } from '../edge/nginx';
 import type { NotifierSettings } from '../st2/notifier';
 import type { RulesEngineSettings } from '../st2/rules-engine';
 import type { MistralSettings } from '../mistral/mistral-settings';
+import type { NetworkPort } from '../policy/network-policy';
 
 /**
  * Settings every st2 component accepts. Values files (environments/*.yaml) map onto these
@@ -110,6 +111,39 @@ export interface St2Settings {
   readonly garbageCollector?: ComponentSettings & { readonly ttl?: GarbageCollectionTtls };
 }
 
+/** Where the automation processes may connect beyond the cluster. */
+export interface AutomationEgressSettings {
+  /** Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. @default ['0.0.0.0/0', '::/0'] */
+  readonly cidrs?: readonly string[];
+  /** Ports they may reach there. @default every port */
+  readonly ports?: readonly NetworkPort[];
+}
+
+/** Where RabbitMQ's peer discovery reaches the Kubernetes API server. */
+export interface KubernetesApiEgressSettings {
+  /**
+   * The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod
+   * network). @default ['0.0.0.0/0']
+   */
+  readonly cidrs?: readonly string[];
+  /** Its ports: 443 through the Service, 6443 on the control-plane nodes. @default [443, 6443] */
+  readonly ports?: readonly NetworkPort[];
+}
+
+/** NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md). */
+export interface NetworkPolicySettings {
+  /** Create the NetworkPolicies. @default true */
+  readonly enabled?: boolean;
+  /** Egress of the processes that automate other systems. @default allowed everywhere */
+  readonly automationEgress?: AutomationEgressSettings;
+  /** Egress of RabbitMQ to the Kubernetes API. @default any address on 443 and 6443 */
+  readonly kubernetesApi?: KubernetesApiEgressSettings;
+  /** Networks of external datastores (mode `external`), reached on their ports. @default ['0.0.0.0/0'] */
+  readonly externalDatastoreCidrs?: readonly string[];
+  /** Namespace of the cluster DNS every pod may query on port 53. @default 'kube-system' */
+  readonly dnsNamespace?: string;
+}
+
 /** Everything a deployment is made from. */
 export interface StackStormHaSettings {
   /** Namespace for every object. @default 'stackstorm' */
@@ -131,4 +165,6 @@ export interface StackStormHaSettings {
   readonly edge?: NginxSettings;
   /** Mistral and its PostgreSQL (release.topology 2.x-mistral only). @default in-cluster PostgreSQL, 2 mistral-api, 2 mistral-server */
   readonly mistral?: MistralSettings;
+  /** NetworkPolicies. @default enabled: default deny plus the guide's connections, automation egress anywhere */
+  readonly networkPolicy?: NetworkPolicySettings;
 }

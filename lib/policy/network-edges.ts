@@ -1,0 +1,259 @@
+import { IConstruct } from 'constructs';
+import { MONGO_PORT } from '../backing/mongodb';
+import { POSTGRES_PORT } from '../backing/postgres-conf';
+import { RABBITMQ_PORTS } from '../backing/rabbitmq-conf';
+import { REDIS_PORTS } from '../backing/redis-conf';
+import { ZOOKEEPER_PORTS } from '../backing/zoo-cfg';
+import { check } from '../common/errors';
+import { CoordinationEndpoint, MongoEndpoint, PostgresEndpoint, portOf, RabbitMqEndpoint } from '../config/endpoints';
+import { NetworkPolicySettings } from '../config/settings';
+import type { NginxSettings } from '../edge/nginx';
+import { NGINX_PORT_DEFAULTS } from '../edge/nginx-conf';
+import { MISTRAL_API_PORT } from '../mistral/mistral-conf';
+import { ST2API_PORT } from '../st2/api';
+import { ST2AUTH_PORT } from '../st2/auth';
+import { ST2STREAM_PORT } from '../st2/stream';
+import { ST2WEB_PORT } from '../st2/web';
+import { checkCidrs, checkPorts, NetworkEdge, NetworkPeer, NetworkPort, PodGroup, podGroupsOf } from './network-policy';
+
+/** A datastore as its clients and members reach it. */
+export interface DatastorePods {
+  /** Members (StatefulSet pods); empty when the datastore is external. */
+  readonly members: readonly PodGroup[];
+  /** The datastore's own Jobs (e.g. `mongodb-init`): clients of the members. */
+  readonly jobs: readonly PodGroup[];
+  /** Ports clients connect to (for an external datastore: the ports of its `host:port`s). */
+  readonly clientPorts: readonly NetworkPort[];
+  /** Ports members connect to each other on (replication, quorum, clustering). */
+  readonly peerPorts: readonly NetworkPort[];
+  /** The members call the Kubernetes API (RabbitMQ peer discovery). @default false */
+  readonly needsKubernetesApi?: boolean;
+}
+
+/** An HTTP service behind the edge: its pods and port. */
+export interface ServicePods {
+  readonly pods: readonly PodGroup[];
+  readonly port: number;
+}
+
+/** The deployment's pods, sorted by the part they play in the guide's picture. */
+export interface DeploymentNetwork {
+  /** The Python st2 processes and st2's Jobs: clients of MongoDB, RabbitMQ, coordination and the API. */
+  readonly st2: readonly PodGroup[];
+  /** st2chatops: a client of st2api, st2auth and st2stream only. */
+  readonly chatops: readonly PodGroup[];
+  /** Processes that automate other systems and get egress beyond the cluster. */
+  readonly automation: readonly PodGroup[];
+  readonly api: ServicePods;
+  readonly auth: ServicePods;
+  readonly stream: ServicePods;
+  readonly web: ServicePods;
+  /** mistral-api (2.x-mistral), routed by the edge. */
+  readonly mistralApi: ServicePods;
+  /** mistral-api and mistral-server: clients of PostgreSQL, RabbitMQ and st2api. */
+  readonly mistral: readonly PodGroup[];
+  /** Mistral's schema Job: a client of PostgreSQL only. */
+  readonly mistralJobs: readonly PodGroup[];
+  /** The nginx edge and the ports clients reach it on. */
+  readonly edge: { readonly pods: readonly PodGroup[]; readonly ports: readonly NetworkPort[] };
+  /** Where clients come from: anywhere, or the load balancer's source ranges. */
+  readonly clients: NetworkPeer;
+  readonly mongodb: DatastorePods;
+  readonly rabbitmq: DatastorePods;
+  /** The coordination backend; undefined for `none`. */
+  readonly coordination?: DatastorePods;
+  /** Mistral's PostgreSQL (2.x-mistral). */
+  readonly postgresql?: DatastorePods;
+}
+
+export const DNS_PORTS: readonly NetworkPort[] = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }];
+export const KUBERNETES_API_DEFAULT_PORTS: readonly NetworkPort[] = [{ port: 443 }, { port: 6443 }];
+export const ANYWHERE_V4_V6: readonly string[] = ['0.0.0.0/0', '::/0'];
+
+/** {@link NetworkPolicySettings} checked and completed with defaults. */
+export interface ResolvedNetworkPolicySettings {
+  readonly automationCidrs: readonly string[];
+  /** Undefined: every port. */
+  readonly automationPorts?: readonly NetworkPort[];
+  readonly kubernetesApiCidrs: readonly string[];
+  readonly kubernetesApiPorts: readonly NetworkPort[];
+  readonly externalDatastoreCidrs: readonly string[];
+  readonly dnsNamespace: string;
+}
+
+/** Checks `networkPolicy` settings (SettingError on the first invalid one) and fills in defaults. */
+export function resolveNetworkPolicySettings(settings: NetworkPolicySettings = {}): ResolvedNetworkPolicySettings {
+  const automationCidrs = settings.automationEgress?.cidrs ?? ANYWHERE_V4_V6;
+  checkCidrs(automationCidrs, 'networkPolicy.automationEgress.cidrs');
+  const automationPorts = settings.automationEgress?.ports;
+  if (automationPorts) {
+    check(automationPorts.length > 0, 'networkPolicy.automationEgress.ports', 'an empty list would allow no port at all', 'list the ports automation needs, or leave the setting out for every port');
+    checkPorts(automationPorts, 'networkPolicy.automationEgress.ports');
+  }
+  const kubernetesApiCidrs = settings.kubernetesApi?.cidrs ?? ['0.0.0.0/0'];
+  checkCidrs(kubernetesApiCidrs, 'networkPolicy.kubernetesApi.cidrs');
+  const kubernetesApiPorts = settings.kubernetesApi?.ports ?? KUBERNETES_API_DEFAULT_PORTS;
+  check(kubernetesApiPorts.length > 0, 'networkPolicy.kubernetesApi.ports', 'no port given', 'list the API server ports, e.g. 443 and 6443');
+  checkPorts(kubernetesApiPorts, 'networkPolicy.kubernetesApi.ports');
+  const externalDatastoreCidrs = settings.externalDatastoreCidrs ?? ['0.0.0.0/0'];
+  checkCidrs(externalDatastoreCidrs, 'networkPolicy.externalDatastoreCidrs');
+  const dnsNamespace = settings.dnsNamespace ?? 'kube-system';
+  check(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(dnsNamespace), 'networkPolicy.dnsNamespace', `${JSON.stringify(dnsNamespace)} is not a namespace name`, 'name the namespace of the cluster DNS, e.g. kube-system');
+  return { automationCidrs, automationPorts, kubernetesApiCidrs, kubernetesApiPorts, externalDatastoreCidrs, dnsNamespace };
+}
+
+/** Every pod group of the deployment, each once. */
+export function networkGroups(net: DeploymentNetwork): PodGroup[] {
+  const datastores = [net.mongodb, net.rabbitmq, net.coordination, net.postgresql].flatMap((d) => d ? [...d.members, ...d.jobs] : []);
+  const all = [
+    ...net.st2, ...net.chatops, ...net.automation, ...net.api.pods, ...net.auth.pods, ...net.stream.pods, ...net.web.pods,
+    ...net.mistralApi.pods, ...net.mistral, ...net.mistralJobs, ...net.edge.pods, ...datastores,
+  ];
+  return [...new Map(all.map((group) => [group.name, group])).values()];
+}
+
+/**
+ * Pure: the guide's connections as an edge list, and nothing else. st2 processes reach
+ * MongoDB, RabbitMQ, coordination and st2api/st2auth; Mistral reaches PostgreSQL, RabbitMQ
+ * and st2api; the edge reaches every HTTP service; clients reach the edge; datastore
+ * members reach each other; every pod reaches the cluster DNS; automation reaches out.
+ */
+export function deploymentEdges(net: DeploymentNetwork, settings: ResolvedNetworkPolicySettings): NetworkEdge[] {
+  const edges: NetworkEdge[] = [];
+  const connect = (from: readonly PodGroup[], to: readonly PodGroup[], ports: readonly NetworkPort[], why: string) => {
+    for (const a of from) for (const b of to) if (a.name !== b.name) edges.push({ from: { pods: a }, to: { pods: b }, ports, why });
+  };
+  // A datastore in-cluster is its member pods; an external one is an address range on its ports.
+  const useDatastore = (clients: readonly PodGroup[], datastore: DatastorePods | undefined, why: string) => {
+    if (!datastore) return;
+    if (datastore.members.length > 0) connect(clients, datastore.members, datastore.clientPorts, why);
+    else for (const client of clients) edges.push({ from: { pods: client }, to: { cidrs: settings.externalDatastoreCidrs }, ports: datastore.clientPorts, why: `${why} (external)` });
+  };
+  const port = (number: number): NetworkPort[] => [{ port: number }];
+
+  useDatastore(net.st2, net.mongodb, 'st2 stores its state in MongoDB');
+  useDatastore(net.st2, net.rabbitmq, 'st2 processes talk over RabbitMQ');
+  useDatastore(net.st2, net.coordination, 'st2 takes its locks in the coordination backend');
+  connect(net.st2, net.api.pods, port(net.api.port), 'actions, sensors and the jobs use the st2 API');
+  connect(net.st2, net.auth.pods, port(net.auth.port), 'actions, sensors and the jobs authenticate at st2auth');
+  connect(net.chatops, net.api.pods, port(net.api.port), 'chatops runs commands through the st2 API');
+  connect(net.chatops, net.auth.pods, port(net.auth.port), 'chatops authenticates at st2auth');
+  connect(net.chatops, net.stream.pods, port(net.stream.port), 'chatops follows results on st2stream');
+  // st2.conf's api_url and (2.x) Mistral's URLs are the public URL: inside the cluster the
+  // load balancer's address is routed straight to the edge pods.
+  connect([...net.st2, ...net.chatops, ...net.mistral], net.edge.pods, net.edge.ports, 'the public URL (api_url, Mistral callbacks) leads to the edge');
+  useDatastore(net.mistral, net.rabbitmq, 'Mistral talks over RabbitMQ');
+  useDatastore([...net.mistral, ...net.mistralJobs], net.postgresql, 'Mistral stores workflows in PostgreSQL');
+  connect(net.mistral, net.api.pods, port(net.api.port), 'Mistral calls the st2 API back');
+
+  for (const service of [net.api, net.auth, net.stream, net.web, net.mistralApi]) {
+    connect(net.edge.pods, service.pods, port(service.port), 'the edge routes to every HTTP service');
+  }
+  for (const edge of net.edge.pods) edges.push({ from: net.clients, to: { pods: edge }, ports: net.edge.ports, why: 'clients reach StackStorm only through the edge' });
+
+  for (const datastore of [net.mongodb, net.rabbitmq, net.coordination, net.postgresql]) {
+    if (!datastore || datastore.members.length === 0) continue;
+    connect(datastore.jobs, datastore.members, datastore.clientPorts, 'the datastore\'s init Job configures its members');
+    for (const member of datastore.members) {
+      if (datastore.peerPorts.length > 0) edges.push({ from: { pods: member }, to: { pods: member }, ports: datastore.peerPorts, why: 'members replicate and elect among themselves' });
+      if (datastore.needsKubernetesApi) {
+        edges.push({ from: { pods: member }, to: { cidrs: settings.kubernetesApiCidrs }, ports: settings.kubernetesApiPorts, why: 'peer discovery reads the members from the Kubernetes API' });
+      }
+    }
+  }
+  for (const group of net.automation) {
+    edges.push({ from: { pods: group }, to: { cidrs: settings.automationCidrs }, ports: settings.automationPorts, why: 'automation reaches the systems it automates' });
+  }
+  for (const group of networkGroups(net)) {
+    edges.push({ from: { pods: group }, to: { namespace: settings.dnsNamespace }, ports: DNS_PORTS, why: 'every pod resolves names through the cluster DNS' });
+  }
+  return edges;
+}
+
+/** The components StackStormHa built, and the endpoints it handed out. */
+export interface BuiltComponents {
+  /** StackStormHa's st2 components by settings key (`api`, `actionRunner`, `web`, `mistralApi`, ...). */
+  readonly st2: Readonly<Record<string, IConstruct>>;
+  /** The nginx edge. */
+  readonly edge: IConstruct;
+  /** In-cluster datastores, when built. */
+  readonly mongodb?: IConstruct;
+  readonly rabbitmq?: IConstruct;
+  readonly coordination?: IConstruct;
+  readonly postgresql?: IConstruct;
+  readonly endpoints: {
+    readonly mongo: MongoEndpoint;
+    readonly rabbit: RabbitMqEndpoint;
+    readonly coordination: CoordinationEndpoint;
+    readonly postgres?: PostgresEndpoint;
+  };
+  /** The edge's settings: TLS mode and load balancer source ranges decide its ingress. */
+  readonly edgeSettings?: NginxSettings;
+}
+
+/** Keys of StackStormHa.st2 that are not Python st2 processes. */
+const NOT_ST2_PROCESSES = new Set(['web', 'chatops', 'mistralApi', 'mistralServer', 'mistralSchema']);
+/** Keys of StackStormHa.st2 whose pods automate systems outside the cluster. */
+const AUTOMATION = ['actionRunner', 'sensorContainer', 'chatops'];
+
+/** The `host:port`s of a tooz URL (external coordination). */
+export function toozHostPorts(url: string | undefined): string[] {
+  const hosts = url?.replace(/^[a-z][a-z0-9+]*:\/\//, '').replace(/[?#].*$/, '') ?? '';
+  return [...hosts.matchAll(/(?:^|[,@])([A-Za-z0-9.-]+:[0-9]+)/g)].map((match) => match[1]);
+}
+
+/**
+ * A datastore's pods and ports: the StatefulSet's pods are the members, its Jobs are
+ * clients; without a construct it is external and its ports come from its `host:port`s.
+ */
+export function datastorePods(construct: IConstruct | undefined, clientPorts: readonly number[], peerPorts: readonly number[],
+  externalHosts: readonly string[], needsKubernetesApi = false): DatastorePods {
+  const groups = construct ? podGroupsOf(construct) : [];
+  const ports = (list: readonly number[]): NetworkPort[] => [...new Set(list)].map((port) => ({ port }));
+  return {
+    members: groups.filter((group) => group.kind === 'StatefulSet'),
+    jobs: groups.filter((group) => group.kind === 'Job'),
+    clientPorts: ports(construct ? clientPorts : externalHosts.map((host) => portOf(host, clientPorts[0]))),
+    peerPorts: construct ? ports(peerPorts) : [],
+    needsKubernetesApi: construct !== undefined && needsKubernetesApi,
+  };
+}
+
+/** Sorts the built components into the guide's picture. */
+export function deploymentNetwork(built: BuiltComponents): DeploymentNetwork {
+  const of = (key: string) => (built.st2[key] ? podGroupsOf(built.st2[key]) : []);
+  const service = (key: string, port: number): ServicePods => ({ pods: of(key), port });
+  const st2 = Object.keys(built.st2).filter((key) => !NOT_ST2_PROCESSES.has(key)).flatMap(of);
+  const { endpoints } = built;
+  const coordination = endpoints.coordination.backend === 'none' ? undefined
+    : endpoints.coordination.backend === 'zookeeper'
+      ? datastorePods(built.coordination, [ZOOKEEPER_PORTS.client], Object.values(ZOOKEEPER_PORTS), [])
+      : datastorePods(built.coordination, [REDIS_PORTS.redis, REDIS_PORTS.sentinel], [REDIS_PORTS.redis, REDIS_PORTS.sentinel],
+        endpoints.coordination.backend === 'external' ? toozHostPorts(endpoints.coordination.url) : endpoints.coordination.hosts);
+  const edge = built.edgeSettings ?? {};
+  const edgePorts: NetworkPort[] = [{ port: NGINX_PORT_DEFAULTS.http }];
+  if ((edge.tls?.mode ?? 'terminate') === 'terminate') edgePorts.push({ port: NGINX_PORT_DEFAULTS.https });
+  // Source ranges identify clients only while the load balancer keeps their addresses
+  // (externalTrafficPolicy Local) and no Ingress controller stands in between.
+  const ranges = edge.service?.loadBalancerSourceRanges;
+  const keepsClientAddress = (edge.service?.type ?? 'LoadBalancer') === 'LoadBalancer'
+    && (edge.service?.externalTrafficPolicy ?? 'Local') === 'Local' && !edge.ingress?.enabled;
+  return {
+    st2,
+    chatops: of('chatops'),
+    automation: AUTOMATION.flatMap(of),
+    api: service('api', ST2API_PORT),
+    auth: service('auth', ST2AUTH_PORT),
+    stream: service('stream', ST2STREAM_PORT),
+    web: service('web', ST2WEB_PORT),
+    mistralApi: service('mistralApi', MISTRAL_API_PORT),
+    mistral: [...of('mistralApi'), ...of('mistralServer')],
+    mistralJobs: of('mistralSchema'),
+    edge: { pods: podGroupsOf(built.edge), ports: edgePorts },
+    clients: ranges && ranges.length > 0 && keepsClientAddress ? { cidrs: ranges } : { anywhere: true },
+    mongodb: datastorePods(built.mongodb, [MONGO_PORT], [MONGO_PORT], endpoints.mongo.hosts),
+    rabbitmq: datastorePods(built.rabbitmq, [RABBITMQ_PORTS.amqp], [RABBITMQ_PORTS.epmd, RABBITMQ_PORTS.dist], endpoints.rabbit.hosts, true),
+    coordination,
+    postgresql: endpoints.postgres ? datastorePods(built.postgresql, [POSTGRES_PORT], [], [endpoints.postgres.host]) : undefined,
+  };
+}
