@@ -1,4 +1,5 @@
 import { contentHash } from '../../lib/st2/st2-config';
+import { SYNC_STAGES } from '../../lib/policy/sync-waves';
 import { expectSettingError } from '../support/errors';
 import { validateAll } from '../support/k8s-schema';
 import { container, find, synth } from '../support/synth';
@@ -110,7 +111,7 @@ describe('configured edge', () => {
     expect(service.spec.ports.map((p: any) => p.port)).toEqual([80]);
     expect(service.spec.loadBalancerSourceRanges).toEqual(['10.0.0.0/8']);
     expect(service.spec.externalTrafficPolicy).toBe('Cluster');
-    expect(service.metadata.annotations).toEqual({ 'example.com/lb': 'internal' });
+    expect(service.metadata.annotations).toEqual({ 'example.com/lb': 'internal', 'argocd.argoproj.io/sync-wave': String(SYNC_STAGES.edge) });
     const pod = find(objects, 'Deployment', 'nginx').spec.template.spec;
     expect(pod.volumes.map((v: any) => v.name)).not.toContain('tls');
     expect(pod.containers[0].ports.map((p: any) => p.containerPort)).toEqual([8080, 8081]);

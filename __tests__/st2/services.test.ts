@@ -1,4 +1,4 @@
-import { StackStormHaSettings } from '../../lib';
+import { StackStormHaSettings, SYNC_STAGES } from '../../lib';
 import { settingErrorOf } from '../support/errors';
 import { validateAll } from '../support/k8s-schema';
 import { container, find, K8sObject, synth } from '../support/synth';
@@ -127,7 +127,7 @@ test('each process can be turned off individually (e.g. sensors run elsewhere)',
 
 test('jobs: register content after the datastores, idempotent, as Argo CD sync hooks', () => {
   const job = find(objects, 'Job', 'st2-register-content');
-  expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/sync-wave': '10' });
+  expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/sync-wave': String(SYNC_STAGES.content) });
   expect(job.spec.template.spec.initContainers[0].name).toBe('prepare');
   expect(job.spec.template.spec.containers[0].command).toEqual(expect.arrayContaining(['/opt/stackstorm/st2/bin/st2-register-content', '--register-all', '--register-fail-on-failure']));
   const withKeys = synth({ ...withCoordination, st2: { jobs: { keysSecret: 'st2-kv' } } });

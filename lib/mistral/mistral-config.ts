@@ -61,6 +61,12 @@ export interface MistralContainersOptions {
   readonly liveness?: kplus.Probe;
   readonly startup?: kplus.Probe;
   readonly preStopSleepSeconds?: number;
+  /**
+   * Datastores the `prepare` step waits for. The schema Job talks only to PostgreSQL, and
+   * its NetworkPolicy allows nothing else, so it must not wait for RabbitMQ.
+   * @default ['rabbitmq', 'postgresql']
+   */
+  readonly waitFor?: readonly ('rabbitmq' | 'postgresql')[];
 }
 
 function secretEnv(scope: Construct, id: string, ref: SecretKeyRef): kplus.EnvValue {
@@ -86,7 +92,7 @@ export function addMistralContainers(scope: Construct, pod: kplus.AbstractPod, o
     image: imageRef,
     imagePullPolicy: pullPolicy(image),
     command: [`${MISTRAL_PATHS.bin}/python`, MISTRAL_PATHS.prepareScript, MISTRAL_PATHS.template, MISTRAL_PATHS.config,
-      props.rabbit.hosts.join(','), props.postgres.host],
+      ...(options.waitFor ?? ['rabbitmq', 'postgresql']).map((store) => (store === 'rabbitmq' ? props.rabbit.hosts.join(',') : props.postgres.host))],
     envVariables: env,
     resources: toContainerResources(RESOURCE_PRESETS.tiny, `${options.setting}.prepare`),
     securityContext: containerSecurity(props.runAs),

@@ -40,10 +40,10 @@ export class MistralSchemaJob extends Construct {
       metadata: {
         name,
         annotations: {
-          // Argo CD: run on every sync after the datastores, replacing the previous run.
+          // Argo CD: run on every sync, replacing the previous run; the wave (after the
+          // datastores and postgresql-init) comes from lib/policy/sync-waves.ts.
           'argocd.argoproj.io/hook': 'Sync',
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-          'argocd.argoproj.io/sync-wave': '5',
         },
       },
       backoffLimit: 8,
@@ -60,6 +60,7 @@ export class MistralSchemaJob extends Construct {
       containerName: 'mistral-db-manage',
       command: ['/bin/sh', '-c', script],
       resources: RESOURCE_PRESETS.small,
+      waitFor: ['postgresql'],
     });
     const labels = componentLabels(identity, name, 'job', version);
     for (const [key, value] of Object.entries(labels)) this.job.podMetadata.addLabel(key, value);

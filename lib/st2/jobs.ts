@@ -27,7 +27,7 @@ export interface St2JobsProps {
  * What runs once per release, after the datastores answer: registering packs into MongoDB
  * and loading key-value pairs. Ordering works both ways: each Job's `prepare` step waits
  * for MongoDB and RabbitMQ (plain `kubectl apply`), and Argo CD runs them as Sync hooks in
- * a wave after the datastores. Both commands are idempotent, so re-running is safe.
+ * a wave after the st2 processes (lib/policy/sync-waves.ts). Both commands are idempotent, so re-running is safe.
  */
 export class St2Jobs extends Construct {
   public readonly registerContent: kplus.Job;
@@ -74,19 +74,19 @@ export class St2Jobs extends Construct {
         const keys = kplus.Volume.fromSecret(job, 'KeysVolume', kplus.Secret.fromSecretName(job, 'Keys', keysSecret), { name: 'keys-to-load', defaultMode: 0o440 });
         container.mount('/etc/st2/keys-to-load', keys, { readOnly: true });
         return container;
-      }, 1);
+      });
     }
   }
 
-  private job(id: string, name: string, fill: (job: kplus.Job) => kplus.Container, wave = 0): kplus.Job {
+  private job(id: string, name: string, fill: (job: kplus.Job) => kplus.Container): kplus.Job {
     const job = new kplus.Job(this, id, {
       metadata: {
         name,
         annotations: {
-          // Argo CD: run after the datastores (wave -1) on every sync, replacing the last run.
+          // Argo CD: run on every sync, replacing the last run; the wave (after the st2
+          // processes) comes from lib/policy/sync-waves.ts.
           'argocd.argoproj.io/hook': 'Sync',
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-          'argocd.argoproj.io/sync-wave': String(10 + wave),
         },
       },
       backoffLimit: 6,
