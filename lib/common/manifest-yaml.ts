@@ -21,14 +21,12 @@ export function manifestYaml(manifest: unknown): string {
 /** The fast writer alone: `undefined` when the manifest is outside its subset. */
 export function fastManifestYaml(manifest: unknown): string | undefined {
   if (!isPlainObject(manifest) || Object.keys(manifest).length === 0) return undefined;
-  const out: string[] = [];
   try {
-    writeMap(manifest, '', out, new Set());
+    return mapText(manifest, Object.keys(manifest), '', new Set(), false);
   } catch (error) {
     if (error === OUTSIDE_SUBSET) return undefined;
     throw error;
   }
-  return out.join('');
 }
 
 const OUTSIDE_SUBSET = new Error('value outside the fast YAML subset');
@@ -111,51 +109,50 @@ function scalar(value: unknown, indent: string): string {
   }
 }
 
-/** `{}`/`[]` for empty collections, undefined for non-empty ones, throws for anything odd. */
-function emptyCollection(value: object, seen: Set<object>): string | undefined {
-  if (seen.has(value)) throw OUTSIDE_SUBSET; // the library would write an anchor and alias
-  seen.add(value);
-  if (Array.isArray(value)) return value.length === 0 ? '[]' : undefined;
-  if (!isPlainObject(value)) throw OUTSIDE_SUBSET;
-  return Object.keys(value).length === 0 ? '{}' : undefined;
-}
+// The writers below build strings by concatenation, which V8 does without copying; they
+// run once per value of every manifest, so they stay free of closures and list each map's
+// keys once.
 
-/** A block map whose keys sit at `indent`; the first key follows whatever `out` ends with. */
-function writeMap(map: Record<string, unknown>, indent: string, out: string[], seen: Set<object>, inline = false): void {
-  let first = true;
-  for (const key of Object.keys(map)) {
+/** A block map whose keys sit at `indent`; with `inline`, the first key continues the current line. */
+function mapText(map: Record<string, unknown>, keys: readonly string[], indent: string, seen: Set<object>, inline: boolean): string {
+  let text = '';
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index];
     if (key.includes('\n')) throw OUTSIDE_SUBSET;
-    out.push(first && inline ? '' : indent, singleLine(key), ':');
-    first = false;
-    writeValue(map[key], indent, out, seen, ' ', '\n');
+    text += (index === 0 && inline ? '' : indent) + singleLine(key) + ':' + valueText(map[key], indent, seen, false);
   }
+  return text;
 }
 
 /** A block sequence whose dashes sit at `indent` (the library indents sequences under keys). */
-function writeSeq(seq: readonly unknown[], indent: string, out: string[], seen: Set<object>, inline = false): void {
-  seq.forEach((item, index) => {
-    out.push(index === 0 && inline ? '' : indent, '-');
-    writeValue(item, indent, out, seen, ' ', '\n', true);
-  });
+function seqText(seq: readonly unknown[], indent: string, seen: Set<object>, inline: boolean): string {
+  let text = '';
+  for (let index = 0; index < seq.length; index++) {
+    text += (index === 0 && inline ? '' : indent) + '-' + valueText(seq[index], indent, seen, true);
+  }
+  return text;
 }
 
-function writeValue(value: unknown, indent: string, out: string[], seen: Set<object>, gap: string, end: string, inSeq = false): void {
+/**
+ * What follows `key:` or `-` (at `indent`), up to and including the last line break:
+ * a scalar, `{}`/`[]`, or a nested block. Throws for anything odd, including an object
+ * reached twice (the library would write an anchor and an alias).
+ */
+function valueText(value: unknown, indent: string, seen: Set<object>, inSeq: boolean): string {
   const inner = indent + STEP;
-  if (typeof value !== 'object' || value === null) {
-    out.push(gap, scalar(value, inner), end);
-    return;
-  }
-  const empty = emptyCollection(value, seen);
-  if (empty !== undefined) {
-    out.push(gap, empty, end);
-  } else if (inSeq) {
-    // A collection in a sequence item starts on the dash's line.
-    out.push(' ');
-    if (Array.isArray(value)) writeSeq(value, inner, out, seen, true);
-    else writeMap(value as Record<string, unknown>, inner, out, seen, true);
+  if (typeof value !== 'object' || value === null) return ' ' + scalar(value, inner) + '\n';
+  if (seen.has(value)) throw OUTSIDE_SUBSET;
+  seen.add(value);
+  let body: string;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return ' []\n';
+    body = seqText(value, inner, seen, inSeq);
   } else {
-    out.push('\n');
-    if (Array.isArray(value)) writeSeq(value, inner, out, seen);
-    else writeMap(value as Record<string, unknown>, inner, out, seen);
+    if (!isPlainObject(value)) throw OUTSIDE_SUBSET;
+    const keys = Object.keys(value);
+    if (keys.length === 0) return ' {}\n';
+    body = mapText(value, keys, inner, seen, inSeq);
   }
+  // A collection in a sequence item starts on the dash's line.
+  return (inSeq ? ' ' : '\n') + body;
 }

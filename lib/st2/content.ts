@@ -48,6 +48,7 @@ export class St2Content extends Construct {
   public readonly settings: ContentSettings;
   private readonly claims?: Record<keyof typeof CLAIM, kplus.PersistentVolumeClaim>;
   private readonly systemPacksImage: ImageSettings;
+  private volumes?: ContentVolumes;
 
   constructor(scope: Construct, id: string, props: St2ContentProps) {
     super(scope, id);
@@ -79,16 +80,14 @@ export class St2Content extends Construct {
 
   /** Mounts packs, virtualenvs and configs into `container` (adding copy steps, run as `runAs`, in `images` mode). */
   public mountInto(workload: kplus.AbstractPod, container: kplus.Container, runAs: RunAs): void {
-    const scope = workload as unknown as Construct;
+    const volumes = this.contentVolumes();
     if (this.claims) {
-      container.mount(ST2_PATHS.packs, kplus.Volume.fromPersistentVolumeClaim(scope, 'PacksClaim', this.claims.packs, { name: 'packs' }));
-      container.mount(ST2_PATHS.virtualenvs, kplus.Volume.fromPersistentVolumeClaim(scope, 'VirtualenvsClaim', this.claims.virtualenvs, { name: 'virtualenvs' }));
-      container.mount(ST2_PATHS.packConfigs, kplus.Volume.fromPersistentVolumeClaim(scope, 'ConfigsClaim', this.claims.configs, { name: 'pack-configs' }));
+      container.mount(ST2_PATHS.packs, volumes.packs);
+      container.mount(ST2_PATHS.virtualenvs, volumes.virtualenvs);
+      container.mount(ST2_PATHS.packConfigs, volumes.configs!);
       return;
     }
     const settings = this.settings as ImagesContent;
-    const packs = kplus.Volume.fromEmptyDir(scope, 'PacksDir', 'packs');
-    const venvs = kplus.Volume.fromEmptyDir(scope, 'VirtualenvsDir', 'virtualenvs');
     const copy = (name: string, image: ImageSettings, setting: string, what: readonly string[]) => {
       const step = workload.addInitContainer({
         name,
@@ -98,14 +97,43 @@ export class St2Content extends Construct {
         resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '128Mi' }, `${setting}.copy`),
         securityContext: containerSecurity(runAs),
       });
-      step.mount('/content/packs', packs);
-      step.mount('/content/virtualenvs', venvs);
+      step.mount('/content/packs', volumes.packs);
+      step.mount('/content/virtualenvs', volumes.virtualenvs);
     };
     copy('system-packs', this.systemPacksImage, 'content.systemPacksImage', ['packs']);
     settings.images.forEach((image, index) => copy(`pack-image-${index}`, image, `content.images[${index}]`, ['packs', 'virtualenvs']));
-    container.mount(ST2_PATHS.packs, packs, { readOnly: true });
-    container.mount(ST2_PATHS.virtualenvs, venvs, { readOnly: true });
+    container.mount(ST2_PATHS.packs, volumes.packs, { readOnly: true });
+    container.mount(ST2_PATHS.virtualenvs, volumes.virtualenvs, { readOnly: true });
   }
+
+  /**
+   * The pod volumes, built once: a kplus Volume is only a name and a source, so every pod
+   * mounts the same ones (claims in `shared-volumes` mode, per-pod emptyDirs in `images` mode).
+   */
+  private contentVolumes(): ContentVolumes {
+    if (this.volumes) return this.volumes;
+    if (this.claims) {
+      this.volumes = {
+        packs: kplus.Volume.fromPersistentVolumeClaim(this, 'PacksClaim', this.claims.packs, { name: 'packs' }),
+        virtualenvs: kplus.Volume.fromPersistentVolumeClaim(this, 'VirtualenvsClaim', this.claims.virtualenvs, { name: 'virtualenvs' }),
+        configs: kplus.Volume.fromPersistentVolumeClaim(this, 'ConfigsClaim', this.claims.configs, { name: 'pack-configs' }),
+      };
+    } else {
+      this.volumes = {
+        packs: kplus.Volume.fromEmptyDir(this, 'PacksDir', 'packs'),
+        virtualenvs: kplus.Volume.fromEmptyDir(this, 'VirtualenvsDir', 'virtualenvs'),
+      };
+    }
+    return this.volumes;
+  }
+}
+
+/** The volumes {@link St2Content.mountInto} mounts. */
+interface ContentVolumes {
+  readonly packs: kplus.Volume;
+  readonly virtualenvs: kplus.Volume;
+  /** Pack configs: a claim of their own in `shared-volumes` mode only. */
+  readonly configs?: kplus.Volume;
 }
 
 function toMebibytes(quantity: string): number {

@@ -213,10 +213,6 @@ export class St2Process extends Construct {
   }
 }
 
-function secretEnv(scope: Construct, id: string, ref: SecretKeyRef): kplus.EnvValue {
-  return kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(scope, id, ref.name), key: ref.key });
-}
-
 /** A TCP probe, for services st2 offers no unauthenticated HTTP check on (st2 issue 4020). */
 export function tcpProbe(port: number, periodSeconds: number, failureThreshold: number, initialDelaySeconds = 0): kplus.Probe {
   return kplus.Probe.fromTcpSocket({
@@ -267,9 +263,10 @@ export interface St2ContainersOptions {
 export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, options: St2ContainersOptions): kplus.Container {
   const { runtime, setting, runAs } = options;
   const image = imageReference(options.image, `${setting}.image`);
+  const parts = podParts(runtime);
   const env: Record<string, kplus.EnvValue> = {
-    [SECRET_ENV.mongoPassword]: secretEnv(scope, 'MongoPassword', runtime.mongoPassword),
-    [SECRET_ENV.rabbitPassword]: secretEnv(scope, 'RabbitPassword', runtime.rabbitPassword),
+    [SECRET_ENV.mongoPassword]: kplus.EnvValue.fromSecretValue({ secret: parts.mongoPassword, key: runtime.mongoPassword.key }),
+    [SECRET_ENV.rabbitPassword]: kplus.EnvValue.fromSecretValue({ secret: parts.rabbitPassword, key: runtime.rabbitPassword.key }),
   };
   const prepare = pod.addInitContainer({
     name: 'prepare',
@@ -297,9 +294,7 @@ export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, optio
     startup: options.probes?.startup,
   });
 
-  const shared = kplus.Volume.fromConfigMap(scope, 'SharedConfig', runtime.config.configMap, { name: 'st2-config' });
-  const secretsDir = kplus.Volume.fromEmptyDir(scope, 'SecretsDir', 'st2-secrets-conf', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
-  const tmp = kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) });
+  const { shared, secretsDir, tmp } = parts;
   prepare.mount(ST2_PATHS.sharedDir, shared, { readOnly: true });
   prepare.mount(ST2_PATHS.secretsDir, secretsDir);
   container.mount(ST2_PATHS.sharedDir, shared, { readOnly: true });
@@ -310,21 +305,63 @@ export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, optio
     container.mount(ST2_PATHS.overridesDir, kplus.Volume.fromConfigMap(scope, 'OverridesVolume', options.overrides, { name: 'st2-overrides' }), { readOnly: true });
   }
   const mounts = options.mounts ?? {};
-  if (mounts.datastoreKey) mountSecret(scope, container, 'DatastoreKey', 'datastore-key', runtime.secrets.datastoreKey, 'datastore_key.json', ST2_PATHS.keysDir, 0o440);
-  if (mounts.htpasswd) mountSecret(scope, container, 'Htpasswd', 'htpasswd', runtime.secrets.htpasswd, 'htpasswd', ST2_PATHS.htpasswdDir, 0o440);
-  if (mounts.sshKey) mountSecret(scope, container, 'SshKey', 'ssh-key', runtime.secrets.sshKey, 'private_key', ST2_PATHS.sshDir, 0o400, 'stanley_rsa');
+  if (mounts.datastoreKey) container.mount(ST2_PATHS.keysDir, parts.datastoreKey(), { readOnly: true });
+  if (mounts.htpasswd) container.mount(ST2_PATHS.htpasswdDir, parts.htpasswd(), { readOnly: true });
+  if (mounts.sshKey) container.mount(ST2_PATHS.sshDir, parts.sshKey(), { readOnly: true });
   if (mounts.content) runtime.content.mountInto(pod, container, runAs);
 
   return container;
 }
 
-function mountSecret(scope: Construct, container: kplus.Container, id: string, volumeName: string, secretName: string, key: string, dir: string, mode: number, fileName = key): void {
-  check(secretName.length > 0, `secrets.${id.charAt(0).toLowerCase()}${id.slice(1)}`, 'no Secret name given', 'name the Secret you created (see README, "Secrets")');
-  const secret = kplus.Secret.fromSecretName(scope, `${id}Secret`, secretName);
-  const volume = kplus.Volume.fromSecret(scope, `${id}Volume`, secret, {
-    name: volumeName,
-    defaultMode: mode,
-    items: { [key]: { path: fileName } },
-  });
-  container.mount(dir, volume, { readOnly: true });
+/**
+ * The volumes and Secret references every st2 pod uses alike. A kplus Volume or imported
+ * Secret is only a name and a source, so one of each serves every pod; built per process,
+ * they were two thirds of the constructs of a large deployment (2,900 of 4,350 with 256
+ * sensor partitions), each paid for again by every walk of the tree.
+ */
+interface St2PodParts {
+  readonly shared: kplus.Volume;
+  readonly secretsDir: kplus.Volume;
+  readonly tmp: kplus.Volume;
+  readonly mongoPassword: kplus.ISecret;
+  readonly rabbitPassword: kplus.ISecret;
+  /** Secret volumes, created on first use: their Secret names are checked only when mounted. */
+  readonly datastoreKey: () => kplus.Volume;
+  readonly htpasswd: () => kplus.Volume;
+  readonly sshKey: () => kplus.Volume;
+}
+
+const podPartsOf = new WeakMap<St2Runtime, St2PodParts>();
+
+/** The {@link St2PodParts} of a runtime, created on first use beside its shared ConfigMap. */
+function podParts(runtime: St2Runtime): St2PodParts {
+  let parts = podPartsOf.get(runtime);
+  if (parts) return parts;
+  const scope = new Construct(runtime.config, 'PodParts');
+  const secretVolume = (id: string, volumeName: string, secretName: string, key: string, mode: number, fileName = key) => {
+    let volume: kplus.Volume | undefined;
+    return () => {
+      if (volume) return volume;
+      check(secretName.length > 0, `secrets.${id.charAt(0).toLowerCase()}${id.slice(1)}`, 'no Secret name given', 'name the Secret you created (see README, "Secrets")');
+      const secret = kplus.Secret.fromSecretName(scope, `${id}Secret`, secretName);
+      volume = kplus.Volume.fromSecret(scope, `${id}Volume`, secret, {
+        name: volumeName,
+        defaultMode: mode,
+        items: { [key]: { path: fileName } },
+      });
+      return volume;
+    };
+  };
+  parts = {
+    shared: kplus.Volume.fromConfigMap(scope, 'SharedConfig', runtime.config.configMap, { name: 'st2-config' }),
+    secretsDir: kplus.Volume.fromEmptyDir(scope, 'SecretsDir', 'st2-secrets-conf', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) }),
+    tmp: kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }),
+    mongoPassword: kplus.Secret.fromSecretName(scope, 'MongoPassword', runtime.mongoPassword.name),
+    rabbitPassword: kplus.Secret.fromSecretName(scope, 'RabbitPassword', runtime.rabbitPassword.name),
+    datastoreKey: secretVolume('DatastoreKey', 'datastore-key', runtime.secrets.datastoreKey, 'datastore_key.json', 0o440),
+    htpasswd: secretVolume('Htpasswd', 'htpasswd', runtime.secrets.htpasswd, 'htpasswd', 0o440),
+    sshKey: secretVolume('SshKey', 'ssh-key', runtime.secrets.sshKey, 'private_key', 0o400, 'stanley_rsa'),
+  };
+  podPartsOf.set(runtime, parts);
+  return parts;
 }
