@@ -219,7 +219,11 @@ export class StackStormHa extends Chart {
     };
     switch (backend) {
       case 'redis-sentinel':
-        return new RedisSentinel(this, 'RedisSentinel', common).endpoint;
+        return new RedisSentinel(this, 'RedisSentinel', {
+          ...common,
+          downAfterMilliseconds: settings.sentinel?.downAfterMilliseconds,
+          failoverTimeoutMilliseconds: settings.sentinel?.failoverTimeoutMilliseconds,
+        }).endpoint;
       case 'zookeeper':
         return new ZooKeeper(this, 'ZooKeeper', common).endpoint;
       case 'external':

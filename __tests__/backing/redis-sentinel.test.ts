@@ -251,3 +251,13 @@ describe('wiring into StackStormHa', () => {
     expect(() => synth({ datastores: { coordination: { inCluster: { replicas: 2 } } } })).toThrow('datastores.coordination.inCluster.replicas: 2 members');
   });
 });
+
+test('failover timings come from the deployment settings into sentinel.conf', () => {
+  const objects = synth({ datastores: { coordination: { sentinel: { downAfterMilliseconds: 3000, failoverTimeoutMilliseconds: 9000 } } } });
+  const conf = Object.entries(find(objects, 'ConfigMap', 'redis-config').data!).filter(([key]) => key.startsWith('sentinel')).map(([, text]) => text);
+  expect(conf.length).toBe(3);
+  for (const text of conf) {
+    expect(text).toMatch(/^sentinel down-after-milliseconds st2 3000$/m);
+    expect(text).toMatch(/^sentinel failover-timeout st2 9000$/m);
+  }
+});

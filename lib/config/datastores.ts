@@ -80,6 +80,28 @@ export interface CoordinationSettings {
   readonly inCluster?: InClusterSettings;
   /** tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`. */
   readonly externalUrl?: string;
+  /** Failover tuning of the in-cluster Redis Sentinel. @default down after 5 s, failover timeout 15 s */
+  readonly sentinel?: SentinelSettings;
+}
+
+/** How fast Redis Sentinel fails over. */
+export interface SentinelSettings {
+  /**
+   * Milliseconds without a reply before a sentinel deems the master down.
+   * @default 5000
+   * @asType integer
+   * @minimum 1000
+   * @maximum 600000
+   */
+  readonly downAfterMilliseconds?: number;
+  /**
+   * Milliseconds a failover may take before another sentinel may retry it.
+   * @default 15000
+   * @asType integer
+   * @minimum 1000
+   * @maximum 3600000
+   */
+  readonly failoverTimeoutMilliseconds?: number;
 }
 
 /** Every datastore of the deployment. */
