@@ -1,10 +1,9 @@
-import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkReplicas } from '../config/ha-mode';
 import { componentLabels, labelAll, selectorLabels } from '../common/meta';
 import { ResourceSettings } from '../common/resources';
-import { ImageSettings, patchPodSpec, podSecurity, selectByLabels, spreadFor } from '../common/workload';
+import { ImageSettings, labelledDeployment, patchPodSpec, spreadFor } from '../common/workload';
 import { DisruptionBudget } from '../policy/disruption-budget';
 import { addMistralContainers, MistralConfig } from './mistral-config';
 
@@ -50,18 +49,14 @@ export class MistralProcess extends Construct {
     checkReplicas({ setting: props.setting, replicas: props.replicas, mode: 'active-active', coordination: { backend: 'none', hosts: [] } });
     this.selector = selectorLabels(identity, props.name);
     const labels = componentLabels(identity, props.name, 'workflow', version);
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: props.name },
+    this.deployment = labelledDeployment(this, {
+      name: props.name,
       replicas: props.replicas,
-      select: false,
-      spread: false,
-      automountServiceAccountToken: false,
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
-      securityContext: podSecurity(runAs),
-      terminationGracePeriod: Duration.seconds(30),
-      podMetadata: { annotations: { 'checksum/config': config.hash } },
+      selector: this.selector,
+      labels,
+      runAs,
+      podAnnotations: { 'checksum/config': config.hash },
     });
-    selectByLabels(this.deployment, this.selector, labels);
     this.container = addMistralContainers(this, this.deployment, {
       config,
       setting: props.setting,

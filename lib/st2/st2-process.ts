@@ -7,8 +7,8 @@ import { checkReplicas, HaMode } from '../config/ha-mode';
 import { ComponentRole, componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
 import { ResourceSettings, toContainerResources } from '../common/resources';
 import {
-  containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity,
-  pullPolicy, RunAs, selectByLabels, spreadFor,
+  containerSecurity, ImageSettings, imageReference, labelledDeployment, patchPodSpec, PlacementSettings,
+  pullPolicy, RunAs, spreadFor,
 } from '../common/workload';
 import { SecretKeyRef } from '../config/endpoints';
 import { DisruptionBudget } from '../policy/disruption-budget';
@@ -165,20 +165,16 @@ export class St2Process extends Construct {
 
     const grace = props.terminationGracePeriodSeconds ?? 30;
     requireInteger(grace, `${props.setting}.terminationGracePeriodSeconds`, 1);
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: props.name },
+    this.deployment = labelledDeployment(this, {
+      name: props.name,
       replicas: props.autoscaled ? undefined : props.replicas,
-      select: false,
-      spread: false,
-      automountServiceAccountToken: false,
-      strategy: props.strategy === 'Recreate'
-        ? kplus.DeploymentStrategy.recreate()
-        : kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
-      securityContext: podSecurity(runAs),
-      terminationGracePeriod: Duration.seconds(grace),
-      podMetadata: { annotations: { 'checksum/config': contentHash(hashed) } },
+      selector: this.selector,
+      labels: this.labels,
+      runAs,
+      strategy: props.strategy === 'Recreate' ? kplus.DeploymentStrategy.recreate() : undefined,
+      terminationGracePeriodSeconds: grace,
+      podAnnotations: { 'checksum/config': contentHash(hashed) },
     });
-    selectByLabels(this.deployment, this.selector, this.labels);
 
     this.container = addSt2Containers(this, this.deployment, {
       runtime,
