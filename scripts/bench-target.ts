@@ -5,22 +5,31 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENVIRONMENTS } from '../environments';
 import { StackStormHaSettings } from '../lib';
+import { loadEnvironment } from '../lib/config/environments';
 import { synthEnvironments } from '../lib/synth';
 
+/**
+ * environments/ha.yaml alone: importing `../environments` would also parse and validate
+ * the other values files, time the measured synth would pay for nothing.
+ */
+function haSettings(): StackStormHaSettings {
+  return loadEnvironment(path.join(__dirname, '..', 'environments'), 'ha');
+}
+
 export function largeSettings(partitions: number): StackStormHaSettings {
+  const ha = haSettings();
   const datastore = { replicas: 5 };
   return {
-    ...ENVIRONMENTS.ha,
+    ...ha,
     datastores: { mongodb: { inCluster: datastore }, rabbitmq: { inCluster: datastore }, coordination: { backend: 'redis-sentinel', inCluster: datastore } },
-    st2: { ...ENVIRONMENTS.ha.st2, actionRunner: { replicas: 64 }, sensorContainer: { partitioning: { mode: 'hash', partitions } } },
+    st2: { ...ha.st2, actionRunner: { replicas: 64 }, sensorContainer: { partitioning: { mode: 'hash', partitions } } },
   };
 }
 
 if (require.main === module) {
   const [which, count] = process.argv.slice(2);
-  const settings = which === 'ha' ? ENVIRONMENTS.ha : largeSettings(Number(count ?? 256));
+  const settings = which === 'ha' ? haSettings() : largeSettings(Number(count ?? 256));
   // On the project's disk, where `npm run synth` writes (not the system temp folder).
   const cache = path.join(__dirname, '..', 'node_modules', '.cache');
   fs.mkdirSync(cache, { recursive: true });
