@@ -160,8 +160,9 @@ export const RULES: readonly PolicyRule[] = [
   }),
   // Processes no Service targets (st2's queue consumers) have no port to probe: they exit
   // when they lose MongoDB or RabbitMQ and the kubelet restarts them (st2-facts.md).
-  rule('probes', 'readiness and a different liveness on every pod a Service targets, startup on MongoDB and RabbitMQ', (objects, add) => {
-    const services = objects.filter((o) => o.kind === 'Service' && o.spec.selector);
+  // A Service without ports (a headless one that only names a StatefulSet's pods) routes no traffic.
+  rule('probes', 'readiness and a different liveness on every pod a Service routes traffic to, startup on MongoDB and RabbitMQ', (objects, add) => {
+    const services = objects.filter((o) => o.kind === 'Service' && o.spec.selector && (o.spec.ports ?? []).length > 0);
     for (const pod of pods(objects)) {
       const targeted = services.some((service) => selects({ matchLabels: service.spec.selector }, pod.labels));
       for (const { c, init } of pod.containers) {

@@ -7,7 +7,7 @@ import {
   ComponentReport, evaluateBudget, failureDomainReport, FailureDomainReport, ManifestObject, separation,
 } from '../../lib/report/failure-domains';
 import { renderReport } from '../../lib/report/report-table';
-import { find, K8sObject, readDist } from '../support/synth';
+import { find, K8sObject, readDist, synth } from '../support/synth';
 
 const ha = readDist('ha');
 
@@ -35,13 +35,21 @@ function podSpec(objects: K8sObject[], kind: string, name: string): any {
 describe('failure-domain report of the synthesized ha environment', () => {
   const report = failureDomainReport(ha as ManifestObject[]);
 
-  test('reports every Deployment and StatefulSet, each sensor partition separately', () => {
+  test('reports every Deployment and StatefulSet; the sensor partition set as partitions, not replicas', () => {
     const workloads = ha.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').map((o) => o.metadata.name).sort();
     expect(report.components.map((c) => c.name)).toEqual(workloads);
-    const partitions = report.components.filter((c) => c.name.startsWith('st2sensorcontainer-'));
-    expect(partitions.length).toBeGreaterThan(1);
+    const sensors = component(report, 'st2sensorcontainer');
+    expect(sensors).toMatchObject({ kind: 'StatefulSet', haMode: 'partition', status: 'by-design', warnings: [], replicas: { min: 4, max: 4, autoscaled: false } });
+    expect(sensors.survives.nodeLoss).toEqual({ outcome: 'no', why: expect.stringContaining('4 partitions, one pod each') });
+    expect(sensors.survives.rollingDrain).toEqual({ outcome: 'no', why: 'maxUnavailable 1: a drain stops 1 partition(s) at a time, each until its pod restarts elsewhere' });
+  });
+
+  test('named sensor partitions: one-replica Deployments, each a partition by design', () => {
+    const objects = synth({ datastores: { coordination: { backend: 'external', externalUrl: 'redis://r:6379' } }, st2: { sensorContainer: { partitioning: { mode: 'kvstore', nodes: ['east', 'west'] } } } });
+    const partitions = failureDomainReport(objects as ManifestObject[]).components.filter((c) => c.name.startsWith('st2sensorcontainer-'));
+    expect(partitions.map((p) => p.name)).toEqual(['st2sensorcontainer-east', 'st2sensorcontainer-west']);
     for (const partition of partitions) {
-      expect(partition).toMatchObject({ haMode: 'partition', status: 'by-design', replicas: { min: 1, max: 1, autoscaled: false } });
+      expect(partition).toMatchObject({ kind: 'Deployment', haMode: 'partition', status: 'by-design', replicas: { min: 1, max: 1, autoscaled: false } });
       expect(partition.survives.nodeLoss.outcome).toBe('no');
     }
   });

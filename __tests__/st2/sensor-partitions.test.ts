@@ -1,6 +1,12 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { SettingError, StackStormHaSettings } from '../../lib';
+import { prepareScript, SENSOR_PARTITION_FILE } from '../../lib/st2/prepare-script';
 import { checkHashCoverage, equalHashRanges, HASH_MAX, sensorPartitions } from '../../lib/st2/sensor-partitions';
 import { validateAll } from '../support/k8s-schema';
+import { parse as ini } from '../support/ini';
 import { container, find, synth } from '../support/synth';
 
 const coordination: StackStormHaSettings['datastores'] = { coordination: { backend: 'external', externalUrl: 'redis://r:6379' } };
@@ -80,10 +86,41 @@ test('settings of another mode are refused', () => {
   expect(() => sensorPartitions({ mode: 'hash' })).toThrow('st2.sensorContainer.partitioning.partitions: got undefined');
 });
 
-test('synthesized: each partition is a one-replica Deployment with its own node name in its own config', () => {
+test('synthesized hash by count: one StatefulSet, pod i runs range i, never two pods of one ordinal', () => {
   const o = synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'hash', partitions: 3 } } } });
+  expect(o.filter((x) => x.metadata.name.startsWith('st2sensorcontainer')).map((x) => `${x.kind}/${x.metadata.name}`).sort()).toEqual([
+    'NetworkPolicy/st2sensorcontainer', 'PodDisruptionBudget/st2sensorcontainer', 'Service/st2sensorcontainer-headless', 'StatefulSet/st2sensorcontainer',
+  ]);
+  const set = find(o, 'StatefulSet', 'st2sensorcontainer');
+  expect(set.spec).toMatchObject({ replicas: 3, podManagementPolicy: 'Parallel', serviceName: 'st2sensorcontainer-headless' });
+  const headless = find(o, 'Service', 'st2sensorcontainer-headless');
+  expect(headless.spec.clusterIP).toBe('None');
+  expect(headless.spec.ports).toBeUndefined();
+  expect(headless.spec.selector).toEqual(set.spec.selector.matchLabels);
+  const prepare = set.spec.template.spec.initContainers.find((c: any) => c.name === 'prepare');
+  expect(prepare.env).toEqual(expect.arrayContaining([
+    { name: 'ST2_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'ST2_SENSOR_PARTITIONS', value: '3' },
+  ]));
+  // The generated layer comes after the shared st2.conf and before the secrets.
+  expect(container(set, 'st2sensorcontainer').command.filter((arg: string) => arg.startsWith('--config-file=')).slice(-3)).toEqual([
+    '--config-file=/etc/st2/shared/st2.conf', '--config-file=/etc/st2/secrets/sensor-partition.conf', '--config-file=/etc/st2/secrets/st2.secrets.conf',
+  ]);
+  expect(find(o, 'PodDisruptionBudget', 'st2sensorcontainer').spec.maxUnavailable).toBe(1);
+  expect(validateAll(o)).toEqual([]);
+});
+
+test('a change of the partition count rolls every pod (the count is in the config checksum)', () => {
+  const checksum = (partitions: number) => find(synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'hash', partitions } } } }),
+    'StatefulSet', 'st2sensorcontainer').spec.template.metadata.annotations['checksum/config'];
+  expect(checksum(3)).not.toBe(checksum(4));
+});
+
+test('synthesized named partitions: each a one-replica Deployment with its own node name in its own config', () => {
+  const o = synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'hash', hashRanges: { a: '0..1000|3000..4294967296', b: '1000..3000' } } } } });
   const names = o.filter((x) => x.kind === 'Deployment' && x.metadata.name.startsWith('st2sensorcontainer')).map((x) => x.metadata.name);
-  expect(names).toEqual(['st2sensorcontainer-hash-0', 'st2sensorcontainer-hash-1', 'st2sensorcontainer-hash-2']);
+  expect(names).toEqual(['st2sensorcontainer-a', 'st2sensorcontainer-b']);
+  expect(o.some((x) => x.kind === 'StatefulSet' && x.metadata.name.startsWith('st2sensorcontainer'))).toBe(false);
   for (const name of names) {
     const d = find(o, 'Deployment', name);
     expect(d.spec.replicas).toBe(1);
@@ -92,6 +129,47 @@ test('synthesized: each partition is a one-replica Deployment with its own node 
     expect(find(o, 'ConfigMap', `${name}-config`).data![`${name}.conf`]).toContain(`sensor_node_name = ${name.replace('st2sensorcontainer-', '')}`);
   }
   expect(validateAll(o)).toEqual([]);
+});
+
+describe('prepare.py derives the range from the pod ordinal', () => {
+  // st2 3.x images run Python 3; the 2.x images of the legacy topology run Python 2.7.
+  const python2Env = { ...process.env, PYENV_VERSION: '2.7.18' };
+  const interpreters: [string, string, NodeJS.ProcessEnv][] = [['python3', 'python3', process.env]];
+  if (spawnSync('python2', ['-c', 'import sys; assert sys.version_info[0] == 2'], { env: python2Env }).status === 0) {
+    interpreters.push(['python2.7', 'python2', python2Env]);
+  } else {
+    test.skip('under python2.7 (no Python 2.7 on this machine)', () => undefined);
+  }
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partition-'));
+    fs.writeFileSync(path.join(dir, 'prepare.py'), prepareScript());
+    fs.writeFileSync(path.join(dir, 'template'), '[database]\n');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const run = (python: string, env: NodeJS.ProcessEnv, pod: string, count: number) => spawnSync(python,
+    [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'st2.secrets.conf')],
+    { env: { ...env, ST2_POD_NAME: pod, ST2_SENSOR_PARTITIONS: String(count) }, encoding: 'utf8' });
+
+  test.each(interpreters)('under %s, the same split as equalHashRanges, for every ordinal', (_, python, env) => {
+    for (const count of [1, 3, 7, 1024]) {
+      const ranges = equalHashRanges(count);
+      for (const ordinal of new Set([0, 1, Math.floor(count / 2), count - 1].filter((i) => i < count))) {
+        const pod = `st2sensorcontainer-${ordinal}`;
+        expect(run(python, env, pod, count).status).toBe(0);
+        const file = path.join(dir, SENSOR_PARTITION_FILE);
+        expect(ini(fs.readFileSync(file, 'utf8'))).toEqual({
+          sensorcontainer: { sensor_node_name: pod, partition_provider: `name:hash, hash_ranges:${ranges[ordinal][0]}..${ranges[ordinal][1]}` },
+        });
+      }
+    }
+  });
+
+  test.each(interpreters)('under %s, a pod beyond the count (the StatefulSet scaled by hand) refuses to start', (_, python, env) => {
+    const result = run(python, env, 'st2sensorcontainer-3', 3);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('st2sensorcontainer-3 has no hash partition: there are 3; change st2.sensorContainer.partitioning.partitions, not the StatefulSet');
+  });
 });
 
 test('synthesized file mode mounts the partition file', () => {

@@ -35,7 +35,10 @@ export type HaMode =
   | 'quorum'
   /** One replica, on the allow-list of by-design singletons. */
   | 'singleton'
-  /** One replica of a sensor partition (on the allow-list). */
+  /**
+   * Sensor partitions (on the allow-list): one pod per partition, as a one-replica
+   * Deployment or as a StatefulSet whose every pod is a partition of its own.
+   */
   | 'partition'
   /** One replica of something meant to be replicated. */
   | 'single-replica';
@@ -233,6 +236,24 @@ function domainLoss(options: {
   }
 }
 
+/**
+ * A StatefulSet of partitions: every pod is the only one running its share, so whatever
+ * takes a pod away stops that share until the pod is back.
+ */
+function partitionSetLoss(members: number, budgets: readonly BudgetSummary[]): ComponentReport['survives'] {
+  const lost = 'stop until the lost node is deleted or their pods force-deleted (a StatefulSet never runs a partition twice)';
+  const budget = budgets.length === 1 ? budgets[0] : undefined;
+  return {
+    nodeLoss: { outcome: 'no', why: `${members} partitions, one pod each: those on the lost node ${lost}` },
+    zoneLoss: { outcome: 'no', why: `${members} partitions, one pod each: those in the lost zone ${lost}` },
+    rollingDrain: budgets.length > 1
+      ? { outcome: 'blocked', why: `${budgets.length} budgets (${budgets.map((b) => b.name).join(', ')}) select the pods: the eviction API refuses them` }
+      : { outcome: 'no', why: budget
+        ? `${budget.rule}: a drain stops ${budget.allowedDisruptions} partition(s) at a time, each until its pod restarts elsewhere`
+        : 'no PodDisruptionBudget: a drain can stop every partition on the node at once' },
+  };
+}
+
 /** Whether draining nodes one after another keeps the workload serving. */
 function rollingDrain(members: number, quorum: boolean, budgets: readonly BudgetSummary[], single: string): Verdict {
   if (budgets.length > 1) {
@@ -278,7 +299,9 @@ export function failureDomainReport(objects: readonly ManifestObject[]): Failure
 
     const quorum = workload.kind === 'StatefulSet' && role !== undefined && QUORUM_ROLES.has(role) && members > 1;
     const allowed = BY_DESIGN_SINGLETONS.find((entry) => entry.name.test(identity));
-    const haMode: HaMode = quorum ? 'quorum' : members >= 2 ? 'active-active' : allowed ? allowed.mode : 'single-replica';
+    // Pods of a partition StatefulSet are not replicas of each other: each runs its own share.
+    const partitionSet = allowed?.mode === 'partition' && workload.kind === 'StatefulSet' && members >= 2;
+    const haMode: HaMode = quorum ? 'quorum' : partitionSet ? 'partition' : members >= 2 ? 'active-active' : allowed ? allowed.mode : 'single-replica';
 
     const covering = budgets
       .filter((b) => b.metadata.namespace === namespace && selects(b.spec?.selector, podLabels))
@@ -288,19 +311,19 @@ export function failureDomainReport(objects: readonly ManifestObject[]): Failure
       zone: separation(podSpec, podLabels, ZONE_KEYS),
     };
     const single = singleReplicaLoss(workload.kind, podSpec);
-    const survives = {
+    const survives = partitionSet ? partitionSetLoss(members, covering) : {
       nodeLoss: domainLoss({ domain: 'node', members, quorum, separation: spread.node, single }),
       zoneLoss: domainLoss({ domain: 'zone', members, quorum, separation: spread.zone, single }),
       rollingDrain: rollingDrain(members, quorum, covering, single),
     };
 
     const warnings: string[] = [];
-    const byDesign = allowed && members === 1 ? allowed.reason : undefined;
-    if (allowed && members > 1) warnings.push(`${members} replicas of a by-design singleton (${allowed.reason})`);
+    const byDesign = allowed && (members === 1 || partitionSet) ? allowed.reason : undefined;
+    if (allowed && members > 1 && !partitionSet) warnings.push(`${members} replicas of a by-design singleton (${allowed.reason})`);
     if (survives.nodeLoss.outcome === 'likely') {
       warnings.push('node loss survived only if the scheduler keeps replicas apart: node spread is preferred, not required (DoNotSchedule with maxSkew 1, or required anti-affinity)');
     }
-    if (survives.rollingDrain.outcome === 'blocked' || (survives.rollingDrain.outcome === 'no' && members > 1)) {
+    if (survives.rollingDrain.outcome === 'blocked' || (survives.rollingDrain.outcome === 'no' && members > 1 && !partitionSet)) {
       warnings.push(`drain: ${survives.rollingDrain.why}`);
     }
     const status = survives.nodeLoss.outcome !== 'no' ? 'ok' : byDesign ? 'by-design' : 'fail';

@@ -88,7 +88,7 @@ export class St2ActionRunner extends Construct {
     if (autoscaling) {
       this.autoscaler = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
         metadata: { name: 'st2actionrunner' },
-        target: this.process.deployment,
+        target: this.process.workload,
         minReplicas: autoscaling.minReplicas,
         maxReplicas: autoscaling.maxReplicas,
         metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(autoscaling.cpuUtilization ?? 70))],

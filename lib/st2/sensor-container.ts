@@ -4,7 +4,8 @@ import { stringify } from 'yaml';
 import { RESOURCE_PRESETS } from '../common/resources';
 import { labelAll, componentLabels } from '../common/meta';
 import { ComponentSettings } from '../config/settings';
-import { PARTITION_FILE, SensorPartitioning, sensorPartitions } from './sensor-partitions';
+import { ordinalHashPartitions, PARTITION_FILE, SensorPartitioning, sensorPartitions } from './sensor-partitions';
+import { SENSOR_PARTITION_FILE } from './prepare-script';
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 
@@ -22,9 +23,18 @@ export interface St2SensorContainerProps {
 }
 
 /**
- * st2sensorcontainer, partitioned: one single-replica Deployment per partition, each with
- * its own `sensor_node_name`. The guide: sensor containers do not form a cluster and do not
- * take over each other's work, so a partition's availability is its pod's restart.
+ * st2sensorcontainer, partitioned. The guide: sensor containers do not form a cluster and
+ * do not take over each other's work, so a partition's availability is its pod's restart,
+ * and a partition must never run twice (every trigger would fire twice).
+ *
+ * - `hash` with `partitions: N`: one StatefulSet `st2sensorcontainer` of N pods. Pod
+ *   `st2sensorcontainer-<i>` is sensor node `st2sensorcontainer-<i>` and runs range i of
+ *   N equal ranges (prepare.py derives it from the ordinal). A StatefulSet never starts a
+ *   pod while another of the same ordinal may still run, so no range runs twice, even
+ *   when a node stops answering; the price is that such a pod is replaced only once the
+ *   node is known gone (deleted, or its pods force-deleted).
+ * - every other mode: one single-replica Deployment `st2sensorcontainer-<node>` per named
+ *   partition, with `Recreate` rollouts and its own st2.conf overrides.
  */
 export class St2SensorContainer extends Construct {
   public readonly partitions: readonly St2Process[];
@@ -34,6 +44,28 @@ export class St2SensorContainer extends Construct {
     const settings = props.settings ?? {};
     const partitioning = settings.partitioning ?? {};
     const partitions = sensorPartitions(partitioning);
+    const common = {
+      runtime: props.runtime,
+      executable: 'st2sensorcontainer',
+      role: 'sensors' as const,
+      setting: 'st2.sensorContainer',
+      replicas: settings.replicas ?? 1,
+      haMode: 'partitioned' as const,
+      image: st2Image(props.runtime, 'st2sensorcontainer', settings.image),
+      resources: settings.resources ?? RESOURCE_PRESETS.medium,
+      mounts: { datastoreKey: true, content: true },
+    };
+    const ordinal = ordinalHashPartitions(partitioning);
+    if (ordinal !== undefined) {
+      this.partitions = [new St2Process(this, 'hash', {
+        ...common,
+        name: 'st2sensorcontainer',
+        ordinalPartitions: ordinal,
+        prepareEnv: { ST2_SENSOR_PARTITIONS: String(ordinal) },
+        generatedConfigFiles: [SENSOR_PARTITION_FILE],
+      })];
+      return;
+    }
     let partitionFile: kplus.Volume | undefined;
     if (partitioning.mode === 'file') {
       const map = new kplus.ConfigMap(this, 'PartitionFile', {
@@ -45,20 +77,12 @@ export class St2SensorContainer extends Construct {
     }
     this.partitions = partitions.map((share) => {
       const process = new St2Process(this, share.node, {
-        runtime: props.runtime,
+        ...common,
         name: share.name,
-        executable: 'st2sensorcontainer',
-        role: 'sensors',
-        setting: 'st2.sensorContainer',
-        replicas: settings.replicas ?? 1,
-        haMode: 'partitioned',
         // Never two pods of one partition: they would both run its sensors.
         strategy: 'Recreate',
-        image: st2Image(props.runtime, 'st2sensorcontainer', settings.image),
-        resources: settings.resources ?? RESOURCE_PRESETS.medium,
         overrides: share.overrides,
         extraArgs: share.args,
-        mounts: { datastoreKey: true, content: true },
       });
       if (partitionFile) process.container.mount(PARTITION_FILE.replace(/\/[^/]+$/, ''), partitionFile, { readOnly: true });
       return process;

@@ -108,6 +108,16 @@ function partition(node: string, provider: string, args: readonly string[] = [])
   };
 }
 
+/**
+ * The N of `hash` partitioning by count (`partitions: N`), whose pods differ only by their
+ * index: they run as one StatefulSet and derive their range from the pod ordinal (see
+ * sensor-container.ts). Undefined for every other mode. Call after {@link sensorPartitions}
+ * has validated the settings.
+ */
+export function ordinalHashPartitions(settings: SensorPartitioning = {}): number | undefined {
+  return settings.mode === 'hash' && settings.hashRanges === undefined ? settings.partitions : undefined;
+}
+
 /** Validates partitioning settings and returns one partition per pod. */
 export function sensorPartitions(settings: SensorPartitioning = {}): SensorPartition[] {
   const mode = settings.mode ?? 'all';

@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IniDocument, renderIni } from '../common/ini';
@@ -8,7 +8,7 @@ import { ComponentRole, componentLabels, labelAll, ReleaseIdentity, selectorLabe
 import { ResourceSettings, toContainerResources } from '../common/resources';
 import {
   containerSecurity, ImageSettings, imageReference, labelledDeployment, patchPodSpec, PlacementSettings,
-  pullPolicy, RunAs, spreadFor,
+  podSecurity, pullPolicy, RunAs, selectByLabels, spreadFor,
 } from '../common/workload';
 import { SecretKeyRef } from '../config/endpoints';
 import { DisruptionBudget } from '../policy/disruption-budget';
@@ -110,6 +110,18 @@ export interface St2ProcessProps {
   readonly overrides?: IniDocument;
   /** Arguments after the `--config-file` flags. @default none */
   readonly extraArgs?: readonly string[];
+  /**
+   * Run a StatefulSet of this many pods, one partition each, instead of a Deployment: a pod
+   * derives its share from its ordinal (prepare.py reads its name from ST2_POD_NAME), and a
+   * StatefulSet never runs two pods of one ordinal at once, so no share ever runs twice.
+   * `replicas` is then the pods per partition, which the `partitioned` mode keeps at 1.
+   * @default none: a Deployment of `replicas` pods
+   */
+  readonly ordinalPartitions?: number;
+  /** Literal environment of the `prepare` init container. @default none */
+  readonly prepareEnv?: Readonly<Record<string, string>>;
+  /** st2.conf layers prepare.py writes into the secrets folder, read after the overrides. @default none */
+  readonly generatedConfigFiles?: readonly string[];
   readonly mounts?: St2Mounts;
   /** Seconds between SIGTERM and SIGKILL. @default 30 */
   readonly terminationGracePeriodSeconds?: number;
@@ -125,12 +137,15 @@ export interface St2ProcessProps {
 }
 
 /**
- * One StackStorm Python process as a Deployment: image, the layered `--config-file`s
- * (image defaults, image docker logging, our shared st2.conf, this process's overrides,
- * the secrets file written at start), mounts, probes, resources and placement.
+ * One StackStorm Python process as a Deployment (or, partitioned by ordinal, a
+ * StatefulSet): image, the layered `--config-file`s (image defaults, image docker logging,
+ * our shared st2.conf, this process's overrides, files written at start), mounts, probes,
+ * resources and placement.
  */
 export class St2Process extends Construct {
-  public readonly deployment: kplus.Deployment;
+  public readonly workload: kplus.Deployment | kplus.StatefulSet;
+  /** Pods the workload runs (its replicas; the maximum when autoscaled). */
+  public readonly pods: number;
   public readonly container: kplus.Container;
   public readonly service?: kplus.Service;
   public readonly selector: Record<string, string>;
@@ -160,23 +175,38 @@ export class St2Process extends Construct {
       configFiles.push(`${ST2_PATHS.overridesDir}/${props.name}.conf`);
       hashed.overrides = this.overridesFile;
     }
+    for (const file of props.generatedConfigFiles ?? []) configFiles.push(`${ST2_PATHS.secretsDir}/${file}`);
     configFiles.push(ST2_PATHS.secretsConfig);
     this.configFiles = configFiles;
+    if (props.prepareEnv) hashed.prepare = JSON.stringify(props.prepareEnv);
 
     const grace = props.terminationGracePeriodSeconds ?? 30;
     requireInteger(grace, `${props.setting}.terminationGracePeriodSeconds`, 1);
-    this.deployment = labelledDeployment(this, {
-      name: props.name,
-      replicas: props.autoscaled ? undefined : props.replicas,
-      selector: this.selector,
-      labels: this.labels,
-      runAs,
-      strategy: props.strategy === 'Recreate' ? kplus.DeploymentStrategy.recreate() : undefined,
-      terminationGracePeriodSeconds: grace,
-      podAnnotations: { 'checksum/config': contentHash(hashed) },
-    });
+    const partitions = props.ordinalPartitions;
+    const podAnnotations = { 'checksum/config': contentHash(hashed) };
+    if (partitions === undefined) {
+      this.pods = props.replicas;
+      this.workload = labelledDeployment(this, {
+        name: props.name,
+        replicas: props.autoscaled ? undefined : props.replicas,
+        selector: this.selector,
+        labels: this.labels,
+        runAs,
+        strategy: props.strategy === 'Recreate' ? kplus.DeploymentStrategy.recreate() : undefined,
+        terminationGracePeriodSeconds: grace,
+        podAnnotations,
+      });
+    } else {
+      requireInteger(partitions, `${props.setting}.partitions`, 1);
+      this.pods = partitions * props.replicas;
+      this.workload = this.partitionSet(props.name, this.pods, runAs, grace, podAnnotations);
+    }
 
-    this.container = addSt2Containers(this, this.deployment, {
+    const env: Record<string, kplus.EnvValue> = {};
+    if (partitions !== undefined) env.ST2_POD_NAME = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME);
+    for (const [key, value] of Object.entries(props.prepareEnv ?? {})) env[key] = kplus.EnvValue.fromValue(value);
+    this.container = addSt2Containers(this, this.workload, {
+      prepareEnv: env,
       runtime,
       setting: props.setting,
       containerName: props.name,
@@ -191,7 +221,7 @@ export class St2Process extends Construct {
       mounts: props.mounts,
     });
 
-    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(props.replicas, runtime.placement) });
+    patchPodSpec(this.workload, { selector: this.selector, spread: spreadFor(this.pods, runtime.placement) });
 
     if (props.port) {
       this.service = new kplus.Service(this, 'Service', {
@@ -202,10 +232,41 @@ export class St2Process extends Construct {
       });
     }
     this.node.addMetadata('ha-mode', props.haMode);
-    if (props.replicas >= 2) {
-      new DisruptionBudget(this, 'DisruptionBudget', { name: props.name, selector: this.selector, replicas: props.replicas });
+    if (this.pods >= 2) {
+      new DisruptionBudget(this, 'DisruptionBudget', { name: props.name, selector: this.selector, replicas: this.pods });
     }
     labelAll(this, this.labels);
+  }
+
+  /**
+   * The StatefulSet of an ordinal-partitioned process and the headless Service its
+   * `serviceName` must name. Pods start in parallel (partitions do not wait for each
+   * other) and roll one at a time.
+   */
+  private partitionSet(name: string, pods: number, runAs: RunAs, grace: number, podAnnotations: Record<string, string>): kplus.StatefulSet {
+    // cdk8s-plus 27 refuses a Service without ports, which a headless Service that only
+    // names the pods is (Kubernetes requires ports only of Services with a cluster IP).
+    const headless = new kplus.Service(this, 'Headless', {
+      metadata: { name: `${name}-headless` },
+      clusterIP: 'None',
+      selector: kplus.Pods.select(this, 'Pods', { labels: this.selector }),
+      ports: [{ port: 1 }],
+    });
+    ApiObject.of(headless).addJsonPatch(JsonPatch.remove('/spec/ports'), JsonPatch.remove('/spec/selector/cdk8s.io~1metadata.addr'));
+    const set = new kplus.StatefulSet(this, 'StatefulSet', {
+      metadata: { name },
+      replicas: pods,
+      service: headless,
+      podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
+      select: false,
+      spread: false,
+      automountServiceAccountToken: false,
+      securityContext: podSecurity(runAs),
+      terminationGracePeriod: Duration.seconds(grace),
+      podMetadata: { annotations: { ...podAnnotations } },
+    });
+    selectByLabels(set, this.selector, this.labels);
+    return set;
   }
 }
 
@@ -249,6 +310,8 @@ export interface St2ContainersOptions {
   readonly mounts?: St2Mounts;
   /** Extra environment for the main container. */
   readonly env?: Record<string, kplus.EnvValue>;
+  /** Extra environment for the `prepare` init container. */
+  readonly prepareEnv?: Record<string, kplus.EnvValue>;
 }
 
 /**
@@ -261,6 +324,7 @@ export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, optio
   const image = imageReference(options.image, `${setting}.image`);
   const parts = podParts(runtime);
   const env: Record<string, kplus.EnvValue> = {
+    ...options.prepareEnv,
     [SECRET_ENV.mongoPassword]: kplus.EnvValue.fromSecretValue({ secret: parts.mongoPassword, key: runtime.mongoPassword.key }),
     [SECRET_ENV.rabbitPassword]: kplus.EnvValue.fromSecretValue({ secret: parts.rabbitPassword, key: runtime.rabbitPassword.key }),
   };
