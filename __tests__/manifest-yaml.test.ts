@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import { ENVIRONMENTS } from '../environments';
+import { StackStormHaSettings } from '../lib';
 import { fastManifestYaml, manifestYaml } from '../lib/common/manifest-yaml';
 import { buildEnvironment, writeEnvironment } from '../lib/synth';
 import { largeSettings } from '../scripts/bench-target';
@@ -56,16 +57,30 @@ describe('manifestYaml', () => {
 });
 
 describe('writeEnvironment', () => {
-  test('writes the files app.synth() writes, byte for byte', () => {
+  const shapes: Record<string, StackStormHaSettings> = { ...ENVIRONMENTS, named: largeSettings(3, true) };
+  test.each(Object.keys(shapes))('%s: writes the files app.synth() writes, byte for byte', (name) => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'write-'));
     try {
-      buildEnvironment('ha', ENVIRONMENTS.ha, path.join(work, 'cdk8s')).synth();
-      writeEnvironment(buildEnvironment('ha', ENVIRONMENTS.ha, path.join(work, 'ours')));
+      buildEnvironment(name, shapes[name], path.join(work, 'cdk8s')).synth();
+      writeEnvironment(buildEnvironment(name, shapes[name], path.join(work, 'ours')));
       const files = fs.readdirSync(path.join(work, 'cdk8s')).sort();
       expect(fs.readdirSync(path.join(work, 'ours')).sort()).toEqual(files);
       for (const file of files) {
         expect(fs.readFileSync(path.join(work, 'ours', file), 'utf8')).toBe(fs.readFileSync(path.join(work, 'cdk8s', file), 'utf8'));
       }
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  test('runs every construct validation, as cdk8s synth does, and writes nothing when one fails', () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'write-'));
+    try {
+      const app = buildEnvironment('ha', ENVIRONMENTS.ha, path.join(work, 'out'));
+      const broken = app.node.findAll().find((c) => c.node.path.endsWith('St2Api'))!;
+      broken.node.addValidation({ validate: () => ['no good'] });
+      expect(() => writeEnvironment(app)).toThrow(/Validation failed with the following errors:\n {2}\[ha\/St2Api\] no good/);
+      expect(fs.existsSync(path.join(work, 'out'))).toBe(false);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }

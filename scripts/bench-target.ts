@@ -1,12 +1,15 @@
 /**
- * One measured synth, run as its own process by scripts/bench.ts:
- *   bench-target.ts <case> [partitions]
- * Prints `{"objects": N, "maxRssKiB": M}` on stdout.
+ * One measured synth, run as its own process by scripts/bench.ts from the project root:
+ *   bench-target.ts <ha|large|named> <partitions> <outdir>   (partitions: large, named)
+ * Writes the objects to `<outdir>/dist/<case>/` (bench.ts creates and removes `<outdir>`,
+ * outside the measured time) and prints `{"objects": N, "maxRssKiB": M}` on stdout.
+ * Paths are relative to the working directory: like main.ts, this runs as one bundle.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { StackStormHaSettings } from '../lib';
 import { loadEnvironment } from '../lib/config/environments';
+import { SensorPartitioning } from '../lib/st2/sensor-partitions';
 import { synthEnvironments } from '../lib/synth';
 
 /**
@@ -14,31 +17,32 @@ import { synthEnvironments } from '../lib/synth';
  * the other values files, time the measured synth would pay for nothing.
  */
 function haSettings(): StackStormHaSettings {
-  return loadEnvironment(path.join(__dirname, '..', 'environments'), 'ha');
+  return loadEnvironment(path.resolve('environments'), 'ha');
 }
 
-export function largeSettings(partitions: number): StackStormHaSettings {
+/**
+ * The large case: `ha` with 5-member datastores, 64 action runners and `partitions` sensor
+ * partitions, either hash by count (one StatefulSet) or `named` (kvstore nodes: one
+ * Deployment, overrides ConfigMap and NetworkPolicy each).
+ */
+export function largeSettings(partitions: number, named = false): StackStormHaSettings {
   const ha = haSettings();
   const datastore = { replicas: 5 };
+  const partitioning: SensorPartitioning = named
+    ? { mode: 'kvstore', nodes: Array.from({ length: partitions }, (_, i) => `node-${i}`) }
+    : { mode: 'hash', partitions };
   return {
     ...ha,
     datastores: { mongodb: { inCluster: datastore }, rabbitmq: { inCluster: datastore }, coordination: { backend: 'redis-sentinel', inCluster: datastore } },
-    st2: { ...ha.st2, actionRunner: { replicas: 64 }, sensorContainer: { partitioning: { mode: 'hash', partitions } } },
+    st2: { ...ha.st2, actionRunner: { replicas: 64 }, sensorContainer: { partitioning } },
   };
 }
 
 if (require.main === module) {
-  const [which, count] = process.argv.slice(2);
-  const settings = which === 'ha' ? haSettings() : largeSettings(Number(count ?? 256));
-  // On the project's disk, where `npm run synth` writes (not the system temp folder).
-  const cache = path.join(__dirname, '..', 'node_modules', '.cache');
-  fs.mkdirSync(cache, { recursive: true });
-  const out = fs.mkdtempSync(path.join(cache, 'bench-'));
-  try {
-    synthEnvironments(path.join(out, 'dist'), { [which]: settings });
-    const objects = fs.readdirSync(path.join(out, 'dist', which)).length;
-    process.stdout.write(JSON.stringify({ objects, maxRssKiB: process.resourceUsage().maxRSS }));
-  } finally {
-    fs.rmSync(out, { recursive: true, force: true });
-  }
+  const [which, count, out] = process.argv.slice(2);
+  if (!out) throw new Error('usage: bench-target.ts <ha|large|named> <partitions> <outdir>');
+  const settings = which === 'ha' ? haSettings() : largeSettings(Number(count), which === 'named');
+  synthEnvironments(path.join(out, 'dist'), { [which]: settings });
+  const objects = fs.readdirSync(path.join(out, 'dist', which)).length;
+  process.stdout.write(JSON.stringify({ objects, maxRssKiB: process.resourceUsage().maxRSS }));
 }

@@ -7,6 +7,7 @@ import { prepareScript, SENSOR_PARTITION_FILE } from '../../lib/st2/prepare-scri
 import { checkHashCoverage, equalHashRanges, HASH_MAX, sensorPartitions } from '../../lib/st2/sensor-partitions';
 import { validateAll } from '../support/k8s-schema';
 import { parse as ini } from '../support/ini';
+import { interpreters } from '../support/python';
 import { container, find, synth } from '../support/synth';
 
 const coordination: StackStormHaSettings['datastores'] = { coordination: { backend: 'external', externalUrl: 'redis://r:6379' } };
@@ -132,14 +133,9 @@ test('synthesized named partitions: each a one-replica Deployment with its own n
 });
 
 describe('prepare.py derives the range from the pod ordinal', () => {
-  // st2 3.x images run Python 3; the 2.x images of the legacy topology run Python 2.7.
-  const python2Env = { ...process.env, PYENV_VERSION: '2.7.18' };
-  const interpreters: [string, string, NodeJS.ProcessEnv][] = [['python3', 'python3', process.env]];
-  if (spawnSync('python2', ['-c', 'import sys; assert sys.version_info[0] == 2'], { env: python2Env }).status === 0) {
-    interpreters.push(['python2.7', 'python2', python2Env]);
-  } else {
-    test.skip('under python2.7 (no Python 2.7 on this machine)', () => undefined);
-  }
+  const { found, missing } = interpreters();
+  for (const name of missing) test.skip(`under ${name} (not on this machine)`, () => undefined);
+  const each = found.map((python) => [python.name, python.executable] as const);
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partition-'));
@@ -147,16 +143,16 @@ describe('prepare.py derives the range from the pod ordinal', () => {
     fs.writeFileSync(path.join(dir, 'template'), '[database]\n');
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const run = (python: string, env: NodeJS.ProcessEnv, pod: string, count: number) => spawnSync(python,
+  const run = (python: string, pod: string, count: number) => spawnSync(python,
     [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'st2.secrets.conf')],
-    { env: { ...env, ST2_POD_NAME: pod, ST2_SENSOR_PARTITIONS: String(count) }, encoding: 'utf8' });
+    { env: { ST2_POD_NAME: pod, ST2_SENSOR_PARTITIONS: String(count) }, encoding: 'utf8' });
 
-  test.each(interpreters)('under %s, the same split as equalHashRanges, for every ordinal', (_, python, env) => {
-    for (const count of [1, 3, 7, 1024]) {
+  test.each(each)('under %s, the same split as equalHashRanges: first, middle and last ordinal', (_, python) => {
+    for (const count of [1, 7, 1024]) {
       const ranges = equalHashRanges(count);
-      for (const ordinal of new Set([0, 1, Math.floor(count / 2), count - 1].filter((i) => i < count))) {
+      for (const ordinal of new Set([0, Math.floor(count / 2), count - 1])) {
         const pod = `st2sensorcontainer-${ordinal}`;
-        expect(run(python, env, pod, count).status).toBe(0);
+        expect(run(python, pod, count).status).toBe(0);
         const file = path.join(dir, SENSOR_PARTITION_FILE);
         expect(ini(fs.readFileSync(file, 'utf8'))).toEqual({
           sensorcontainer: { sensor_node_name: pod, partition_provider: `name:hash, hash_ranges:${ranges[ordinal][0]}..${ranges[ordinal][1]}` },
@@ -165,8 +161,8 @@ describe('prepare.py derives the range from the pod ordinal', () => {
     }
   });
 
-  test.each(interpreters)('under %s, a pod beyond the count (the StatefulSet scaled by hand) refuses to start', (_, python, env) => {
-    const result = run(python, env, 'st2sensorcontainer-3', 3);
+  test.each(each)('under %s, a pod beyond the count (the StatefulSet scaled by hand) refuses to start', (_, python) => {
+    const result = run(python, 'st2sensorcontainer-3', 3);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('st2sensorcontainer-3 has no hash partition: there are 3; change st2.sensorContainer.partitioning.partitions, not the StatefulSet');
   });

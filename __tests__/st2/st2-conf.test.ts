@@ -1,7 +1,8 @@
 import { renderIni } from '../../lib/common/ini';
 import { mongoUri, renderSt2Conf, St2ConfInput, st2SecretsTemplate } from '../../lib/st2/st2-conf';
 import { prepareScript } from '../../lib/st2/prepare-script';
-import { execFileSync, spawnSync } from 'child_process';
+import { interpreters } from '../support/python';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -91,23 +92,18 @@ describe('secrets file', () => {
     ]);
   });
 
-  // st2 3.x images run Python 3; the 2.x images of the legacy topology run Python 2.7.
-  const python2Env = { ...process.env, PYENV_VERSION: '2.7.18' };
-  const interpreters: [string, string, NodeJS.ProcessEnv][] = [['python3', 'python3', process.env]];
-  if (spawnSync('python2', ['-c', 'import sys; assert sys.version_info[0] == 2'], { env: python2Env }).status === 0) {
-    interpreters.push(['python2.7', 'python2', python2Env]);
-  } else {
-    test.skip('prepare.py under python2.7 (no Python 2.7 on this machine)', () => undefined);
-  }
+  const { found, missing } = interpreters();
+  for (const name of missing) test.skip(`prepare.py under ${name} (not on this machine)`, () => undefined);
+  const each = found.map((python) => [python.name, python.executable] as const);
 
-  test.each(interpreters)('prepare.py under %s waits for a listener and writes the file with quoted passwords, mode 0400', (_, python, baseEnv) => {
+  test.each(each)('prepare.py under %s waits for a listener and writes the file with quoted passwords, mode 0400', (_, python) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prepare-'));
     try {
       fs.writeFileSync(path.join(dir, 'prepare.py'), prepareScript());
       fs.writeFileSync(path.join(dir, 'template'), st2SecretsTemplate(input));
       const out = path.join(dir, 'st2.secrets.conf');
       execFileSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), out], {
-        env: { ...baseEnv, ST2_MONGODB_PASSWORD: 'm$ng/o', ST2_RABBITMQ_PASSWORD: 'p@ss:w/rd$1' },
+        env: { ST2_MONGODB_PASSWORD: 'm$ng/o', ST2_RABBITMQ_PASSWORD: 'p@ss:w/rd$1' },
       });
       const written = ini(fs.readFileSync(out, 'utf8'));
       expect(written.database.password).toBe('m$ng/o');
@@ -115,11 +111,11 @@ describe('secrets file', () => {
       expect(fs.statSync(out).mode & 0o777).toBe(0o400);
       // A missing Secret value fails the pod start instead of writing an empty password.
       expect(() => execFileSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'x')], {
-        env: { PATH: baseEnv.PATH, HOME: baseEnv.HOME, PYENV_VERSION: baseEnv.PYENV_VERSION }, stdio: 'pipe',
+        env: {}, stdio: 'pipe',
       })).toThrow();
       // An unreachable datastore times out (bounded by ST2_WAIT_SECONDS).
       expect(() => execFileSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'y'), '127.0.0.1:1'], {
-        env: { PATH: baseEnv.PATH, HOME: baseEnv.HOME, PYENV_VERSION: baseEnv.PYENV_VERSION, ST2_WAIT_SECONDS: '0' }, stdio: 'pipe',
+        env: { ST2_WAIT_SECONDS: '0' }, stdio: 'pipe',
       })).toThrow(/timed out waiting for one of 127.0.0.1:1/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

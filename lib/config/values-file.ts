@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, Document } from 'yaml';
 import { StackStormHaSettings } from './settings';
@@ -21,14 +20,17 @@ export class ValuesFileError extends Error {
 /** How the schema is compiled (ahead of time, by scripts/settings-schema.ts). */
 export const AJV_OPTIONS: Options = { allErrors: true, strict: true, discriminator: true, allowUnionTypes: true };
 
-const SCHEMA_DIR = path.join(__dirname, '..', '..', 'schemas');
 let validator: ValidateFunction | undefined;
 let schemaRoot: Record<string, any> | undefined;
 
+/**
+ * The generated schema and its precompiled validator, loaded on first use. Literal paths
+ * (no `__dirname`), so the synth bundle (tools/register.js) can include both.
+ */
 function compiled(): ValidateFunction {
   if (!validator) {
-    schemaRoot = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, 'settings.schema.json'), 'utf8'));
-    validator = require(path.join(SCHEMA_DIR, 'settings.validate.js')) as ValidateFunction;
+    schemaRoot = require('../../schemas/settings.schema.json') as Record<string, any>;
+    validator = require('../../schemas/settings.validate.js') as ValidateFunction;
   }
   return validator;
 }

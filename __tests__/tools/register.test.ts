@@ -1,0 +1,112 @@
+/**
+ * tools/register.js: the synth's caches (entry bundle, V8 code cache) must never change what
+ * a run does, only how fast it starts. Each test runs Node in a child process with its own
+ * cache folder.
+ */
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..', '..');
+const register = path.join(root, 'tools', 'register.js');
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** What the caches did (SYNTH_REGISTER_DEBUG). */
+  readonly stats: { bundle: string; codeCache: { accepted: number; rejected: number; missing: number; written: boolean } };
+}
+
+let work: string;
+let cache: string;
+beforeEach(() => {
+  // Under the project, so fixtures resolve packages from its node_modules.
+  fs.mkdirSync(path.join(root, 'node_modules', '.cache'), { recursive: true });
+  work = fs.mkdtempSync(path.join(root, 'node_modules', '.cache', 'register-test-'));
+  cache = path.join(work, 'cache');
+});
+afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+function node(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Run {
+  const result: SpawnSyncReturns<string> = spawnSync(process.execPath, ['-r', register, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, SYNTH_REGISTER_CACHE_DIR: cache, SYNTH_REGISTER_DEBUG: '1', ...env },
+  });
+  const line = result.stderr.split('\n').find((l) => l.startsWith('synth-register '));
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, stats: line ? JSON.parse(line.slice('synth-register '.length)) : undefined as never };
+}
+
+function tree(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => {
+      const file = path.join(entry.parentPath ?? entry.path, entry.name);
+      return [path.relative(dir, file), fs.readFileSync(file, 'utf8')];
+    }));
+}
+
+/** A two-file project bundled like main.ts: `entry.ts` prints what `dep.ts` exports. */
+function fixture(dep: string): { entry: string; dep: string; env: NodeJS.ProcessEnv } {
+  const entry = path.join(work, 'entry.ts');
+  fs.writeFileSync(entry, "import { value } from './dep';\nimport { stringify } from 'yaml';\nprocess.stdout.write(stringify({ value, main: require.main === module }));\n");
+  fs.writeFileSync(path.join(work, 'dep.ts'), dep);
+  return { entry, dep: path.join(work, 'dep.ts'), env: { SYNTH_REGISTER_BUNDLE_ENTRIES: entry } };
+}
+
+test('main.ts writes the same dist/ cold, warm and with the caches off', () => {
+  const runs = ['cold', 'warm', 'plain'].map((name) => {
+    const out = path.join(work, name);
+    const run = node(['main.ts'], { CDK8S_OUTDIR: out, ...(name === 'plain' ? { SYNTH_REGISTER: 'plain' } : {}) });
+    expect(run.status).toBe(0);
+    return { run, files: tree(out) };
+  });
+  expect(runs[0].run.stats).toMatchObject({ bundle: 'built', codeCache: { accepted: 0, written: true } });
+  expect(runs[1].run.stats).toEqual({ bundle: 'cached', codeCache: { accepted: expect.any(Number), rejected: 0, missing: 0, written: false } });
+  expect(runs[1].run.stats.codeCache.accepted).toBeGreaterThan(100);
+  expect(runs[2].run.stats).toBeUndefined();
+  expect(Object.keys(runs[0].files).length).toBeGreaterThan(100);
+  expect(runs[1].files).toEqual(runs[0].files);
+  expect(runs[2].files).toEqual(runs[0].files);
+  // And what is committed: the bundle is the same program as the sources.
+  expect(runs[0].files).toEqual(tree(path.join(root, 'dist')));
+});
+
+test('an edited source rebuilds the bundle; a touched but unchanged one does not', () => {
+  const project = fixture("export const value = 'one';\n");
+  expect(node([project.entry], project.env)).toMatchObject({ status: 0, stdout: 'value: one\nmain: true\n', stats: { bundle: 'built' } });
+  expect(node([project.entry], project.env)).toMatchObject({ status: 0, stdout: 'value: one\nmain: true\n', stats: { bundle: 'cached' } });
+  fs.writeFileSync(project.dep, "export const value = 'two';\n"); // same length, new content
+  expect(node([project.entry], project.env)).toMatchObject({ status: 0, stdout: 'value: two\nmain: true\n', stats: { bundle: 'built' } });
+  const later = new Date(Date.now() + 5000);
+  fs.utimesSync(project.dep, later, later);
+  expect(node([project.entry], project.env)).toMatchObject({ status: 0, stdout: 'value: two\nmain: true\n', stats: { bundle: 'cached' } });
+  expect(fs.readdirSync(cache).filter((name) => /^bundle-.*-.*\.js$/.test(name))).toHaveLength(1);
+});
+
+test('bundled code that uses __dirname fails loudly instead of reading the wrong folder', () => {
+  const project = fixture("export const value = require('path').join(__dirname, 'x');\n");
+  const run = node([project.entry], project.env);
+  expect(run.status).not.toBe(0);
+  expect(run.stderr).toContain('BUNDLE_HAS_NO_DIRNAME is not defined');
+  // Not bundled, the same file has its own __dirname.
+  expect(node([project.entry])).toMatchObject({ status: 0, stdout: `value: ${path.join(work, 'x')}\nmain: true\n` });
+});
+
+test('a module that throws keeps its real file name in the stack trace', () => {
+  const bad = path.join(work, 'bad.ts');
+  fs.writeFileSync(bad, "const n: number = 1;\nthrow new Error('boom ' + n);\n");
+  const run = node([bad]);
+  expect(run.status).not.toBe(0);
+  expect(run.stderr).toContain('Error: boom 1');
+  expect(run.stderr).toContain(bad);
+});
+
+test('`node -e` still works through the hook', () => {
+  const result = spawnSync(process.execPath, ['-r', register, '-e', "process.stdout.write(require('yaml').stringify({ ok: true }))"], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, SYNTH_REGISTER_CACHE_DIR: cache },
+  });
+  expect(result).toMatchObject({ status: 0, stdout: 'ok: true\n' });
+});
