@@ -1,5 +1,5 @@
 import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { check, requireInteger, SettingError } from './common/errors';
 import { componentLabels, labelAll, ReleaseIdentity } from './common/meta';

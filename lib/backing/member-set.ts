@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import { requireInteger } from '../common/errors';

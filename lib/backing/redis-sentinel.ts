@@ -1,5 +1,5 @@
 import { Duration, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { SettingError, requireInteger } from '../common/errors';
 import { labelAll } from '../common/meta';

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { Duration, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { labelAll } from '../common/meta';
 import { containerSecurity, ImageSettings, pullPolicy } from '../common/workload';

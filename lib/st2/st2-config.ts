@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
-import * as kplus from 'cdk8s-plus-27';
+import kplus = require('cdk8s-plus-27');
 import { prepareScript } from './prepare-script';
 import { renderSt2Conf, St2ConfInput, st2SecretsTemplate } from './st2-conf';
 
