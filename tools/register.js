@@ -2,18 +2,20 @@
  * `node -r ./tools/register.js <file>.ts`: runs the project's TypeScript on Node's own
  * CommonJS loader, and makes repeat runs start fast. Types are only stripped (esbuild);
  * type errors are `npm run typecheck`'s job. Everything it caches lives under
- * node_modules/.cache/synth-register, keyed so a stale entry is never used:
+ * node_modules/.cache/synth-register, keyed by what changes it:
  *
  * 1. Transpiled code per .ts file, keyed by a hash of its source.
  * 2. The synth entry points (BUNDLED_ENTRIES) run as one bundle of the project's modules
- *    (packages stay external), rebuilt when any bundled file's content changes. Per-module
+ *    (packages stay external), rebuilt when any bundled file changes (same size and
+ *    modification time stand in for same content; otherwise the content decides). Per-module
  *    loading cost more than 40 ms on `ha`: resolution, two reads and a compile per file,
  *    and getter-based access between modules. Bundled code has no per-file `__dirname`:
  *    code on the synth path uses literal `require` paths or the working directory, and a
  *    use of `__dirname` fails loudly (ReferenceError naming BUNDLE_HAS_NO_DIRNAME).
  * 3. V8's code cache for every script the process compiles, written at exit, so it also
  *    holds the bytecode of the functions that ran: compiling cdk8s-plus's converters and
- *    our constructs lazily, on every run, was a fifth of a synth. Node 22's
+ *    our constructs lazily, on every run, was ~25 ms of the `ha` synth. Package scripts
+ *    are keyed by the install, their path and length; ours by content. Node 22's
  *    module.enableCompileCache() does the same; Node 20 has none.
  *
  * SYNTH_REGISTER=plain turns 2 and 3 off (same output, slower); the first run after a
