@@ -20,7 +20,8 @@
  *
  * SYNTH_REGISTER=plain turns 2 and 3 off (same output, slower); the first run after a
  * change pays for building the bundle and writing the code cache (see README, "Performance").
- * Stack traces point into generated code unless Node runs with --enable-source-maps.
+ * With --enable-source-maps, code runs through Node's own compile (no code cache) so stack
+ * traces point into the .ts sources; otherwise they point into generated code.
  */
 'use strict';
 const crypto = require('crypto');
@@ -131,8 +132,14 @@ function entryBundle(entry) {
   }
   stats.bundle = 'built';
   esbuild ??= require('esbuild');
+  const started = Date.now();
   const result = esbuild.buildSync({
     entryPoints: [entry],
+    // Like transpile() and the jest transform: no tsconfig.json settings (its `strict`
+    // would make only the bundle strict-mode code).
+    tsconfigRaw: '{}',
+    // Not written; names the output beside the entry, so source map paths resolve from there.
+    outfile: path.join(path.dirname(entry), 'bundle.js'),
     absWorkingDir: projectRoot,
     bundle: true,
     packages: 'external',
@@ -147,17 +154,24 @@ function entryBundle(entry) {
   });
   const code = result.outputFiles[0].text;
   const inputs = {};
-  for (const input of Object.keys(result.metafile.inputs)) {
-    const file = path.resolve(projectRoot, input);
+  // This file decides how bundles are built: a change to it is a change to every bundle.
+  let settled = true;
+  for (const file of [...Object.keys(result.metafile.inputs).map((input) => path.resolve(projectRoot, input)), __filename]) {
     inputs[file] = { hash: sha256(fs.readFileSync(file)), identity: identity(file) };
+    // Saved while esbuild read it: the bundle may hold the older text, so do not vouch for it.
+    if (fs.statSync(file).mtimeMs >= started) settled = false;
   }
   const bundle = `bundle-${id}-${sha256(code).slice(0, 16)}.js`;
-  // Earlier bundles of this entry are dead weight now.
-  for (const old of (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []).filter((name) => name.startsWith(`bundle-${id}-`))) {
-    fs.rmSync(path.join(cacheDir, old), { force: true });
+  try {
+    // Earlier bundles of this entry are dead weight now.
+    for (const old of fs.readdirSync(cacheDir).filter((name) => name.startsWith(`bundle-${id}-`))) {
+      fs.rmSync(path.join(cacheDir, old), { force: true });
+    }
+  } catch {
+    // no cache folder yet, or a read-only one
   }
   writeCacheFile(path.join(cacheDir, bundle), code);
-  writeCacheFile(manifestFile, JSON.stringify({ esbuild: esbuildVersion(), bundle, inputs }, null, 1));
+  if (settled) writeCacheFile(manifestFile, JSON.stringify({ esbuild: esbuildVersion(), bundle, inputs }, null, 1));
   return { code, file: path.join(cacheDir, bundle) };
 }
 
@@ -201,6 +215,8 @@ function writeCodeCache() {
   writeCacheFile(codeCacheFile, Buffer.concat([length, header, ...buffers]));
 }
 
+const compileUncached = Module.prototype._compile;
+
 /** Like Node's own `require` for `mod` (the parts modules use). */
 function requireFunction(mod) {
   const require = (id) => mod.require(id);
@@ -217,6 +233,9 @@ function requireFunction(mod) {
  * V8's cached data for `key` when there is some. `scriptName` names it in stack traces.
  */
 function runCached(mod, content, filename, key, scriptName = filename) {
+  // Node's own compile maps stack traces through source maps and supports import(),
+  // which a vm.Script without a dynamic-import callback does not: leave those to it.
+  if (sourceMaps || content.includes('import(')) return compileUncached.call(mod, content, filename);
   const cachedData = codeCache.get(key);
   const source = Module.wrap(content.startsWith('#!') ? `//${content}` : content);
   const script = new vm.Script(source, { filename: scriptName, cachedData });
@@ -234,13 +253,12 @@ if (!plain) {
     writeCodeCache();
     if (process.env.SYNTH_REGISTER_DEBUG === '1') process.stderr.write(`synth-register ${JSON.stringify(stats)}\n`);
   });
-  // Package code is keyed by the install (npm rewrites node_modules/.package-lock.json on
-  // every install) and the file's path and length: npm replaces files, it never edits them.
-  const install = identity(path.join(projectRoot, 'node_modules', '.package-lock.json')) ?? 'none';
-  const compileUncached = Module.prototype._compile;
+  // JavaScript files are keyed by path, size and modification time (V8 itself only checks
+  // the length): an edit in node_modules or a regenerated schemas/*.js gets a new entry.
   Module.prototype._compile = function compileWithCodeCache(content, filename) {
-    if (!path.isAbsolute(filename)) return compileUncached.call(this, content, filename); // `node -e` and the like
-    return runCached(this, content, filename, `js\0${install}\0${filename}\0${content.length}`);
+    const stat = path.isAbsolute(filename) && fs.statSync(filename, { throwIfNoEntry: false });
+    if (!stat) return compileUncached.call(this, content, filename); // `node -e` and the like
+    return runCached(this, content, filename, `js\0${filename}\0${stat.size}\0${stat.mtimeMs}`);
   };
 }
 

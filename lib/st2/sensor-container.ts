@@ -32,7 +32,9 @@ export interface St2SensorContainerProps {
  *   N equal ranges (prepare.py derives it from the ordinal). A StatefulSet never starts a
  *   pod while another of the same ordinal may still run, so no range runs twice, even
  *   when a node stops answering; the price is that such a pod is replaced only once the
- *   node is known gone (deleted, or its pods force-deleted).
+ *   node is known gone (deleted, or its pods force-deleted, which is safe only when the
+ *   node is really down). A change of N re-splits every range: README, "Scale a
+ *   component", stops the set before applying one.
  * - every other mode: one single-replica Deployment `st2sensorcontainer-<node>` per named
  *   partition, with `Recreate` rollouts and its own st2.conf overrides.
  */
