@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `npm test`: the type-check and the settings-schema staleness check run beside jest. All
+# three are CPU-bound, and jest alone leaves a core idle while it starts and finishes.
+# Arguments go to jest (`npm test -- --ci`). Fails if any of the three fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+npx --no-install tsc -p . >"$logs/tsc" 2>&1 &
+typecheck=$!
+node -r ./tools/register.js scripts/settings-schema.ts --check >"$logs/schema" 2>&1 &
+schema=$!
+npx --no-install jest "$@"
+status=$?
+if ! wait "$typecheck"; then
+  echo "== type-check failed (tsc -p .):"; grep -v '^npm warn' "$logs/tsc"; status=1
+fi
+if ! wait "$schema"; then
+  echo "== schemas/ are stale or invalid (npm run schema):"; cat "$logs/schema"; status=1
+fi
+exit "$status"
