@@ -59,9 +59,13 @@ export function renderReport(environment: string, report: FailureDomainReport): 
   for (const c of report.components) for (const warning of c.warnings) add(`WARN       %s: ${warning}`, c.name);
   // Identical findings are listed once with every component they concern.
   for (const [text, names] of grouped) lines.push(text.replace('%s', names.join(', ')));
-  const byDesign = report.components.filter((c) => c.status === 'by-design').length;
+  const byDesign = report.components.filter((c) => c.status === 'by-design');
+  const partitions = byDesign.filter((c) => c.haMode === 'partition').length;
+  const singletons = byDesign.length - partitions;
+  const exceptions = [singletons > 0 ? `${singletons} by-design singleton(s)` : '', partitions > 0 ? `${partitions} sensor partition workload(s)` : '']
+    .filter(Boolean).join(' and ');
   lines.push(report.failures.length === 0
-    ? `every workload survives a node loss, except ${byDesign} by-design singleton(s)`
+    ? `every workload survives a node loss${exceptions ? `, except ${exceptions}` : ''}`
     : `${report.failures.length} workload(s) do not survive a node loss: ${report.failures.join(', ')}`);
   return lines.join('\n');
 }
