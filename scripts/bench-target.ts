@@ -23,7 +23,7 @@ function haSettings(): StackStormHaSettings {
 /**
  * The large case: `ha` with 5-member datastores, 64 action runners and `partitions` sensor
  * partitions, either hash by count (one StatefulSet) or `named` (kvstore nodes: one
- * Deployment, overrides ConfigMap and NetworkPolicy each).
+ * Deployment each, sharing one overrides ConfigMap and one NetworkPolicy).
  */
 export function largeSettings(partitions: number, named = false): StackStormHaSettings {
   const ha = haSettings();

@@ -104,15 +104,15 @@ const ofMedians = (c: Case) => (summary(c).median / floor.median).toFixed(2);
 console.log(`ratio: median of the per-round ratios to the floor; the ratio of the medians is ha ${ofMedians(haCase)}, large ${ofMedians(largeCase)}`);
 
 // Growth: the large case at several partition counts, both shapes, same interleaving.
-// Hash by count is one StatefulSet whatever N is; named partitions are a Deployment,
-// ConfigMap and NetworkPolicy each, so they show the per-object cost.
+// Hash by count is one StatefulSet whatever N is; named partitions are a Deployment each
+// (plus one shared ConfigMap and NetworkPolicy), so they show the per-object cost.
 const growthCases = GROWTH_POINTS.flatMap((partitions) => [
   synthCase(`hash ${partitions}`, 'large', partitions),
   synthCase(`named ${partitions}`, 'named', partitions),
 ]);
 measureInterleaved(growthCases, GROWTH_RUNS);
 console.log(`\ngrowth with sensor partitions (large case, ${GROWTH_RUNS} rounds, median ms / objects):`);
-console.log('  partitions   hash by count (one StatefulSet)   named (3 objects each)   ms per added named partition');
+console.log('  partitions   hash by count (one StatefulSet)   named (a Deployment each)   ms per added named partition');
 const series = (kind: string) => GROWTH_POINTS.map((partitions) => ({ partitions, ...summary(growthCases.find((c) => c.name === `${kind} ${partitions}`)!) }));
 const hash = series('hash');
 const named = series('named');

@@ -117,19 +117,43 @@ test('a change of the partition count rolls every pod (the count is in the confi
   expect(checksum(3)).not.toBe(checksum(4));
 });
 
-test('synthesized named partitions: each a one-replica Deployment with its own node name in its own config', () => {
+test('synthesized named partitions: a one-replica Deployment each, one shared NetworkPolicy and overrides ConfigMap', () => {
   const o = synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'hash', hashRanges: { a: '0..1000|3000..4294967296', b: '1000..3000' } } } } });
-  const names = o.filter((x) => x.kind === 'Deployment' && x.metadata.name.startsWith('st2sensorcontainer')).map((x) => x.metadata.name);
-  expect(names).toEqual(['st2sensorcontainer-a', 'st2sensorcontainer-b']);
-  expect(o.some((x) => x.kind === 'StatefulSet' && x.metadata.name.startsWith('st2sensorcontainer'))).toBe(false);
-  for (const name of names) {
+  expect(o.filter((x) => x.metadata.name.startsWith('st2sensorcontainer')).map((x) => `${x.kind}/${x.metadata.name}`).sort()).toEqual([
+    'ConfigMap/st2sensorcontainer-config', 'Deployment/st2sensorcontainer-a', 'Deployment/st2sensorcontainer-b', 'NetworkPolicy/st2sensorcontainer',
+  ]);
+  const config = find(o, 'ConfigMap', 'st2sensorcontainer-config').data!;
+  const policy = find(o, 'NetworkPolicy', 'st2sensorcontainer');
+  for (const [node, range] of [['a', '0..1000|3000..4294967296'], ['b', '1000..3000']]) {
+    const name = `st2sensorcontainer-${node}`;
     const d = find(o, 'Deployment', name);
     expect(d.spec.replicas).toBe(1);
     expect(d.spec.strategy.type).toBe('Recreate');
+    // Each Deployment selects its own pods only; the policy selects them all.
+    expect(d.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'st2sensorcontainer', 'app.kubernetes.io/instance': 'stackstorm', 'stackstorm.io/partition': node });
+    expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
+    expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'st2sensorcontainer', 'app.kubernetes.io/instance': 'stackstorm' });
     expect(container(d).command).toContain(`--config-file=/etc/st2/overrides/${name}.conf`);
-    expect(find(o, 'ConfigMap', `${name}-config`).data![`${name}.conf`]).toContain(`sensor_node_name = ${name.replace('st2sensorcontainer-', '')}`);
+    // The pod mounts its own file of the shared ConfigMap, nobody else's.
+    expect(d.spec.template.spec.volumes).toContainEqual({ name: 'st2-overrides', configMap: { name: 'st2sensorcontainer-config', items: [{ key: `${name}.conf`, path: `${name}.conf` }] } });
+    expect(ini(config[`${name}.conf`]).sensorcontainer).toEqual({ sensor_node_name: node, partition_provider: `name:hash, hash_ranges:${range}` });
   }
+  // A partition rolls when its own file changes, not when the shared ConfigMap does.
+  const checksum = (objects: typeof o, name: string) => find(objects, 'Deployment', name).spec.template.metadata.annotations['checksum/config'];
+  const moved = synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'hash', hashRanges: { a: '0..2000|3000..4294967296', b: '2000..3000' } } } } });
+  expect(checksum(moved, 'st2sensorcontainer-a')).not.toBe(checksum(o, 'st2sensorcontainer-a'));
+  const kvstore = (nodes: string[]) => synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'kvstore', nodes } } } });
+  const two = kvstore(['a', 'b']);
+  const three = kvstore(['a', 'b', 'c']);
+  expect(Object.keys(find(three, 'ConfigMap', 'st2sensorcontainer-config').data!)).toHaveLength(3);
+  for (const name of ['st2sensorcontainer-a', 'st2sensorcontainer-b']) expect(checksum(three, name)).toBe(checksum(two, name));
   expect(validateAll(o)).toEqual([]);
+});
+
+test('256 named partitions: one object each, plus the shared two', () => {
+  const nodes = Array.from({ length: 256 }, (_, i) => `n${i}`);
+  const o = synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'kvstore', nodes } } } });
+  expect(o.filter((x) => x.metadata.name.startsWith('st2sensorcontainer')).length).toBe(258);
 });
 
 describe('prepare.py derives the range from the pod ordinal', () => {

@@ -6,7 +6,7 @@ import { labelAll, componentLabels } from '../common/meta';
 import { ComponentSettings } from '../config/settings';
 import { ordinalHashPartitions, PARTITION_FILE, SensorPartitioning, sensorPartitions } from './sensor-partitions';
 import { SENSOR_PARTITION_FILE } from './prepare-script';
-import { St2Process, St2Runtime } from './st2-process';
+import { renderOverrides, St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 
 /** Settings of the sensor containers. */
@@ -35,8 +35,12 @@ export interface St2SensorContainerProps {
  *   node is known gone (deleted, or its pods force-deleted, which is safe only when the
  *   node is really down). A change of N re-splits every range: README, "Scale a
  *   component", stops the set before applying one.
+ * - `all`: one Deployment `st2sensorcontainer` running every sensor.
  * - every other mode: one single-replica Deployment `st2sensorcontainer-<node>` per named
- *   partition, with `Recreate` rollouts and its own st2.conf overrides.
+ *   partition, with `Recreate` rollouts. The partitions share what they can: pod label
+ *   `app.kubernetes.io/name: st2sensorcontainer` (so one NetworkPolicy), each Deployment
+ *   selecting its pods by `stackstorm.io/partition: <node>`, and one ConfigMap
+ *   `st2sensorcontainer-config` with every partition's st2.conf overrides.
  */
 export class St2SensorContainer extends Construct {
   public readonly partitions: readonly St2Process[];
@@ -77,6 +81,17 @@ export class St2SensorContainer extends Construct {
       labelAll(map, componentLabels(props.runtime.identity, 'st2sensorcontainer', 'sensors', props.runtime.release.version));
       partitionFile = kplus.Volume.fromConfigMap(this, 'PartitionFileVolume', map, { name: 'sensor-partitions' });
     }
+    // Every partition's overrides in one ConfigMap; each pod mounts its own key. The single
+    // all-sensors pod stays a process of its own (same names, and no selector change for it).
+    const named = (partitioning.mode ?? 'all') !== 'all';
+    let overridesMap: kplus.ConfigMap | undefined;
+    if (named) {
+      overridesMap = new kplus.ConfigMap(this, 'Overrides', {
+        metadata: { name: 'st2sensorcontainer-config' },
+        data: Object.fromEntries(partitions.map((share) => [`${share.name}.conf`, renderOverrides(share.name, share.overrides)])),
+      });
+      labelAll(overridesMap, componentLabels(props.runtime.identity, 'st2sensorcontainer', 'sensors', props.runtime.release.version));
+    }
     this.partitions = partitions.map((share) => {
       const process = new St2Process(this, share.node, {
         ...common,
@@ -85,6 +100,7 @@ export class St2SensorContainer extends Construct {
         strategy: 'Recreate',
         overrides: share.overrides,
         extraArgs: share.args,
+        sharedBy: overridesMap && { app: 'st2sensorcontainer', partition: share.node, overridesMap },
       });
       if (partitionFile) process.container.mount(PARTITION_FILE.replace(/\/[^/]+$/, ''), partitionFile, { readOnly: true });
       return process;

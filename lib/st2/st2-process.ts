@@ -118,6 +118,15 @@ export interface St2ProcessProps {
    * @default none: a Deployment of `replicas` pods
    */
   readonly ordinalPartitions?: number;
+  /**
+   * One of several workloads of the same process (named sensor partitions): the pods share
+   * `app.kubernetes.io/name: <app>` (one NetworkPolicy and one report identity for all) and
+   * each workload selects its own by `stackstorm.io/partition: <partition>`. Its overrides
+   * file is the key `<name>.conf` of `overridesMap`, which the caller builds for all of them
+   * with {@link renderOverrides}.
+   * @default a process of its own: `app.kubernetes.io/name: <name>` and its own ConfigMap
+   */
+  readonly sharedBy?: { readonly app: string; readonly partition: string; readonly overridesMap: kplus.ConfigMap };
   /** Literal environment of the `prepare` init container. @default none */
   readonly prepareEnv?: Readonly<Record<string, string>>;
   /** st2.conf layers prepare.py writes into the secrets folder, read after the overrides. @default none */
@@ -159,20 +168,25 @@ export class St2Process extends Construct {
     super(scope, id);
     const runtime = props.runtime;
     checkReplicas({ setting: props.setting, replicas: props.replicas, mode: props.haMode, needsCoordination: props.needsCoordination, coordination: runtime.config.conf.coordination });
-    this.selector = selectorLabels(runtime.identity, props.name);
-    this.labels = componentLabels(runtime.identity, props.name, props.role, runtime.release.version);
+    const shared = props.sharedBy;
+    const partitionLabel: Record<string, string> = shared ? { [PARTITION_LABEL]: shared.partition } : {};
+    this.selector = { ...selectorLabels(runtime.identity, shared?.app ?? props.name), ...partitionLabel };
+    this.labels = { ...componentLabels(runtime.identity, shared?.app ?? props.name, props.role, runtime.release.version), ...partitionLabel };
     const runAs: RunAs = props.runAsRoot ? { user: 0, group: 0 } : runtime.st2User;
 
     const configFiles: string[] = [ST2_PATHS.imageConfig, ST2_PATHS.imageDockerConfig, ST2_PATHS.sharedConfig];
     const hashed: Record<string, string> = { shared: runtime.config.hash };
-    let overridesMap: kplus.ConfigMap | undefined;
+    let overrides: St2ContainersOptions['overrides'];
     if (props.overrides && Object.keys(props.overrides).length > 0) {
-      this.overridesFile = renderIni(props.overrides, `${props.name}: settings for this process only, layered after the shared st2.conf.`);
-      overridesMap = new kplus.ConfigMap(this, 'Overrides', {
+      const key = `${props.name}.conf`;
+      this.overridesFile = renderOverrides(props.name, props.overrides);
+      const map = shared?.overridesMap ?? new kplus.ConfigMap(this, 'Overrides', {
         metadata: { name: `${props.name}-config` },
-        data: { [`${props.name}.conf`]: this.overridesFile },
+        data: { [key]: this.overridesFile },
       });
-      configFiles.push(`${ST2_PATHS.overridesDir}/${props.name}.conf`);
+      if (map.data[key] !== this.overridesFile) throw new Error(`${map.name} holds no ${key} as renderOverrides writes it`);
+      overrides = { map, key };
+      configFiles.push(`${ST2_PATHS.overridesDir}/${key}`);
       hashed.overrides = this.overridesFile;
     }
     for (const file of props.generatedConfigFiles ?? []) configFiles.push(`${ST2_PATHS.secretsDir}/${file}`);
@@ -217,7 +231,7 @@ export class St2Process extends Construct {
       port: props.port,
       probes: props.probes,
       preStopSleepSeconds: props.preStopSleepSeconds,
-      overrides: overridesMap,
+      overrides,
       mounts: props.mounts,
     });
 
@@ -270,6 +284,14 @@ export class St2Process extends Construct {
   }
 }
 
+/** Label that tells the workloads of a shared process apart (see St2ProcessProps.sharedBy). */
+export const PARTITION_LABEL = 'stackstorm.io/partition';
+
+/** The overrides file of process `name`, as its ConfigMap holds it. */
+export function renderOverrides(name: string, overrides: IniDocument): string {
+  return renderIni(overrides, `${name}: settings for this process only, layered after the shared st2.conf.`);
+}
+
 /** A TCP probe, for services st2 offers no unauthenticated HTTP check on (st2 issue 4020). */
 export function tcpProbe(port: number, periodSeconds: number, failureThreshold: number, initialDelaySeconds = 0): kplus.Probe {
   return kplus.Probe.fromTcpSocket({
@@ -305,8 +327,8 @@ export interface St2ContainersOptions {
   readonly port?: number;
   readonly probes?: St2Probes;
   readonly preStopSleepSeconds?: number;
-  /** The process's own overrides ConfigMap, mounted at /etc/st2/overrides. */
-  readonly overrides?: kplus.ConfigMap;
+  /** The process's overrides file: `key` of `map`, mounted alone in /etc/st2/overrides. */
+  readonly overrides?: { readonly map: kplus.ConfigMap; readonly key: string };
   readonly mounts?: St2Mounts;
   /** Extra environment for the main container. */
   readonly env?: Record<string, kplus.EnvValue>;
@@ -362,7 +384,10 @@ export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, optio
   // gunicorn and Python's tempfile need a writable /tmp on a read-only root filesystem.
   container.mount('/tmp', tmp);
   if (options.overrides) {
-    container.mount(ST2_PATHS.overridesDir, kplus.Volume.fromConfigMap(scope, 'OverridesVolume', options.overrides, { name: 'st2-overrides' }), { readOnly: true });
+    const { map, key } = options.overrides;
+    // Only this process's key: a map shared by partitions holds every partition's file.
+    const volume = kplus.Volume.fromConfigMap(scope, 'OverridesVolume', map, { name: 'st2-overrides', items: { [key]: { path: key } } });
+    container.mount(ST2_PATHS.overridesDir, volume, { readOnly: true });
   }
   const mounts = options.mounts ?? {};
   if (mounts.datastoreKey) container.mount(ST2_PATHS.keysDir, parts.datastoreKey(), { readOnly: true });
