@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { waitUntil } from '../support/wait';
+import { pollFor, waitUntil } from '../support/wait';
 import { parse } from 'yaml';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const amqp = require('amqplib');
@@ -204,10 +204,14 @@ beforeAll(async () => {
     startNode(node);
   }
   await Promise.all(nodes.slice(1).map((node) => awaitNode(node)));
-  await waitUntil('3 running nodes', 30000, async () => {
+  // Joins take ~12 s here, over 30 s on a busy machine (a CI run timed out at 30 s); the
+  // last status is in the error if they never happen.
+  let running: string[] = [];
+  await pollFor('3 running nodes', 90000, async () => {
     const status = JSON.parse(await ctl(nodes[0], ['cluster_status', '--formatter', 'json']));
-    return (status.running_nodes ?? []).length === 3;
-  }, 1000);
+    running = status.running_nodes ?? [];
+    return running.length === 3 || undefined;
+  }, 1000, () => `running nodes seen last: ${JSON.stringify(running)}`);
   mark('nodes 2+3 join ms', started);
 }, 150000);
 
