@@ -246,8 +246,8 @@ function partitionSetLoss(members: number, budgets: readonly BudgetSummary[]): C
   return {
     nodeLoss: { outcome: 'no', why: `${members} partitions, one pod each: those on the lost node ${lost}` },
     zoneLoss: { outcome: 'no', why: `${members} partitions, one pod each: those in the lost zone ${lost}` },
-    rollingDrain: budgets.length > 1
-      ? { outcome: 'blocked', why: `${budgets.length} budgets (${budgets.map((b) => b.name).join(', ')}) select the pods: the eviction API refuses them` }
+    // Several budgets block evictions whatever the workload: rollingDrain says so.
+    rollingDrain: budgets.length > 1 ? rollingDrain(members, false, budgets, '')
       : { outcome: 'no', why: budget
         ? `${budget.rule}: a drain stops ${budget.allowedDisruptions} partition(s) at a time, each until its pod restarts elsewhere`
         : 'no PodDisruptionBudget: a drain can stop every partition on the node at once' },

@@ -61,13 +61,13 @@ export class St2SensorContainer extends Construct {
       resources: settings.resources ?? RESOURCE_PRESETS.medium,
       mounts: { datastoreKey: true, content: true },
     };
-    const ordinal = ordinalHashPartitions(partitioning);
-    if (ordinal !== undefined) {
+    const hashCount = ordinalHashPartitions(partitioning);
+    if (hashCount !== undefined) {
       this.partitions = [new St2Process(this, 'hash', {
         ...common,
         name: 'st2sensorcontainer',
-        ordinalPartitions: ordinal,
-        prepareEnv: { ST2_SENSOR_PARTITIONS: String(ordinal) },
+        ordinalPartitions: hashCount,
+        prepareEnv: { ST2_SENSOR_PARTITIONS: String(hashCount) },
         generatedConfigFiles: [SENSOR_PARTITION_FILE],
       })];
       return;

@@ -211,7 +211,6 @@ export class St2Process extends Construct {
         podAnnotations,
       });
     } else {
-      requireInteger(partitions, `${props.setting}.partitions`, 1);
       this.pods = partitions * props.replicas;
       this.workload = this.partitionSet(props.name, this.pods, runAs, grace, podAnnotations);
     }
