@@ -20,7 +20,6 @@ import * as path from 'path';
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const GROWTH_RUNS = Math.min(RUNS, 5);
 const root = path.join(__dirname, '..');
-const register = path.join(root, 'tools', 'register.js');
 const scratch = path.join(root, 'node_modules', '.cache', 'bench');
 const GROWTH_POINTS = [1, 16, 64, 128, 256];
 const TARGETS = { ha: 1.5, large: 2 };
@@ -47,8 +46,20 @@ function run(c: Case): Sample {
   }
 }
 
+/**
+ * The node options of `npm run synth` (package.json), so the measured synth starts exactly
+ * as a user's does: V8 flags (see README, "Performance") and the tools/register.js hook.
+ */
+function synthNodeOptions(): string[] {
+  const command: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.synth;
+  const words = command.split(/\s+/);
+  if (words[0] !== 'node' || words[words.length - 1] !== 'main.ts') throw new Error(`bench: expected "node <options> main.ts" as the synth script, found "${command}"`);
+  return words.slice(1, -1);
+}
+const SYNTH_NODE_OPTIONS = synthNodeOptions();
+
 function synthCase(name: string, which: 'ha' | 'large' | 'named', partitions = 0): Case {
-  return { name, args: ['-r', register, 'scripts/bench-target.ts', which, String(partitions)], samples: [], synth: true };
+  return { name, args: [...SYNTH_NODE_OPTIONS, 'scripts/bench-target.ts', which, String(partitions)], samples: [], synth: true };
 }
 
 /** One warm-up round, then `rounds` rounds of every case in turn. */
@@ -82,9 +93,9 @@ function summary(c: Case): Summary {
 }
 
 const floorCase: Case = { name: 'floor (load cdk8s, cdk8s-plus-27, yaml)', args: ['-e', LOAD_LIBRARIES], samples: [] };
-// The same load through tools/register.js: its caches must not make the libraries load
-// faster than the floor (they speed up the code a synth runs, not the loading).
-const hookedFloorCase: Case = { name: '  same, through tools/register.js (info)', args: ['-r', register, 'scripts/bench-floor.js'], samples: [] };
+// The same load started like the synth (its V8 flags and tools/register.js): neither may
+// make the libraries load faster than the floor (they speed up the synth's own work).
+const hookedFloorCase: Case = { name: '  same, started like the synth (info)', args: [...SYNTH_NODE_OPTIONS, 'scripts/bench-floor.js'], samples: [] };
 const haCase = synthCase('ha environment', 'ha');
 const largeCase = synthCase('large (256 partitions, 64 runners, 5-member datastores)', 'large', 256);
 

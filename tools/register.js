@@ -175,9 +175,13 @@ function entryBundle(entry) {
   return { code, file: path.join(cacheDir, bundle) };
 }
 
-// 3. V8 code cache, one file per entry script, holding every script the process compiled.
+// 3. V8 code cache, one file per entry script and set of Node/V8 flags, holding every script
+// the process compiled. V8 rejects cached data made under other flags (the synth runs with
+// --max-semi-space-size, a plain `node -r` does not): one file per flag set, so the two do
+// not overwrite each other's cache on every run.
 const entryFile = process.argv[1] ? path.resolve(process.argv[1]) : '(eval)';
-const codeCacheFile = path.join(cacheDir, `code-${sha256(`${process.version}\0${entryFile}`).slice(0, 24)}.bin`);
+const flags = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`;
+const codeCacheFile = path.join(cacheDir, `code-${sha256(`${process.version}\0${entryFile}\0${flags}`).slice(0, 24)}.bin`);
 /** key -> cached data, read once from the entry's file: [u32 index length][JSON index][buffers]. */
 const codeCache = new Map();
 const compiled = [];

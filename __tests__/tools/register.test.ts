@@ -28,8 +28,8 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
-function node(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Run {
-  const result: SpawnSyncReturns<string> = spawnSync(process.execPath, ['-r', register, ...args], {
+function node(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root, nodeFlags: string[] = []): Run {
+  const result: SpawnSyncReturns<string> = spawnSync(process.execPath, [...nodeFlags, '-r', register, ...args], {
     cwd,
     encoding: 'utf8',
     timeout: 60_000,
@@ -127,6 +127,18 @@ test('an edited JavaScript file of the same length gets a new code cache entry, 
   const later = new Date(Date.now() + 5000);
   fs.utimesSync(script, later, later);
   expect(node([script])).toMatchObject({ status: 0, stdout: 'bbb' });
+});
+
+test('runs with other V8 flags keep their own code cache instead of overwriting each other\'s', () => {
+  // V8 rejects cached data made under other flags; `npm run synth` passes some, a plain
+  // `node -r ./tools/register.js main.ts` does not.
+  const script = path.join(work, 'plain.js');
+  fs.writeFileSync(script, "process.stdout.write('ok');\n");
+  const small = ['--max-semi-space-size=1'];
+  expect(node([script], {}, root, small).stats.codeCache).toMatchObject({ missing: 1, written: true });
+  expect(node([script]).stats.codeCache).toMatchObject({ missing: 1, rejected: 0, written: true });
+  expect(node([script], {}, root, small)).toMatchObject({ status: 0, stdout: 'ok', stats: { codeCache: { accepted: 1, rejected: 0, written: false } } });
+  expect(node([script])).toMatchObject({ status: 0, stdout: 'ok', stats: { codeCache: { accepted: 1, rejected: 0, written: false } } });
 });
 
 test('an unwritable cache still runs, uncached', () => {
