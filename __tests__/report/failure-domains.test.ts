@@ -280,7 +280,9 @@ describe('scripts/report.ts', () => {
   test('exits 1 when a workload does not survive a node loss, 0 with --no-fail, 2 for an unknown environment', () => {
     const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'report-'));
     try {
-      const weak = structuredClone(ha);
+      // st2api's objects only: the CLI's exit codes are the point here, and each run
+      // parses the whole folder.
+      const weak = structuredClone(ha.filter((object) => object.metadata.name === 'st2api'));
       find(weak, 'Deployment', 'st2api').spec.replicas = 1;
       fs.mkdirSync(path.join(dist, 'weak'));
       weak.forEach((object, i) => fs.writeFileSync(path.join(dist, 'weak', `${i}.${object.kind}.${object.metadata.name}.yaml`), stringify(object)));

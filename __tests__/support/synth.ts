@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
@@ -20,11 +21,40 @@ export function synth(settings: StackStormHaSettings = {}, name = 'test'): K8sOb
   return app.charts.flatMap((chart) => chart.toJson()) as K8sObject[];
 }
 
-/** Reads every object of a committed environment in dist/. */
+const root = path.join(__dirname, '..', '..');
+const yamlVersion: string = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'yaml', 'package.json'), 'utf8')).version;
+
+/**
+ * Reads every object of a committed environment in dist/. A test run reads some
+ * environment ~25 times across its files (each a YAML parse of ~75 files, ~4.5 s in all),
+ * so the parse is kept on disk under node_modules/.cache, keyed by a hash of the files'
+ * names and bytes and the yaml version: any change to dist/ is parsed afresh.
+ */
 export function readDist(environment: string): K8sObject[] {
-  const dir = path.join(__dirname, '..', '..', 'dist', environment);
-  return fs.readdirSync(dir).sort().flatMap((file) =>
-    parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map((doc) => doc.toJS() as K8sObject));
+  const dir = path.join(root, 'dist', environment);
+  const files = fs.readdirSync(dir).sort().map((name) => ({ name, text: fs.readFileSync(path.join(dir, name), 'utf8') }));
+  const hash = createHash('sha256').update(yamlVersion);
+  for (const file of files) hash.update(`\0${file.name}\0${file.text}`);
+  const cacheDir = path.join(root, 'node_modules', '.cache', 'dist-parsed');
+  const cached = path.join(cacheDir, `${environment}-${hash.digest('hex').slice(0, 32)}.json`);
+  try {
+    return JSON.parse(fs.readFileSync(cached, 'utf8'));
+  } catch {
+    // not parsed yet
+  }
+  const objects = files.flatMap((file) => parseAllDocuments(file.text).map((doc) => doc.toJS() as K8sObject));
+  fs.mkdirSync(cacheDir, { recursive: true });
+  // Write then rename: another jest worker may read the same file at the same time.
+  const temporary = `${cached}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(objects));
+  fs.renameSync(temporary, cached);
+  // Parses of older contents of this environment are dead weight.
+  for (const name of fs.readdirSync(cacheDir)) {
+    if (name.startsWith(`${environment}-`) && /^[0-9a-f]{32}\.json$/.test(name.slice(environment.length + 1)) && path.join(cacheDir, name) !== cached) {
+      fs.rmSync(path.join(cacheDir, name), { force: true });
+    }
+  }
+  return objects;
 }
 
 export function find(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
