@@ -178,10 +178,13 @@ function entryBundle(entry) {
 // 3. V8 code cache, one file per entry script and set of Node/V8 flags, holding every script
 // the process compiled. V8 rejects cached data made under other flags (the synth runs with
 // --max-semi-space-size, a plain `node -r` does not): one file per flag set, so the two do
-// not overwrite each other's cache on every run.
+// not overwrite each other's cache on every run. Each file is ~4 MB for a synth, so only
+// the most recently written CODE_CACHES_PER_ENTRY flag sets of an entry are kept.
+const CODE_CACHES_PER_ENTRY = 3;
 const entryFile = process.argv[1] ? path.resolve(process.argv[1]) : '(eval)';
+const entryId = sha256(`${process.version}\0${entryFile}`).slice(0, 16);
 const flags = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`;
-const codeCacheFile = path.join(cacheDir, `code-${sha256(`${process.version}\0${entryFile}\0${flags}`).slice(0, 24)}.bin`);
+const codeCacheFile = path.join(cacheDir, `code-${entryId}-${sha256(flags).slice(0, 12)}.bin`);
 /** key -> cached data, read once from the entry's file: [u32 index length][JSON index][buffers]. */
 const codeCache = new Map();
 const compiled = [];
@@ -217,6 +220,25 @@ function writeCodeCache() {
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length, 0);
   writeCacheFile(codeCacheFile, Buffer.concat([length, header, ...buffers]));
+  pruneCodeCaches();
+}
+
+/** Drops all but the newest CODE_CACHES_PER_ENTRY files of this entry, and files named before flags were part of the name. */
+function pruneCodeCaches() {
+  try {
+    const ofEntry = [];
+    for (const name of fs.readdirSync(cacheDir)) {
+      const file = path.join(cacheDir, name);
+      if (/^code-[0-9a-f]{24}\.bin$/.test(name)) fs.rmSync(file, { force: true });
+      else if (name.startsWith(`code-${entryId}-`) && name.endsWith('.bin')) ofEntry.push({ file, written: fs.statSync(file).mtimeMs });
+    }
+    ofEntry.sort((a, b) => b.written - a.written);
+    for (const { file } of ofEntry.slice(CODE_CACHES_PER_ENTRY)) {
+      if (file !== codeCacheFile) fs.rmSync(file, { force: true });
+    }
+  } catch {
+    // a read-only or vanished cache folder: nothing to prune
+  }
 }
 
 const compileUncached = Module.prototype._compile;

@@ -22,18 +22,22 @@ export function synth(settings: StackStormHaSettings = {}, name = 'test'): K8sOb
 }
 
 const root = path.join(__dirname, '..', '..');
-const yamlVersion: string = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'yaml', 'package.json'), 'utf8')).version;
+/** What a cached parse depends on besides dist/ itself: bump PARSE_FORMAT when readDist's parsing changes. */
+const PARSE_FORMAT = 'parseAllDocuments().toJS() v1';
+const yamlVersion: string = JSON.parse(fs.readFileSync(require.resolve('yaml/package.json'), 'utf8')).version;
 
 /**
  * Reads every object of a committed environment in dist/. A test run reads some
  * environment ~25 times across its files (each a YAML parse of ~75 files, ~4.5 s in all),
  * so the parse is kept on disk under node_modules/.cache, keyed by a hash of the files'
- * names and bytes and the yaml version: any change to dist/ is parsed afresh.
+ * names and bytes, the yaml version and PARSE_FORMAT: any change to dist/ is parsed afresh.
+ * JSON holds what these manifests contain (strings, integers, booleans, null, maps,
+ * lists); a `.nan` or `-0` would not survive it, and the synth writes neither.
  */
 export function readDist(environment: string): K8sObject[] {
   const dir = path.join(root, 'dist', environment);
   const files = fs.readdirSync(dir).sort().map((name) => ({ name, text: fs.readFileSync(path.join(dir, name), 'utf8') }));
-  const hash = createHash('sha256').update(yamlVersion);
+  const hash = createHash('sha256').update(`${PARSE_FORMAT}\0${yamlVersion}`);
   for (const file of files) hash.update(`\0${file.name}\0${file.text}`);
   const cacheDir = path.join(root, 'node_modules', '.cache', 'dist-parsed');
   const cached = path.join(cacheDir, `${environment}-${hash.digest('hex').slice(0, 32)}.json`);
@@ -43,15 +47,24 @@ export function readDist(environment: string): K8sObject[] {
     // not parsed yet
   }
   const objects = files.flatMap((file) => parseAllDocuments(file.text).map((doc) => doc.toJS() as K8sObject));
-  fs.mkdirSync(cacheDir, { recursive: true });
   // Write then rename: another jest worker may read the same file at the same time.
   const temporary = `${cached}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(objects));
-  fs.renameSync(temporary, cached);
-  // Parses of older contents of this environment are dead weight.
-  for (const name of fs.readdirSync(cacheDir)) {
-    if (name.startsWith(`${environment}-`) && /^[0-9a-f]{32}\.json$/.test(name.slice(environment.length + 1)) && path.join(cacheDir, name) !== cached) {
-      fs.rmSync(path.join(cacheDir, name), { force: true });
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    fs.writeFileSync(temporary, JSON.stringify(objects));
+    fs.renameSync(temporary, cached);
+    // Parses of older contents of this environment are dead weight.
+    for (const name of fs.readdirSync(cacheDir)) {
+      if (name.startsWith(`${environment}-`) && /^[0-9a-f]{32}\.json$/.test(name.slice(environment.length + 1)) && path.join(cacheDir, name) !== cached) {
+        fs.rmSync(path.join(cacheDir, name), { force: true });
+      }
+    }
+  } catch {
+    // A read-only checkout runs uncached.
+    try {
+      fs.rmSync(temporary, { force: true });
+    } catch {
+      // no folder to leave it in
     }
   }
   return objects;

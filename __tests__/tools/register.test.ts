@@ -141,6 +141,25 @@ test('runs with other V8 flags keep their own code cache instead of overwriting 
   expect(node([script])).toMatchObject({ status: 0, stdout: 'ok', stats: { codeCache: { accepted: 1, rejected: 0, written: false } } });
 });
 
+test('an entry keeps the code caches of its three most recent flag sets, not one per flag set ever used', () => {
+  const script = path.join(work, 'plain.js');
+  fs.writeFileSync(script, "process.stdout.write('ok');\n");
+  const codeCaches = () => fs.readdirSync(cache).filter((name) => name.startsWith('code-')).sort();
+  for (const limit of [10, 20, 30]) node([script], {}, root, [`--stack-trace-limit=${limit}`]);
+  const threeNewest = codeCaches();
+  expect(threeNewest).toHaveLength(3);
+  // Written under the naming before flags were part of it: removed as well.
+  fs.writeFileSync(path.join(cache, `code-${'0'.repeat(24)}.bin`), 'old');
+  // Make the mtime order unambiguous on coarse file systems.
+  const past = new Date(Date.now() - 60_000);
+  for (const name of threeNewest) fs.utimesSync(path.join(cache, name), past, past);
+  expect(node([script], {}, root, ['--stack-trace-limit=40'])).toMatchObject({ status: 0, stdout: 'ok', stats: { codeCache: { written: true } } });
+  const after = codeCaches();
+  expect(after).toHaveLength(3);
+  expect(after.filter((name) => !threeNewest.includes(name))).toHaveLength(1);
+  expect(after).not.toContain(`code-${'0'.repeat(24)}.bin`);
+});
+
 test('an unwritable cache still runs, uncached', () => {
   const project = fixture("export const value = 'one';\n");
   fs.writeFileSync(cache, 'a file where the cache folder should be');
