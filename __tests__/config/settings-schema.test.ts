@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 // Staleness (types changed without `npm run schema`) is checked by `npm test` itself:
-// `npm run schema -- --check` runs before jest.
+// `npm run schema -- --check` runs beside jest (scripts/test.sh).
 const SCHEMA_FILE = path.join(__dirname, '..', '..', 'schemas', 'settings.schema.json');
 
 test('the schema is strict: every object forbids unknown keys', () => {
