@@ -26,6 +26,31 @@ function rendered(overrides: Partial<NginxConfSettings> = {}): string {
   return renderNginxConf({ ...base, ...overrides });
 }
 
+/** Status and body of the `return` in a block, the body unquoted as nginx's parser reads it. */
+function returned(block: string): { status: number; body: string } {
+  const match = /\n\s+return ([0-9]{3}) "((?:[^"\\]|\\.)*)";/.exec(block);
+  if (!match) throw new Error(`no quoted return in ${block}`);
+  return { status: Number(match[1]), body: match[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)) };
+}
+
+/**
+ * The URI after the server-level `rewrite` lines of the server holding the routes (4 spaces
+ * deep, outside any location), applied as nginx does: in order, until one with `break` matches.
+ * JavaScript regular expressions read these simple patterns as nginx's PCRE does.
+ */
+function afterServerRewrites(conf: string, uri: string): string {
+  const firstLocation = conf.indexOf('\n    location ');
+  const server = conf.slice(conf.lastIndexOf('\n  server {', firstLocation), conf.indexOf('\n  }\n', firstLocation));
+  let result = uri;
+  for (const [, pattern, replacement, flag] of server.matchAll(/\n    rewrite (\S+) (\S+) (\S+);/g)) {
+    const regex = new RegExp(pattern);
+    if (!regex.test(result)) continue;
+    result = result.replace(regex, replacement);
+    if (flag === 'break') break;
+  }
+  return result;
+}
+
 
 
 describe('routes', () => {
@@ -54,6 +79,73 @@ describe('routes', () => {
     const fallback = location(conf, '@stream_unavailable');
     expect(fallback).toContain('default_type text/event-stream;');
     expect(fallback).toContain('return 200 "retry: 1000\\n\\n";');
+  });
+
+  test.each([
+    ['/api/', 'st2api'],
+    ['/auth/', 'st2auth'],
+  ])("%s answers nginx's own 502 with a 503 in JSON, whose faultstring names %s and what to check", (prefix, name) => {
+    expect(location(conf, prefix)).toContain(`error_page 502 = @${name}_unavailable;`);
+    const fallback = location(conf, `@${name}_unavailable`);
+    expect(fallback).toContain('default_type application/json;');
+    const { status, body } = returned(fallback);
+    expect(status).toBe(503);
+    const { faultstring } = JSON.parse(body);
+    expect(faultstring).toContain(`nginx could not reach ${name}`);
+    expect(faultstring).toContain(`check that the ${name} pods are running and ready`);
+    // Only nginx's own errors: an upstream's error responses must pass through untouched.
+    expect(conf).not.toContain('proxy_intercept_errors');
+  });
+
+  test.each([
+    ['/api/', 'st2api', { apiReadSeconds: 30 }],
+    ['/auth/', 'st2auth', { authReadSeconds: 40 }],
+  ])('%s answers a 504 with a 504 in JSON that gives %s\'s timeouts and warns the request may have run', (prefix, name, timeouts) => {
+    const custom = rendered({ timeouts: { ...timeouts, connectSeconds: 2 } });
+    expect(location(custom, prefix)).toContain(`error_page 504 = @${name}_timeout;`);
+    const fallback = location(custom, `@${name}_timeout`);
+    expect(fallback).toContain('default_type application/json;');
+    const { status, body } = returned(fallback);
+    expect(status).toBe(504);
+    const { faultstring } = JSON.parse(body);
+    expect(faultstring).toContain(`${name} did not answer in time (connect 2 s, read ${Object.values(timeouts)[0]} s)`);
+    expect(faultstring).toContain('may or may not have been carried out');
+  });
+
+  test('the server-level rewrites send the old stream paths, and only them, to the stream route', () => {
+    const plain = rendered({ tlsMode: 'plain' });
+    const cases: [string, string][] = [
+      ['/api/stream', '/stream/v1/stream'],
+      ['/api/stream/', '/stream/v1/stream'],
+      ['/api/v1/stream', '/stream/v1/stream'],
+      ['/api/v1/stream/', '/stream/v1/stream'],
+      ['/api/v2/stream', '/stream/v2/stream'],
+      ['/api/v10/stream', '/stream/v10/stream'],
+      // Everything else under /api/ stays with st2api.
+      ['/api/v1/streams', '/api/v1/streams'],
+      ['/api/v1/stream/x', '/api/v1/stream/x'],
+      ['/api/streamx', '/api/streamx'],
+      ['/api/vx/stream', '/api/vx/stream'],
+      ['/api/v1/actions', '/api/v1/actions'],
+      ['/stream/v1/stream', '/stream/v1/stream'],
+    ];
+    for (const [uri, expected] of cases) {
+      expect([uri, afterServerRewrites(conf, uri)]).toEqual([uri, expected]);
+      expect([uri, afterServerRewrites(plain, uri)]).toEqual([uri, expected]);
+    }
+  });
+
+  test('the old stream paths are rewritten before any location is chosen, after the plain-mode redirect', () => {
+    const rewrites = [
+      'rewrite ^/api/stream/?$ /stream/v1/stream break;',
+      'rewrite ^/api/(v[0-9]+)/stream/?$ /stream/$1/stream break;',
+    ];
+    // Server level, right before the first location: so /stream/ (not /api/) serves them.
+    expect(conf).toContain(`\n    ${rewrites.join('\n    ')}\n    location /api/ {`);
+    const plain = rendered({ tlsMode: 'plain' });
+    expect(plain).toContain(`\n    ${rewrites.join('\n    ')}\n    location /api/ {`);
+    // `break` ends the server-level rewrites: the X-Forwarded-Proto redirect must come first.
+    expect(plain.indexOf('if ($http_x_forwarded_proto = http)')).toBeLessThan(plain.indexOf(rewrites[0]));
   });
 
   test('/ goes to st2web on port 80 without rewriting, buffered', () => {
@@ -90,7 +182,9 @@ describe('TLS', () => {
     expect(conf).toContain('add_header Strict-Transport-Security "max-age=31536000" always;');
     expect(conf).toContain('proxy_set_header X-Forwarded-Proto $scheme;');
     // add_header in a location would silently drop the server's security headers there.
-    for (const prefix of ['/api/', '/auth/', '/stream/', '/', '@stream_unavailable']) expect(location(conf, prefix)).not.toContain('add_header');
+    for (const prefix of ['/api/', '/auth/', '/stream/', '/', '@stream_unavailable', '@st2api_unavailable', '@st2api_timeout', '@st2auth_unavailable', '@st2auth_timeout']) {
+      expect(location(conf, prefix)).not.toContain('add_header');
+    }
   });
 
   test('plain: no TLS listener; redirects only when X-Forwarded-Proto says http; HSTS only over https', () => {

@@ -11,6 +11,8 @@
  * A second nginx runs a variant rendered by the same pure function with short timeouts and
  * the plain-HTTP mode, to prove in seconds that the read timeout is honoured and that
  * X-Forwarded-Proto decides the redirect.
+ *
+ * The last tests stop stand-ins (st2stream, then st2api and st2auth) to see each outage answer.
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import { EventEmitter } from 'events';
@@ -66,11 +68,19 @@ function logs(): string {
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string; protocol?: string }
 
-/** One request with a bounded wait; `tls` goes to the HTTPS port with the test CA. */
-function request(options: { ip: string; port: number; path: string; tls?: boolean; headers?: Record<string, string>; timeoutMs?: number; maxVersion?: 'TLSv1.2' | 'TLSv1.3' }): Promise<Reply> {
+/**
+ * One request with a bounded wait; `tls` goes to the HTTPS port with the test CA.
+ * `headersOnly` resolves on the response headers and hangs up (for never-ending event streams).
+ */
+function request(options: { ip: string; port: number; path: string; tls?: boolean; headers?: Record<string, string>; timeoutMs?: number; maxVersion?: 'TLSv1.2' | 'TLSv1.3'; headersOnly?: boolean }): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const common = { host: options.ip, port: options.port, path: options.path, headers: { Host: PUBLIC_HOST, ...options.headers } };
     const onResponse = (res: http.IncomingMessage) => {
+      if (options.headersOnly) {
+        resolve({ status: res.statusCode!, headers: res.headers, body: '' });
+        res.destroy();
+        return;
+      }
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => { body += chunk; });
@@ -113,9 +123,10 @@ function writeConf(name: string, text: string): string {
   return dir;
 }
 
-/** An upstream that echoes who it is and what it received. */
+/** An upstream that echoes who it is and what it received; `/v1/silent` never answers. */
 function echo(name: UpstreamName): http.RequestListener {
   return (req, res) => {
+    if (req.url === '/v1/silent') return;
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ upstream: name, url: req.url, headers: req.headers }));
   };
@@ -123,7 +134,7 @@ function echo(name: UpstreamName): http.RequestListener {
 
 /** st2stream stand-in: `/v1/stream` sends each event only after the client got the previous one. */
 const streamUpstream: http.RequestListener = (req, res) => {
-  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Upstream-Url': req.url! });
   res.flushHeaders();
   const url = new URL(req.url!, 'http://x');
   if (url.pathname === '/v1/stream') {
@@ -201,7 +212,7 @@ beforeAll(async () => {
     resolvers: ['kube-dns.kube-system.svc.cluster.local'],
     tlsMode: 'plain',
     streamHeartbeatSeconds: 1,
-    timeouts: { streamReadSeconds: 2, connectSeconds: 1 },
+    timeouts: { streamReadSeconds: 2, connectSeconds: 1, apiReadSeconds: 1 },
   });
   const variantDir = writeConf('variant', mapForTest(variant, VARIANT_IP, path.join(work, 'variant')).text);
   start('nginx (variant)', 'unshare', nginxArgs(variantDir), 'SIGQUIT');
@@ -351,6 +362,31 @@ test('a Service missing from DNS fails only its route (502), nginx keeps serving
   expect((await request({ ip: VARIANT_IP, port: 8080, path: '/api/v1/x' })).status).toBe(200);
 });
 
+/** The two nginx instances: the synthesized file over HTTPS, and the plain-mode variant. */
+const EDGES = [
+  ['the synthesized file', { ip: EDGE_IP, port: 8443, tls: true }],
+  ['the variant', { ip: VARIANT_IP, port: 8080, tls: false }],
+] as const;
+
+test.each(EDGES.flatMap(([edge, target]) => [
+  ['/api/stream', '/v1/stream'],
+  ['/api/stream/?events=st2.test', '/v1/stream?events=st2.test'],
+  ['/api/v1/stream', '/v1/stream'],
+  ['/api/v1/stream/?events=st2.test', '/v1/stream?events=st2.test'],
+].map(([requestPath, upstreamPath]) => [edge, requestPath, upstreamPath, target] as const)))('%s: the old stream path %s reaches st2stream as %s', async (_edge, requestPath, upstreamPath, target) => {
+  const reply = await request({ ...target, path: requestPath, headers: { Accept: 'text/event-stream' }, headersOnly: true });
+  expect(reply.status).toBe(200);
+  expect(reply.headers['x-upstream-url']).toBe(upstreamPath);
+  expect(reply.headers['content-type']).toBe('text/event-stream');
+});
+
+test('variant: st2api not answering within the read timeout (1 s) gives a 504 in JSON', async () => {
+  const reply = await request({ ip: VARIANT_IP, port: 8080, path: '/api/v1/silent', timeoutMs: 5000 });
+  expect(reply.status).toBe(504);
+  expect(reply.headers['content-type']).toBe('application/json');
+  expect(JSON.parse(reply.body).faultstring).toContain('st2api did not answer in time (connect 1 s, read 1 s)');
+});
+
 test('with st2stream down, /stream answers 200 text/event-stream "retry: 1000"', async () => {
   const stream = servers[Object.keys(UPSTREAMS).indexOf('st2stream')];
   stream.closeAllConnections();
@@ -361,4 +397,20 @@ test('with st2stream down, /stream answers 200 text/event-stream "retry: 1000"',
   expect(reply.body).toBe('retry: 1000\n\n');
   // The other routes are unaffected.
   expect((await request({ ip: EDGE_IP, port: 8443, path: '/api/v1/x', tls: true })).status).toBe(200);
+});
+
+test.each(EDGES)('with st2api and st2auth down, %s answers /api and /auth with 503 and a JSON faultstring', async (_edge, target) => {
+  for (const name of ['st2api', 'st2auth'] as const) {
+    const server = servers[Object.keys(UPSTREAMS).indexOf(name)];
+    if (!server.listening) continue;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  for (const [requestPath, name] of [['/api/v1/actions?limit=5', 'st2api'], ['/auth/v1/tokens', 'st2auth']]) {
+    const reply = await request({ ...target, path: requestPath, headers: { Authorization: 'Basic c3QyYWRtaW46eA==' } });
+    expect([requestPath, reply.status, reply.headers['content-type']]).toEqual([requestPath, 503, 'application/json']);
+    expect(JSON.parse(reply.body).faultstring).toContain(`nginx could not reach ${name}`);
+    // The named location adds no header of its own, so the server's security headers stay.
+    expect(reply.headers['x-content-type-options']).toBe('nosniff');
+  }
 });

@@ -7,6 +7,8 @@ import { SettingError, requireInteger } from '../common/errors';
  * Routes follow StackStorm's own nginx config (st2 conf/nginx/st2.conf): `/api/` -> st2api,
  * `/auth/` -> st2auth, `/stream/` -> st2stream (SSE, never buffered), optionally
  * `/mistral/` -> mistral-api, and `/` -> the st2web static UI. Each prefix is stripped.
+ * Like that config, the old stream paths `/api/stream` and `/api/vN/stream` go to st2stream,
+ * and st2api and st2auth answer their outages in JSON, which the st2 CLI can read.
  */
 
 /** One Kubernetes Service the edge proxies to. */
@@ -192,6 +194,71 @@ function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
+/**
+ * An answer nginx gives in place of its own HTML error page, from a named location that the
+ * route's `error_page` points to. It replaces only errors nginx itself generates (no
+ * connection, a timeout): an upstream's own error responses pass through unchanged.
+ */
+interface Fallback {
+  /** The nginx status it replaces: 502 (the upstream could not be reached) or 504 (it did not answer in time). */
+  readonly replaces: 502 | 504;
+  /** Name of the named location, without `@`. */
+  readonly name: string;
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** The location block of a fallback; it adds no header, so it keeps the server's security headers. */
+function fallbackLocation(fallback: Fallback): string[] {
+  return [
+    `location @${fallback.name} {`,
+    `  default_type ${fallback.contentType};`,
+    `  return ${fallback.status} ${quote(fallback.body)};`,
+    '}',
+  ];
+}
+
+/** A JSON error in StackStorm's own shape, whose `faultstring` the st2 CLI prints. */
+function jsonFault(replaces: Fallback['replaces'], name: string, status: number, faultstring: string): Fallback {
+  return { replaces, name, status, contentType: 'application/json', body: JSON.stringify({ faultstring }) };
+}
+
+/**
+ * The fallbacks of an API route (st2api, st2auth). nginx's HTML error page would leave the
+ * st2 CLI with a parse error instead of a cause:
+ * - 502 (Service missing, no ready pod, connection refused or reset) becomes a 503, as in
+ *   StackStorm's config: the request did not reach the service, so a retry is safe;
+ * - 504 stays a 504: after a read timeout the service may still have carried the request
+ *   out (an action run, say), and a 503 would invite a blind retry.
+ */
+function apiFallbacks(service: string, connectSeconds: number, readSeconds: number): Fallback[] {
+  return [
+    jsonFault(502, `${service}_unavailable`, 503,
+      `nginx could not reach ${service}: check that the ${service} pods are running and ready and that the ${service} Service exists.`),
+    jsonFault(504, `${service}_timeout`, 504,
+      `${service} did not answer in time (connect ${connectSeconds} s, read ${readSeconds} s), so the request may or may not have been carried out: check the ${service} pods' logs and load before retrying.`),
+  ];
+}
+
+/** `error_page` lines sending a route's nginx-generated errors to its fallbacks. */
+function errorPages(fallbacks: readonly Fallback[]): string[] {
+  return fallbacks.map((fallback) => `error_page ${fallback.replaces} = @${fallback.name};`);
+}
+
+/**
+ * Server-level rewrites of the stream's old paths, as in StackStorm's config: `/api/stream`
+ * and `/api/vN/stream` (optional trailing slash; query string kept) become `/stream/v1/stream`
+ * and `/stream/vN/stream`. They run before a location is chosen, so the `/stream/` route,
+ * with its timeouts and fallback, serves them; `break` ends the server-level rewrites only.
+ */
+function streamCompatRewrites(): string[] {
+  return [
+    'rewrite ^/api/stream/?$ /stream/v1/stream break;',
+    'rewrite ^/api/(v[0-9]+)/stream/?$ /stream/$1/stream break;',
+  ];
+}
+
 /** One proxied route, rendered inside its `location` block. */
 interface Route {
   readonly prefix: string;
@@ -203,6 +270,8 @@ interface Route {
   /** Pass responses through as they arrive (API answers and event streams). */
   readonly unbuffered: boolean;
   readonly extra?: readonly string[];
+  /** Answers replacing nginx's error pages on this route. */
+  readonly fallbacks?: readonly Fallback[];
 }
 
 /**
@@ -255,18 +324,22 @@ export function renderNginxConf(settings: NginxConfSettings): string {
   const terminate = settings.tlsMode === 'terminate';
   const tmp = paths.writableDir.replace(/\/+$/, '');
   const routes: Route[] = [
-    { prefix: '/api/', variable: 'st2api', upstream: upstreams.api, stripPrefix: true, readSeconds: timeouts.apiReadSeconds, unbuffered: true },
+    {
+      prefix: '/api/', variable: 'st2api', upstream: upstreams.api, stripPrefix: true, readSeconds: timeouts.apiReadSeconds, unbuffered: true,
+      fallbacks: apiFallbacks('st2api', timeouts.connectSeconds, timeouts.apiReadSeconds),
+    },
     {
       prefix: '/auth/', variable: 'st2auth', upstream: upstreams.auth, stripPrefix: true, readSeconds: timeouts.authReadSeconds, unbuffered: true,
       // nginx forwards client headers anyway; stating it keeps the credentials flowing
       // if a proxy_set_header is ever added at a higher level.
       extra: ['proxy_set_header Authorization $http_authorization;'],
+      fallbacks: apiFallbacks('st2auth', timeouts.connectSeconds, timeouts.authReadSeconds),
     },
     {
       prefix: '/stream/', variable: 'st2stream', upstream: upstreams.stream, stripPrefix: true, readSeconds: timeouts.streamReadSeconds, unbuffered: true,
       // A 502 (st2stream down or its Service missing) answers an empty event stream whose
       // `retry` tells the browser's EventSource to reconnect after 1 s instead of giving up.
-      extra: ['error_page 502 = @stream_unavailable;'],
+      fallbacks: [{ replaces: 502, name: 'stream_unavailable', status: 200, contentType: 'text/event-stream', body: 'retry: 1000\n\n' }],
     },
   ];
   if (upstreams.mistral) {
@@ -300,6 +373,7 @@ export function renderNginxConf(settings: NginxConfSettings): string {
       '  chunked_transfer_encoding off;',
     ] : []),
     ...(route.extra ?? []).map((line) => `  ${line}`),
+    ...errorPages(route.fallbacks ?? []).map((line) => `  ${line}`),
     '}',
   ];
 
@@ -310,11 +384,9 @@ export function renderNginxConf(settings: NginxConfSettings): string {
     ...(hsts > 0 ? [terminate ? `add_header Strict-Transport-Security ${quote(`max-age=${hsts}`)} always;` : 'add_header Strict-Transport-Security $edge_hsts always;'] : []),
   ];
   const routeBlocks = [
+    ...streamCompatRewrites(),
     ...routes.flatMap(location),
-    'location @stream_unavailable {',
-    '  default_type text/event-stream;',
-    `  return 200 ${quote('retry: 1000\n\n')};`,
-    '}',
+    ...routes.flatMap((route) => route.fallbacks ?? []).flatMap(fallbackLocation),
   ];
 
   const servers: string[][] = [];
