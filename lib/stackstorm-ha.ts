@@ -2,7 +2,9 @@ import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { check, requireInteger, SettingError } from './common/errors';
-import { componentLabels, labelAll, ReleaseIdentity } from './common/meta';
+import { componentLabels, DEFAULT_CLUSTER_DOMAIN, labelAll, ReleaseIdentity, serviceHost } from './common/meta';
+import { DIGEST, FLOATING_TAG } from './common/workload';
+import { imageModelOf, ST2_STANLEY } from './images/image-model';
 import { CoordinationEndpoint, MongoEndpoint, RabbitMqEndpoint } from './config/endpoints';
 import { StackStormHaSettings } from './config/settings';
 import { RedisSentinel } from './backing/redis-sentinel';
@@ -18,6 +20,7 @@ import { St2Auth, ST2AUTH_PORT } from './st2/auth';
 import { St2ChatOps } from './st2/chatops';
 import { checkGarbageCollectionTtls, St2GarbageCollector } from './st2/garbage-collector';
 import { St2Jobs } from './st2/jobs';
+import { St2SmokeTest } from './st2/smoke-test';
 import { St2Notifier } from './st2/notifier';
 import { St2RulesEngine } from './st2/rules-engine';
 import { St2Scheduler } from './st2/scheduler';
@@ -49,6 +52,13 @@ export interface StackStormHaProps extends StackStormHaSettings {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** Where the official st2 images exist: the image model's answer for st2api. */
+const ST2_IMAGE_ARCHITECTURES = imageModelOf('st2api')!.architectures.value;
+
+/** The StackStorm release deployed when `release.version` is not set. */
+export const DEFAULT_ST2_VERSION = '3.9.0';
 
 /**
  * The whole deployment: picks the components for the topology, hands each the endpoints
@@ -68,17 +78,28 @@ export class StackStormHa extends Chart {
     super(scope, id, { ...props.chart, namespace, disableResourceNameHashes: true });
     const instance = props.instance ?? 'stackstorm';
     check(DNS_LABEL.test(instance), 'instance', `${JSON.stringify(instance)} is not a DNS label`, 'use lower-case letters, digits and -');
-    this.identity = { namespace, instance };
+    const clusterDomain = props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+    check(DNS_NAME.test(clusterDomain), 'clusterDomain', `${JSON.stringify(clusterDomain)} is not a DNS domain`,
+      'give the kubelet\'s clusterDomain without a trailing dot, e.g. cluster.local (see `kubectl get cm -n kube-system coredns -o yaml`)');
+    this.identity = { namespace, instance, clusterDomain };
     const { legacy } = resolveTopology(props);
     const release: St2Release = {
-      version: props.release?.version ?? '3.9',
+      version: props.release?.version ?? DEFAULT_ST2_VERSION,
+      digest: props.release?.digest,
       registry: props.release?.registry ?? 'docker.io/stackstorm',
       pullPolicy: props.release?.pullPolicy,
+      architectures: props.release?.architectures ?? ST2_IMAGE_ARCHITECTURES,
     };
-    const st2Uid = props.release?.st2Uid ?? 999;
-    const st2Gid = props.release?.st2Gid ?? 999;
-    requireInteger(st2Uid, 'release.st2Uid', 1, 2147483647);
-    requireInteger(st2Gid, 'release.st2Gid', 1, 2147483647);
+    check(release.architectures.length > 0 && release.architectures.every((arch) => /^[a-z0-9]+$/.test(arch)), 'release.architectures',
+      `${JSON.stringify(release.architectures)} names no CPU architecture`, 'list kubernetes.io/arch values such as amd64, or leave it out for the official images (amd64 only)');
+    check(release.digest === undefined || DIGEST.test(release.digest), 'release.digest', `${JSON.stringify(release.digest)} is not an image digest`,
+      'write sha256: and the 64 hex digits `docker buildx imagetools inspect` prints');
+    check(!FLOATING_TAG.test(release.version) || release.digest !== undefined, 'release.version',
+      `${JSON.stringify(release.version)} floats to the newest patch release, so nodes could run different releases against one database`,
+      `name the full release (e.g. ${DEFAULT_ST2_VERSION}) or pin release.digest`);
+    const st2RunAs = props.release?.st2RunAs ?? { user: ST2_STANLEY.uid!.value, group: ST2_STANLEY.gid!.value };
+    requireInteger(st2RunAs.user, 'release.st2RunAs.user', 1, 2147483647);
+    requireInteger(st2RunAs.group, 'release.st2RunAs.group', 1, 2147483647);
     const networkPolicy = resolveNetworkPolicySettings(props.networkPolicy);
 
     this.addNamespace();
@@ -99,12 +120,15 @@ export class StackStormHa extends Chart {
         mongo,
         rabbit,
         coordination,
-        apiUrl: `${publicUrl}/api`,
+        // Actions and sensors get this as ST2_API_URL: the in-cluster Service, so they need
+        // neither the public certificate nor hairpin routing through the load balancer.
+        apiUrl: `http://${serviceHost(this.identity, 'st2api')}:${ST2API_PORT}`,
         webUrl: publicUrl,
         authEnabled: true,
         rbacEnabled: false,
         systemUser: 'stanley',
-        actionRunnerDrainSeconds: 300,
+        // st2 2.x runners have no graceful shutdown: nothing to size a drain for.
+        actionRunnerDrainSeconds: legacy ? undefined : 300,
         // 2.x has no st2workflowengine; its timers run in the rules engine.
         workflowEngineDrainSeconds: legacy ? undefined : 300,
         streamHeartbeatSeconds: 25,
@@ -132,7 +156,7 @@ export class StackStormHa extends Chart {
       // An external or absent backend is not waited for: st2 starts without it (tooz retries).
       waitFor: coordination.backend === 'redis-sentinel' || coordination.backend === 'zookeeper'
         ? [mongo.hosts, rabbit.hosts, coordination.hosts] : [mongo.hosts, rabbit.hosts],
-      st2User: { user: st2Uid, group: st2Gid },
+      st2User: st2RunAs,
       placement: props.placement,
       release,
     };
@@ -168,6 +192,14 @@ export class StackStormHa extends Chart {
     }
     if (on(st2.chatops, false)) this.st2.chatops = new St2ChatOps(this, 'St2ChatOps', { runtime, settings: st2.chatops ?? {} });
     this.st2.jobs = new St2Jobs(this, 'St2Jobs', { runtime, settings: st2.jobs });
+    const testable = ['api', 'auth', 'stream', 'actionRunner'].filter((key) => this.st2[key] === undefined);
+    if (st2.smokeTest?.enabled === true && testable.length > 0) {
+      throw new SettingError('st2.smokeTest.enabled', `the smoke test logs in and runs an action, but ${testable.map((key) => `st2.${key}`).join(', ')} is not deployed`,
+        'deploy those components, or set st2.smokeTest.enabled: false');
+    }
+    if (on(st2.smokeTest, testable.length === 0)) {
+      this.st2.smokeTest = new St2SmokeTest(this, 'St2SmokeTest', { runtime, settings: st2.smokeTest, rbacEnabled: this.runtime.config.conf.rbacEnabled });
+    }
   }
 
   /**
@@ -189,6 +221,7 @@ export class StackStormHa extends Chart {
       image: st2Image({ release }, 'mistral'),
       runAs: this.runtime.st2User,
       version: release.version,
+      architectures: release.architectures,
       placement: props.placement,
     });
     labelAll(config, componentLabels(this.identity, 'mistral-config', 'workflow', release.version));
@@ -225,7 +258,7 @@ export class StackStormHa extends Chart {
           failoverTimeoutMilliseconds: settings.sentinel?.failoverTimeoutMilliseconds,
         }).endpoint;
       case 'zookeeper':
-        return new ZooKeeper(this, 'ZooKeeper', common).endpoint;
+        return new ZooKeeper(this, 'ZooKeeper', { ...common, storageSize: inCluster.storageSize, storageClassName: inCluster.storageClassName }).endpoint;
       case 'external':
         check(!!settings.externalUrl && /^[a-z][a-z0-9+]*:\/\/\S+$/.test(settings.externalUrl), 'datastores.coordination.externalUrl',
           settings.externalUrl ? `${JSON.stringify(settings.externalUrl)} is not a tooz URL` : 'the external backend names no URL',
@@ -244,7 +277,7 @@ export class StackStormHa extends Chart {
    * route answers 502 instead of stopping nginx.
    */
   private addEdge(props: StackStormHaSettings, publicUrl: string, legacy: boolean): Nginx {
-    const service = (name: string, port: number): EdgeUpstream => ({ host: `${name}.${this.identity.namespace}.svc.cluster.local`, port });
+    const service = (name: string, port: number): EdgeUpstream => ({ host: serviceHost(this.identity, name), port });
     const api = service('st2api', ST2API_PORT);
     const auth = service('st2auth', ST2AUTH_PORT);
     const stream = service('st2stream', ST2STREAM_PORT);

@@ -2,18 +2,259 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"namespace":{"type":"string","description":"Namespace for every object. Default: stackstorm."},"instance":{"type":"string","description":"`app.kubernetes.io/instance`. Default: stackstorm."},"publicUrl":{"type":"string","description":"Public base URL users reach the edge at. Default: https://stackstorm.example.com."},"release":{"$ref":"#/definitions/ReleaseSettings"},"secrets":{"$ref":"#/definitions/SecretSettings"},"st2":{"$ref":"#/definitions/St2Settings"},"datastores":{"$ref":"#/definitions/DatastoreSettings","description":"MongoDB, RabbitMQ and coordination, in-cluster or external. Default: all in-cluster, Redis Sentinel coordination."},"content":{"$ref":"#/definitions/ContentSettings","description":"Shared pack content. Default: shared-volumes with the cluster's default StorageClass."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Spreading across nodes and zones. Default: preferred node spread, no zones."},"edge":{"$ref":"#/definitions/NginxSettings","description":"The edge: nginx in front of every HTTP service, with TLS. Default: TLS from Secret `st2-tls`, 2 replicas, a LoadBalancer Service."},"mistral":{"$ref":"#/definitions/MistralSettings","description":"Mistral and its PostgreSQL (release.topology 2.x-mistral only). Default: in-cluster PostgreSQL, 2 mistral-api, 2 mistral-server."},"networkPolicy":{"$ref":"#/definitions/NetworkPolicySettings","description":"NetworkPolicies. Default: enabled: default deny plus the guide's connections, automation egress anywhere."}},"additionalProperties":false,"description":"Everything a deployment is made from.","definitions":{"ReleaseSettings":{"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag. Default: 3.9."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2Uid":{"type":"integer","description":"UID of the `st2` user in the images (a system user whose UID the st2 package picks; 999 in the official 3.9 images). The kubelet needs it numerically for runAsNonRoot. Default: 999.","minimum":1},"st2Gid":{"type":"integer","description":"GID of the `st2` group; also the pods' fsGroup. Default: 999.","minimum":1},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."},"SecretSettings":{"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."},"St2Settings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."}},"additionalProperties":false,"description":"The st2 processes."},"ComponentSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."},"ResourceSettings":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."},"RulesEngineSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."},"ActionRunnerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."},"ActionRunnerAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."},"SensorContainerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."},"SensorPartitioning":{"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."},"ChatOpsSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."},"St2JobsSettings":{"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."},"NotifierSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."},"GarbageCollectionTtls":{"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."},"DatastoreSettings":{"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."},"MongoDbSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name. Default: rs0."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."},"InClusterSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."},"RabbitMqSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."},"ExternalSettings":{"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."},"CoordinationSettings":{"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."},"SentinelSettings":{"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."},"ContentSettings":{"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}},"SharedVolumesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."},"ImagesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."},"ImageSettings":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."},"PlacementSettings":{"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"type":"boolean","description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones). Default: false."}},"additionalProperties":false,"description":"Placement settings shared by every workload."},"NginxSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.cluster.local\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."},"EdgeTlsSettings":{"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."},"EdgeTlsMode":{"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."},"NginxTimeouts":{"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."},"EdgeServiceSettings":{"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. Default: LoadBalancer."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."},"EdgeIngressSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."},"MistralSettings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."},"PostgresSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."},"PostgresInClusterSettings":{"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."},"PostgresExternalSettings":{"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."},"NetworkPolicySettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."},"AutomationEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."},"NetworkPort":{"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."},"KubernetesApiEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."}},"$id":"https://github.com/stackstorm-ha-cdk8s/schemas/settings.schema.json","title":"stackstorm-ha-cdk8s environment values file"};
-const schema12 = {"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag. Default: 3.9."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2Uid":{"type":"integer","description":"UID of the `st2` user in the images (a system user whose UID the st2 package picks; 999 in the official 3.9 images). The kubelet needs it numerically for runAsNonRoot. Default: 999.","minimum":1},"st2Gid":{"type":"integer","description":"GID of the `st2` group; also the pods' fsGroup. Default: 999.","minimum":1},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."};
-const schema13 = {"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."};
-const schema44 = {"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"type":"boolean","description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones). Default: false."}},"additionalProperties":false,"description":"Placement settings shared by every workload."};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"namespace":{"type":"string","description":"Namespace for every object. Default: stackstorm."},"clusterDomain":{"type":"string","description":"The cluster's DNS domain (the kubelet's `clusterDomain`), used in every Service and StatefulSet member name we render. Default: cluster.local."},"instance":{"type":"string","description":"`app.kubernetes.io/instance`. Default: stackstorm."},"publicUrl":{"type":"string","description":"Public base URL users reach the edge at. Default: https://stackstorm.example.com."},"release":{"$ref":"#/definitions/ReleaseSettings"},"secrets":{"$ref":"#/definitions/SecretSettings"},"st2":{"$ref":"#/definitions/St2Settings"},"datastores":{"$ref":"#/definitions/DatastoreSettings","description":"MongoDB, RabbitMQ and coordination, in-cluster or external. Default: all in-cluster, Redis Sentinel coordination."},"content":{"$ref":"#/definitions/ContentSettings","description":"Shared pack content. Default: shared-volumes with the cluster's default StorageClass."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Spreading across nodes and zones. Default: preferred node spread, no zones."},"edge":{"$ref":"#/definitions/NginxSettings","description":"The edge: nginx in front of every HTTP service, with TLS. Default: TLS from Secret `st2-tls`, 2 replicas, a LoadBalancer Service."},"mistral":{"$ref":"#/definitions/MistralSettings","description":"Mistral and its PostgreSQL (release.topology 2.x-mistral only). Default: in-cluster PostgreSQL, 2 mistral-api, 2 mistral-server."},"networkPolicy":{"$ref":"#/definitions/NetworkPolicySettings","description":"NetworkPolicies. Default: enabled: default deny plus the guide's connections, automation egress anywhere."}},"additionalProperties":false,"description":"Everything a deployment is made from.","definitions":{"ReleaseSettings":{"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag: a full release such as `3.9.0`. A two-part tag (`3.9`) floats to the newest patch release, so two nodes could run different releases of one component against one database: it is refused unless `digest` pins the image. Default: 3.9.0."},"digest":{"type":"string","description":"Digest every st2 image of the release is pinned to, `sha256:<64 hex>`; the reference becomes `<repository>:<version>@<digest>`. Per-image digests go under a component's `image.digest`. Default: none: the tag alone."},"architectures":{"type":"array","items":{"type":"string"},"description":"CPU architectures (`kubernetes.io/arch`) your st2 images exist for; st2 pods get a required node affinity to them. The official images are amd64 only. Default: [\"amd64\"]."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2RunAs":{"$ref":"#/definitions/RunAsSettings","description":"The numeric user and group every non-root st2 pod runs as (also the fsGroup of every pod that shares the pack volumes). st2 looks its UID up in /etc/passwd at start, so it must be an account of the images: the default is `stanley`, the account the st2 package creates as the first regular user (1000:1000 on the images' ubuntu:jammy base; the images' own `st2` account has a build-dependent UID). Check it at your pinned image with `scripts/check-images.sh` (README, \"Checking the images\"). Default: {\"user\":1000,\"group\":1000}."},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."},"RunAsSettings":{"type":"object","properties":{"user":{"type":"integer","description":"UID.","minimum":1},"group":{"type":"integer","description":"GID.","minimum":1}},"required":["user","group"],"additionalProperties":false,"description":"A numeric user and group."},"SecretSettings":{"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."},"St2Settings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"smokeTest":{"$ref":"#/definitions/SmokeTestSettings","description":"The post-deploy smoke test Job (an Argo CD PostSync hook; README, \"Smoke test\"). Default: on whenever st2api, st2auth, st2stream and st2actionrunner are deployed."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."}},"additionalProperties":false,"description":"The st2 processes."},"ComponentSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."},"ResourceSettings":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."},"RulesEngineSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."},"ActionRunnerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."},"ActionRunnerAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."},"SensorContainerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."},"SensorPartitioning":{"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."},"ChatOpsSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."},"St2JobsSettings":{"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."},"SmokeTestSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the smoke-test Job. Default: true."},"waitSeconds":{"type":"integer","description":"Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply` and Flux run it at once, while st2 is still starting). Default: 600.","minimum":30}},"additionalProperties":false,"description":"Settings of the post-deploy smoke test."},"NotifierSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."},"GarbageCollectionTtls":{"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."},"DatastoreSettings":{"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."},"MongoDbSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name. Default: rs0."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."},"InClusterSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."},"RabbitMqSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."},"ExternalSettings":{"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."},"CoordinationSettings":{"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."},"SentinelSettings":{"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."},"ContentSettings":{"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}},"SharedVolumesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."},"ImagesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."},"ImageSettings":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."},"PlacementSettings":{"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"type":"boolean","description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones). Default: false."}},"additionalProperties":false,"description":"Placement settings shared by every workload."},"NginxSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.<clusterDomain>\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."},"EdgeTlsSettings":{"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."},"EdgeTlsMode":{"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."},"NginxTimeouts":{"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."},"EdgeServiceSettings":{"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. Default: LoadBalancer."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."},"EdgeIngressSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."},"MistralSettings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."},"PostgresSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."},"PostgresInClusterSettings":{"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."},"PostgresExternalSettings":{"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."},"NetworkPolicySettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."},"AutomationEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."},"NetworkPort":{"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."},"KubernetesApiEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."}},"$id":"https://github.com/stackstorm-ha-cdk8s/schemas/settings.schema.json","title":"stackstorm-ha-cdk8s environment values file"};
+const schema14 = {"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."};
+const schema46 = {"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"type":"boolean","description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones). Default: false."}},"additionalProperties":false,"description":"Placement settings shared by every workload."};
 const func2 = Object.prototype.hasOwnProperty;
-const schema14 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."}},"additionalProperties":false,"description":"The st2 processes."};
-const schema27 = {"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."};
-const schema30 = {"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."};
-const schema16 = {"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."};
-const schema15 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."};
+const schema12 = {"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag: a full release such as `3.9.0`. A two-part tag (`3.9`) floats to the newest patch release, so two nodes could run different releases of one component against one database: it is refused unless `digest` pins the image. Default: 3.9.0."},"digest":{"type":"string","description":"Digest every st2 image of the release is pinned to, `sha256:<64 hex>`; the reference becomes `<repository>:<version>@<digest>`. Per-image digests go under a component's `image.digest`. Default: none: the tag alone."},"architectures":{"type":"array","items":{"type":"string"},"description":"CPU architectures (`kubernetes.io/arch`) your st2 images exist for; st2 pods get a required node affinity to them. The official images are amd64 only. Default: [\"amd64\"]."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2RunAs":{"$ref":"#/definitions/RunAsSettings","description":"The numeric user and group every non-root st2 pod runs as (also the fsGroup of every pod that shares the pack volumes). st2 looks its UID up in /etc/passwd at start, so it must be an account of the images: the default is `stanley`, the account the st2 package creates as the first regular user (1000:1000 on the images' ubuntu:jammy base; the images' own `st2` account has a build-dependent UID). Check it at your pinned image with `scripts/check-images.sh` (README, \"Checking the images\"). Default: {\"user\":1000,\"group\":1000}."},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."};
+const schema13 = {"type":"object","properties":{"user":{"type":"integer","description":"UID.","minimum":1},"group":{"type":"integer","description":"GID.","minimum":1}},"required":["user","group"],"additionalProperties":false,"description":"A numeric user and group."};
 
-function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((((key0 === "version") || (key0 === "digest")) || (key0 === "architectures")) || (key0 === "registry")) || (key0 === "pullPolicy")) || (key0 === "st2RunAs")) || (key0 === "topology"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.version !== undefined){
+if(typeof data.version !== "string"){
+const err1 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.digest !== undefined){
+if(typeof data.digest !== "string"){
+const err2 = {instancePath:instancePath+"/digest",schemaPath:"#/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.architectures !== undefined){
+let data2 = data.architectures;
+if(Array.isArray(data2)){
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data2[i0] !== "string"){
+const err3 = {instancePath:instancePath+"/architectures/" + i0,schemaPath:"#/properties/architectures/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/architectures",schemaPath:"#/properties/architectures/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.registry !== undefined){
+if(typeof data.registry !== "string"){
+const err5 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.pullPolicy !== undefined){
+let data5 = data.pullPolicy;
+if(typeof data5 !== "string"){
+const err6 = {instancePath:instancePath+"/pullPolicy",schemaPath:"#/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!(((data5 === "IfNotPresent") || (data5 === "Always")) || (data5 === "Never"))){
+const err7 = {instancePath:instancePath+"/pullPolicy",schemaPath:"#/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema12.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.st2RunAs !== undefined){
+let data6 = data.st2RunAs;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.user === undefined){
+const err8 = {instancePath:instancePath+"/st2RunAs",schemaPath:"#/definitions/RunAsSettings/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data6.group === undefined){
+const err9 = {instancePath:instancePath+"/st2RunAs",schemaPath:"#/definitions/RunAsSettings/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+for(const key1 in data6){
+if(!((key1 === "user") || (key1 === "group"))){
+const err10 = {instancePath:instancePath+"/st2RunAs",schemaPath:"#/definitions/RunAsSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data6.user !== undefined){
+let data7 = data6.user;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err11 = {instancePath:instancePath+"/st2RunAs/user",schemaPath:"#/definitions/RunAsSettings/properties/user/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 1 || isNaN(data7)){
+const err12 = {instancePath:instancePath+"/st2RunAs/user",schemaPath:"#/definitions/RunAsSettings/properties/user/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+if(data6.group !== undefined){
+let data8 = data6.group;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err13 = {instancePath:instancePath+"/st2RunAs/group",schemaPath:"#/definitions/RunAsSettings/properties/group/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err14 = {instancePath:instancePath+"/st2RunAs/group",schemaPath:"#/definitions/RunAsSettings/properties/group/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/st2RunAs",schemaPath:"#/definitions/RunAsSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.topology !== undefined){
+let data9 = data.topology;
+if(typeof data9 !== "string"){
+const err16 = {instancePath:instancePath+"/topology",schemaPath:"#/properties/topology/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(!((data9 === "3.x") || (data9 === "2.x-mistral"))){
+const err17 = {instancePath:instancePath+"/topology",schemaPath:"#/properties/topology/enum",keyword:"enum",params:{allowedValues: schema12.properties.topology.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate11.errors = vErrors;
+return errors === 0;
+}
+
+const schema15 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"smokeTest":{"$ref":"#/definitions/SmokeTestSettings","description":"The post-deploy smoke test Job (an Argo CD PostSync hook; README, \"Smoke test\"). Default: on whenever st2api, st2auth, st2stream and st2actionrunner are deployed."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."}},"additionalProperties":false,"description":"The st2 processes."};
+const schema28 = {"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."};
+const schema29 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the smoke-test Job. Default: true."},"waitSeconds":{"type":"integer","description":"Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply` and Flux run it at once, while st2 is still starting). Default: 600.","minimum":30}},"additionalProperties":false,"description":"Settings of the post-deploy smoke test."};
+const schema32 = {"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."};
+const schema17 = {"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."};
+const schema16 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."};
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -175,7 +416,7 @@ if(data.image !== undefined){
 let data7 = data.image;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key2 in data7){
-if(!((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "pullPolicy"))){
+if(!(((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "digest")) || (key2 === "pullPolicy"))){
 const err13 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -222,10 +463,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data7.pullPolicy !== undefined){
-let data11 = data7.pullPolicy;
-if(typeof data11 !== "string"){
-const err17 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.digest !== undefined){
+if(typeof data7.digest !== "string"){
+const err17 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -234,8 +474,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!(((data11 === "IfNotPresent") || (data11 === "Always")) || (data11 === "Never"))){
-const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema15.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data7.pullPolicy !== undefined){
+let data12 = data7.pullPolicy;
+if(typeof data12 !== "string"){
+const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -244,10 +487,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema16.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -259,7 +500,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err20 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -268,13 +509,25 @@ vErrors.push(err20);
 }
 errors++;
 }
-validate12.errors = vErrors;
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate14.errors = vErrors;
 return errors === 0;
 }
 
-const schema17 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."};
+const schema18 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."};
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -436,7 +689,7 @@ if(data.image !== undefined){
 let data7 = data.image;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key2 in data7){
-if(!((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "pullPolicy"))){
+if(!(((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "digest")) || (key2 === "pullPolicy"))){
 const err13 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -483,10 +736,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data7.pullPolicy !== undefined){
-let data11 = data7.pullPolicy;
-if(typeof data11 !== "string"){
-const err17 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.digest !== undefined){
+if(typeof data7.digest !== "string"){
+const err17 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -495,8 +747,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!(((data11 === "IfNotPresent") || (data11 === "Always")) || (data11 === "Never"))){
-const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema17.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data7.pullPolicy !== undefined){
+let data12 = data7.pullPolicy;
+if(typeof data12 !== "string"){
+const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -505,10 +760,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema18.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -518,15 +771,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.timers !== undefined){
-if(!(validate12(data.timers, {instancePath:instancePath+"/timers",parentData:data,parentDataProperty:"timers",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err20 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -535,14 +782,32 @@ vErrors.push(err20);
 }
 errors++;
 }
-validate17.errors = vErrors;
+}
+if(data.timers !== undefined){
+if(!(validate14(data.timers, {instancePath:instancePath+"/timers",parentData:data,parentDataProperty:"timers",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-const schema19 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."};
-const schema21 = {"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."};
+const schema20 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."};
+const schema22 = {"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."};
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -704,7 +969,7 @@ if(data.image !== undefined){
 let data7 = data.image;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key2 in data7){
-if(!((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "pullPolicy"))){
+if(!(((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "digest")) || (key2 === "pullPolicy"))){
 const err13 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -751,10 +1016,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data7.pullPolicy !== undefined){
-let data11 = data7.pullPolicy;
-if(typeof data11 !== "string"){
-const err17 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.digest !== undefined){
+if(typeof data7.digest !== "string"){
+const err17 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -763,8 +1027,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!(((data11 === "IfNotPresent") || (data11 === "Always")) || (data11 === "Never"))){
-const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema19.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data7.pullPolicy !== undefined){
+let data12 = data7.pullPolicy;
+if(typeof data12 !== "string"){
+const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -773,10 +1040,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema20.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -786,11 +1051,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.autoscaling !== undefined){
-let data12 = data.autoscaling;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.minReplicas === undefined){
-const err20 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "minReplicas"},message:"must have required property '"+"minReplicas"+"'"};
+}
+else {
+const err20 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -799,8 +1062,12 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data12.maxReplicas === undefined){
-const err21 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "maxReplicas"},message:"must have required property '"+"maxReplicas"+"'"};
+}
+if(data.autoscaling !== undefined){
+let data13 = data.autoscaling;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.minReplicas === undefined){
+const err21 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "minReplicas"},message:"must have required property '"+"minReplicas"+"'"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -809,9 +1076,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-for(const key3 in data12){
-if(!(((key3 === "minReplicas") || (key3 === "maxReplicas")) || (key3 === "cpuUtilization"))){
-const err22 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(data13.maxReplicas === undefined){
+const err22 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "maxReplicas"},message:"must have required property '"+"maxReplicas"+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -820,11 +1086,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data12.minReplicas !== undefined){
-let data13 = data12.minReplicas;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err23 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key3 in data13){
+if(!(((key3 === "minReplicas") || (key3 === "maxReplicas")) || (key3 === "cpuUtilization"))){
+const err23 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -833,9 +1097,11 @@ vErrors.push(err23);
 }
 errors++;
 }
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 < 1 || isNaN(data13)){
-const err24 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data13.minReplicas !== undefined){
+let data14 = data13.minReplicas;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err24 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -844,12 +1110,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-if(data12.maxReplicas !== undefined){
-let data14 = data12.maxReplicas;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err25 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 1 || isNaN(data14)){
+const err25 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -858,9 +1121,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 1 || isNaN(data14)){
-const err26 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data13.maxReplicas !== undefined){
+let data15 = data13.maxReplicas;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err26 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -869,12 +1135,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-}
-if(data12.cpuUtilization !== undefined){
-let data15 = data12.cpuUtilization;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err27 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 1 || isNaN(data15)){
+const err27 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -883,9 +1146,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 > 100 || isNaN(data15)){
-const err28 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+}
+}
+if(data13.cpuUtilization !== undefined){
+let data16 = data13.cpuUtilization;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err28 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -894,8 +1160,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(data15 < 1 || isNaN(data15)){
-const err29 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 100 || isNaN(data16)){
+const err29 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -904,11 +1171,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data16 < 1 || isNaN(data16)){
+const err30 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -919,8 +1183,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err31 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -929,14 +1194,26 @@ vErrors.push(err31);
 }
 errors++;
 }
-validate23.errors = vErrors;
+}
+}
+else {
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+validate25.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."};
-const schema24 = {"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."};
+const schema23 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."};
+const schema25 = {"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1098,7 +1375,7 @@ if(data.image !== undefined){
 let data7 = data.image;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key2 in data7){
-if(!((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "pullPolicy"))){
+if(!(((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "digest")) || (key2 === "pullPolicy"))){
 const err13 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -1145,10 +1422,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data7.pullPolicy !== undefined){
-let data11 = data7.pullPolicy;
-if(typeof data11 !== "string"){
-const err17 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.digest !== undefined){
+if(typeof data7.digest !== "string"){
+const err17 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1157,8 +1433,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!(((data11 === "IfNotPresent") || (data11 === "Always")) || (data11 === "Never"))){
-const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema22.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data7.pullPolicy !== undefined){
+let data12 = data7.pullPolicy;
+if(typeof data12 !== "string"){
+const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1167,10 +1446,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema23.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1180,12 +1457,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.partitioning !== undefined){
-let data12 = data.partitioning;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key3 in data12){
-if(!((((((key3 === "mode") || (key3 === "partitions")) || (key3 === "hashRanges")) || (key3 === "nodes")) || (key3 === "assignments")) || (key3 === "sensors"))){
-const err20 = {instancePath:instancePath+"/partitioning",schemaPath:"#/definitions/SensorPartitioning/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+else {
+const err20 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1195,10 +1469,12 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data12.mode !== undefined){
-let data13 = data12.mode;
-if(typeof data13 !== "string"){
-const err21 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.partitioning !== undefined){
+let data13 = data.partitioning;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key3 in data13){
+if(!((((((key3 === "mode") || (key3 === "partitions")) || (key3 === "hashRanges")) || (key3 === "nodes")) || (key3 === "assignments")) || (key3 === "sensors"))){
+const err21 = {instancePath:instancePath+"/partitioning",schemaPath:"#/definitions/SensorPartitioning/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1207,8 +1483,11 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(!(((((data13 === "all") || (data13 === "hash")) || (data13 === "kvstore")) || (data13 === "file")) || (data13 === "single-sensor"))){
-const err22 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/enum",keyword:"enum",params:{allowedValues: schema24.properties.mode.enum},message:"must be equal to one of the allowed values"};
+}
+if(data13.mode !== undefined){
+let data14 = data13.mode;
+if(typeof data14 !== "string"){
+const err22 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1217,11 +1496,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data12.partitions !== undefined){
-let data14 = data12.partitions;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err23 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!(((((data14 === "all") || (data14 === "hash")) || (data14 === "kvstore")) || (data14 === "file")) || (data14 === "single-sensor"))){
+const err23 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/enum",keyword:"enum",params:{allowedValues: schema25.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1230,9 +1506,11 @@ vErrors.push(err23);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 > 1024 || isNaN(data14)){
-const err24 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1024},message:"must be <= 1024"};
+}
+if(data13.partitions !== undefined){
+let data15 = data13.partitions;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err24 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1241,8 +1519,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data14 < 1 || isNaN(data14)){
-const err25 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 1024 || isNaN(data15)){
+const err25 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1024},message:"must be <= 1024"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1251,14 +1530,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-}
-if(data12.hashRanges !== undefined){
-let data15 = data12.hashRanges;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key4 in data15){
-if(typeof data15[key4] !== "string"){
-const err26 = {instancePath:instancePath+"/partitioning/hashRanges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SensorPartitioning/properties/hashRanges/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data15 < 1 || isNaN(data15)){
+const err26 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1269,8 +1542,12 @@ errors++;
 }
 }
 }
-else {
-const err27 = {instancePath:instancePath+"/partitioning/hashRanges",schemaPath:"#/definitions/SensorPartitioning/properties/hashRanges/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data13.hashRanges !== undefined){
+let data16 = data13.hashRanges;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key4 in data16){
+if(typeof data16[key4] !== "string"){
+const err27 = {instancePath:instancePath+"/partitioning/hashRanges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SensorPartitioning/properties/hashRanges/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1280,13 +1557,9 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data12.nodes !== undefined){
-let data17 = data12.nodes;
-if(Array.isArray(data17)){
-const len0 = data17.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data17[i0] !== "string"){
-const err28 = {instancePath:instancePath+"/partitioning/nodes/" + i0,schemaPath:"#/definitions/SensorPartitioning/properties/nodes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err28 = {instancePath:instancePath+"/partitioning/hashRanges",schemaPath:"#/definitions/SensorPartitioning/properties/hashRanges/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1296,9 +1569,13 @@ vErrors.push(err28);
 errors++;
 }
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/partitioning/nodes",schemaPath:"#/definitions/SensorPartitioning/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data13.nodes !== undefined){
+let data18 = data13.nodes;
+if(Array.isArray(data18)){
+const len0 = data18.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data18[i0] !== "string"){
+const err29 = {instancePath:instancePath+"/partitioning/nodes/" + i0,schemaPath:"#/definitions/SensorPartitioning/properties/nodes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1308,16 +1585,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data12.assignments !== undefined){
-let data19 = data12.assignments;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key5 in data19){
-let data20 = data19[key5];
-if(Array.isArray(data20)){
-const len1 = data20.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data20[i1] !== "string"){
-const err30 = {instancePath:instancePath+"/partitioning/assignments/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/definitions/SensorPartitioning/properties/assignments/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err30 = {instancePath:instancePath+"/partitioning/nodes",schemaPath:"#/definitions/SensorPartitioning/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1327,9 +1597,16 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/partitioning/assignments/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SensorPartitioning/properties/assignments/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data13.assignments !== undefined){
+let data20 = data13.assignments;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key5 in data20){
+let data21 = data20[key5];
+if(Array.isArray(data21)){
+const len1 = data21.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data21[i1] !== "string"){
+const err31 = {instancePath:instancePath+"/partitioning/assignments/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/definitions/SensorPartitioning/properties/assignments/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1341,7 +1618,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/partitioning/assignments",schemaPath:"#/definitions/SensorPartitioning/properties/assignments/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath:instancePath+"/partitioning/assignments/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SensorPartitioning/properties/assignments/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1351,13 +1628,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data12.sensors !== undefined){
-let data22 = data12.sensors;
-if(Array.isArray(data22)){
-const len2 = data22.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data22[i2] !== "string"){
-const err33 = {instancePath:instancePath+"/partitioning/sensors/" + i2,schemaPath:"#/definitions/SensorPartitioning/properties/sensors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err33 = {instancePath:instancePath+"/partitioning/assignments",schemaPath:"#/definitions/SensorPartitioning/properties/assignments/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1367,9 +1640,13 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/partitioning/sensors",schemaPath:"#/definitions/SensorPartitioning/properties/sensors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data13.sensors !== undefined){
+let data23 = data13.sensors;
+if(Array.isArray(data23)){
+const len2 = data23.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data23[i2] !== "string"){
+const err34 = {instancePath:instancePath+"/partitioning/sensors/" + i2,schemaPath:"#/definitions/SensorPartitioning/properties/sensors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1381,7 +1658,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/partitioning",schemaPath:"#/definitions/SensorPartitioning/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err35 = {instancePath:instancePath+"/partitioning/sensors",schemaPath:"#/definitions/SensorPartitioning/properties/sensors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1393,7 +1670,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err36 = {instancePath:instancePath+"/partitioning",schemaPath:"#/definitions/SensorPartitioning/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1402,13 +1679,25 @@ vErrors.push(err36);
 }
 errors++;
 }
-validate25.errors = vErrors;
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+validate27.errors = vErrors;
 return errors === 0;
 }
 
-const schema25 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."};
+const schema26 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1570,7 +1859,7 @@ if(data.image !== undefined){
 let data7 = data.image;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key2 in data7){
-if(!((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "pullPolicy"))){
+if(!(((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "digest")) || (key2 === "pullPolicy"))){
 const err13 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -1617,10 +1906,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data7.pullPolicy !== undefined){
-let data11 = data7.pullPolicy;
-if(typeof data11 !== "string"){
-const err17 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.digest !== undefined){
+if(typeof data7.digest !== "string"){
+const err17 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1629,8 +1917,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!(((data11 === "IfNotPresent") || (data11 === "Always")) || (data11 === "Never"))){
-const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema25.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data7.pullPolicy !== undefined){
+let data12 = data7.pullPolicy;
+if(typeof data12 !== "string"){
+const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1639,10 +1930,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema26.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1652,9 +1941,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.adapterSecret !== undefined){
-if(typeof data.adapterSecret !== "string"){
-const err20 = {instancePath:instancePath+"/adapterSecret",schemaPath:"#/properties/adapterSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err20 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1664,9 +1953,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.adapterSecret !== undefined){
+if(typeof data.adapterSecret !== "string"){
+const err21 = {instancePath:instancePath+"/adapterSecret",schemaPath:"#/properties/adapterSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1675,13 +1964,25 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate27.errors = vErrors;
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+validate29.errors = vErrors;
 return errors === 0;
 }
 
-const schema28 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."};
+const schema30 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1843,7 +2144,7 @@ if(data.image !== undefined){
 let data7 = data.image;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key2 in data7){
-if(!((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "pullPolicy"))){
+if(!(((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "digest")) || (key2 === "pullPolicy"))){
 const err13 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -1890,10 +2191,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data7.pullPolicy !== undefined){
-let data11 = data7.pullPolicy;
-if(typeof data11 !== "string"){
-const err17 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.digest !== undefined){
+if(typeof data7.digest !== "string"){
+const err17 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1902,8 +2202,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!(((data11 === "IfNotPresent") || (data11 === "Always")) || (data11 === "Never"))){
-const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema28.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data7.pullPolicy !== undefined){
+let data12 = data7.pullPolicy;
+if(typeof data12 !== "string"){
+const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1912,10 +2215,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema30.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1925,10 +2226,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.backupScheduler !== undefined){
-let data12 = data.backupScheduler;
-if(typeof data12 !== "string"){
-const err20 = {instancePath:instancePath+"/backupScheduler",schemaPath:"#/properties/backupScheduler/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err20 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1937,8 +2237,11 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(!((data12 === "all") || (data12 === "one"))){
-const err21 = {instancePath:instancePath+"/backupScheduler",schemaPath:"#/properties/backupScheduler/enum",keyword:"enum",params:{allowedValues: schema28.properties.backupScheduler.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.backupScheduler !== undefined){
+let data13 = data.backupScheduler;
+if(typeof data13 !== "string"){
+const err21 = {instancePath:instancePath+"/backupScheduler",schemaPath:"#/properties/backupScheduler/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1947,10 +2250,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-}
-else {
-const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!((data13 === "all") || (data13 === "one"))){
+const err22 = {instancePath:instancePath+"/backupScheduler",schemaPath:"#/properties/backupScheduler/enum",keyword:"enum",params:{allowedValues: schema30.properties.backupScheduler.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1959,17 +2260,29 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate29.errors = vErrors;
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+validate31.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema14.properties, key0))){
+if(!(func2.call(schema15.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -1981,68 +2294,68 @@ errors++;
 }
 }
 if(data.api !== undefined){
-if(!(validate12(data.api, {instancePath:instancePath+"/api",parentData:data,parentDataProperty:"api",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate14(data.api, {instancePath:instancePath+"/api",parentData:data,parentDataProperty:"api",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 }
 if(data.web !== undefined){
-if(!(validate12(data.web, {instancePath:instancePath+"/web",parentData:data,parentDataProperty:"web",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate14(data.web, {instancePath:instancePath+"/web",parentData:data,parentDataProperty:"web",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 }
 if(data.auth !== undefined){
-if(!(validate12(data.auth, {instancePath:instancePath+"/auth",parentData:data,parentDataProperty:"auth",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate14(data.auth, {instancePath:instancePath+"/auth",parentData:data,parentDataProperty:"auth",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 }
 if(data.stream !== undefined){
-if(!(validate12(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate14(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 }
 if(data.rulesEngine !== undefined){
-if(!(validate17(data.rulesEngine, {instancePath:instancePath+"/rulesEngine",parentData:data,parentDataProperty:"rulesEngine",rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate19(data.rulesEngine, {instancePath:instancePath+"/rulesEngine",parentData:data,parentDataProperty:"rulesEngine",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
 if(data.timersEngine !== undefined){
-if(!(validate12(data.timersEngine, {instancePath:instancePath+"/timersEngine",parentData:data,parentDataProperty:"timersEngine",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate14(data.timersEngine, {instancePath:instancePath+"/timersEngine",parentData:data,parentDataProperty:"timersEngine",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 }
 if(data.workflowEngine !== undefined){
-if(!(validate12(data.workflowEngine, {instancePath:instancePath+"/workflowEngine",parentData:data,parentDataProperty:"workflowEngine",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate14(data.workflowEngine, {instancePath:instancePath+"/workflowEngine",parentData:data,parentDataProperty:"workflowEngine",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 }
 if(data.scheduler !== undefined){
-if(!(validate12(data.scheduler, {instancePath:instancePath+"/scheduler",parentData:data,parentDataProperty:"scheduler",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate14(data.scheduler, {instancePath:instancePath+"/scheduler",parentData:data,parentDataProperty:"scheduler",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 }
 if(data.actionRunner !== undefined){
-if(!(validate23(data.actionRunner, {instancePath:instancePath+"/actionRunner",parentData:data,parentDataProperty:"actionRunner",rootData}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
-errors = vErrors.length;
-}
-}
-if(data.sensorContainer !== undefined){
-if(!(validate25(data.sensorContainer, {instancePath:instancePath+"/sensorContainer",parentData:data,parentDataProperty:"sensorContainer",rootData}))){
+if(!(validate25(data.actionRunner, {instancePath:instancePath+"/actionRunner",parentData:data,parentDataProperty:"actionRunner",rootData}))){
 vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
 errors = vErrors.length;
 }
 }
-if(data.chatops !== undefined){
-if(!(validate27(data.chatops, {instancePath:instancePath+"/chatops",parentData:data,parentDataProperty:"chatops",rootData}))){
+if(data.sensorContainer !== undefined){
+if(!(validate27(data.sensorContainer, {instancePath:instancePath+"/sensorContainer",parentData:data,parentDataProperty:"sensorContainer",rootData}))){
 vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.chatops !== undefined){
+if(!(validate29(data.chatops, {instancePath:instancePath+"/chatops",parentData:data,parentDataProperty:"chatops",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
 errors = vErrors.length;
 }
 }
@@ -2085,24 +2398,12 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.notifier !== undefined){
-if(!(validate29(data.notifier, {instancePath:instancePath+"/notifier",parentData:data,parentDataProperty:"notifier",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
-errors = vErrors.length;
-}
-}
-if(data.resultsTracker !== undefined){
-if(!(validate12(data.resultsTracker, {instancePath:instancePath+"/resultsTracker",parentData:data,parentDataProperty:"resultsTracker",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
-errors = vErrors.length;
-}
-}
-if(data.garbageCollector !== undefined){
-let data15 = data.garbageCollector;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key2 in data15){
-if(!(((((key2 === "ttl") || (key2 === "enabled")) || (key2 === "replicas")) || (key2 === "resources")) || (key2 === "image"))){
-const err4 = {instancePath:instancePath+"/garbageCollector",schemaPath:"#/properties/garbageCollector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(data.smokeTest !== undefined){
+let data13 = data.smokeTest;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key2 in data13){
+if(!((key2 === "enabled") || (key2 === "waitSeconds"))){
+const err4 = {instancePath:instancePath+"/smokeTest",schemaPath:"#/definitions/SmokeTestSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2112,12 +2413,9 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data15.ttl !== undefined){
-let data16 = data15.ttl;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key3 in data16){
-if(!((((((((key3 === "actionExecutionsDays") || (key3 === "actionExecutionsOutputDays")) || (key3 === "triggerInstancesDays")) || (key3 === "tracesDays")) || (key3 === "ruleEnforcementsDays")) || (key3 === "workflowExecutionsDays")) || (key3 === "taskExecutionsDays")) || (key3 === "tokensDays"))){
-const err5 = {instancePath:instancePath+"/garbageCollector/ttl",schemaPath:"#/definitions/GarbageCollectionTtls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(data13.enabled !== undefined){
+if(typeof data13.enabled !== "boolean"){
+const err5 = {instancePath:instancePath+"/smokeTest/enabled",schemaPath:"#/definitions/SmokeTestSettings/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2127,10 +2425,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data16.actionExecutionsDays !== undefined){
-let data17 = data16.actionExecutionsDays;
-if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err6 = {instancePath:instancePath+"/garbageCollector/ttl/actionExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/actionExecutionsDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data13.waitSeconds !== undefined){
+let data15 = data13.waitSeconds;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err6 = {instancePath:instancePath+"/smokeTest/waitSeconds",schemaPath:"#/definitions/SmokeTestSettings/properties/waitSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2139,9 +2437,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 < 1 || isNaN(data17)){
-const err7 = {instancePath:instancePath+"/garbageCollector/ttl/actionExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/actionExecutionsDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 30 || isNaN(data15)){
+const err7 = {instancePath:instancePath+"/smokeTest/waitSeconds",schemaPath:"#/definitions/SmokeTestSettings/properties/waitSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 30},message:"must be >= 30"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2152,10 +2450,9 @@ errors++;
 }
 }
 }
-if(data16.actionExecutionsOutputDays !== undefined){
-let data18 = data16.actionExecutionsOutputDays;
-if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-const err8 = {instancePath:instancePath+"/garbageCollector/ttl/actionExecutionsOutputDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/actionExecutionsOutputDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err8 = {instancePath:instancePath+"/smokeTest",schemaPath:"#/definitions/SmokeTestSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2164,9 +2461,25 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data18 == "number") && (isFinite(data18))){
-if(data18 < 1 || isNaN(data18)){
-const err9 = {instancePath:instancePath+"/garbageCollector/ttl/actionExecutionsOutputDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/actionExecutionsOutputDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.notifier !== undefined){
+if(!(validate31(data.notifier, {instancePath:instancePath+"/notifier",parentData:data,parentDataProperty:"notifier",rootData}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+errors = vErrors.length;
+}
+}
+if(data.resultsTracker !== undefined){
+if(!(validate14(data.resultsTracker, {instancePath:instancePath+"/resultsTracker",parentData:data,parentDataProperty:"resultsTracker",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+if(data.garbageCollector !== undefined){
+let data18 = data.garbageCollector;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key3 in data18){
+if(!(((((key3 === "ttl") || (key3 === "enabled")) || (key3 === "replicas")) || (key3 === "resources")) || (key3 === "image"))){
+const err9 = {instancePath:instancePath+"/garbageCollector",schemaPath:"#/properties/garbageCollector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2176,11 +2489,12 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-if(data16.triggerInstancesDays !== undefined){
-let data19 = data16.triggerInstancesDays;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err10 = {instancePath:instancePath+"/garbageCollector/ttl/triggerInstancesDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/triggerInstancesDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data18.ttl !== undefined){
+let data19 = data18.ttl;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key4 in data19){
+if(!((((((((key4 === "actionExecutionsDays") || (key4 === "actionExecutionsOutputDays")) || (key4 === "triggerInstancesDays")) || (key4 === "tracesDays")) || (key4 === "ruleEnforcementsDays")) || (key4 === "workflowExecutionsDays")) || (key4 === "taskExecutionsDays")) || (key4 === "tokensDays"))){
+const err10 = {instancePath:instancePath+"/garbageCollector/ttl",schemaPath:"#/definitions/GarbageCollectionTtls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2189,9 +2503,11 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 < 1 || isNaN(data19)){
-const err11 = {instancePath:instancePath+"/garbageCollector/ttl/triggerInstancesDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/triggerInstancesDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data19.actionExecutionsDays !== undefined){
+let data20 = data19.actionExecutionsDays;
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+const err11 = {instancePath:instancePath+"/garbageCollector/ttl/actionExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/actionExecutionsDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2200,12 +2516,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-if(data16.tracesDays !== undefined){
-let data20 = data16.tracesDays;
-if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
-const err12 = {instancePath:instancePath+"/garbageCollector/ttl/tracesDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/tracesDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 < 1 || isNaN(data20)){
+const err12 = {instancePath:instancePath+"/garbageCollector/ttl/actionExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/actionExecutionsDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2214,9 +2527,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 < 1 || isNaN(data20)){
-const err13 = {instancePath:instancePath+"/garbageCollector/ttl/tracesDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/tracesDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data19.actionExecutionsOutputDays !== undefined){
+let data21 = data19.actionExecutionsOutputDays;
+if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
+const err13 = {instancePath:instancePath+"/garbageCollector/ttl/actionExecutionsOutputDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/actionExecutionsOutputDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2225,12 +2541,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-if(data16.ruleEnforcementsDays !== undefined){
-let data21 = data16.ruleEnforcementsDays;
-if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
-const err14 = {instancePath:instancePath+"/garbageCollector/ttl/ruleEnforcementsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/ruleEnforcementsDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 < 1 || isNaN(data21)){
+const err14 = {instancePath:instancePath+"/garbageCollector/ttl/actionExecutionsOutputDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/actionExecutionsOutputDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2239,9 +2552,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 < 1 || isNaN(data21)){
-const err15 = {instancePath:instancePath+"/garbageCollector/ttl/ruleEnforcementsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/ruleEnforcementsDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data19.triggerInstancesDays !== undefined){
+let data22 = data19.triggerInstancesDays;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err15 = {instancePath:instancePath+"/garbageCollector/ttl/triggerInstancesDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/triggerInstancesDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2250,12 +2566,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-if(data16.workflowExecutionsDays !== undefined){
-let data22 = data16.workflowExecutionsDays;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-const err16 = {instancePath:instancePath+"/garbageCollector/ttl/workflowExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/workflowExecutionsDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 < 1 || isNaN(data22)){
+const err16 = {instancePath:instancePath+"/garbageCollector/ttl/triggerInstancesDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/triggerInstancesDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2264,9 +2577,12 @@ vErrors.push(err16);
 }
 errors++;
 }
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 < 1 || isNaN(data22)){
-const err17 = {instancePath:instancePath+"/garbageCollector/ttl/workflowExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/workflowExecutionsDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data19.tracesDays !== undefined){
+let data23 = data19.tracesDays;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err17 = {instancePath:instancePath+"/garbageCollector/ttl/tracesDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/tracesDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2275,12 +2591,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-}
-if(data16.taskExecutionsDays !== undefined){
-let data23 = data16.taskExecutionsDays;
-if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-const err18 = {instancePath:instancePath+"/garbageCollector/ttl/taskExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/taskExecutionsDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 1 || isNaN(data23)){
+const err18 = {instancePath:instancePath+"/garbageCollector/ttl/tracesDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/tracesDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2289,9 +2602,12 @@ vErrors.push(err18);
 }
 errors++;
 }
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 < 1 || isNaN(data23)){
-const err19 = {instancePath:instancePath+"/garbageCollector/ttl/taskExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/taskExecutionsDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data19.ruleEnforcementsDays !== undefined){
+let data24 = data19.ruleEnforcementsDays;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err19 = {instancePath:instancePath+"/garbageCollector/ttl/ruleEnforcementsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/ruleEnforcementsDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2300,12 +2616,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-}
-if(data16.tokensDays !== undefined){
-let data24 = data16.tokensDays;
-if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err20 = {instancePath:instancePath+"/garbageCollector/ttl/tokensDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/tokensDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 1 || isNaN(data24)){
+const err20 = {instancePath:instancePath+"/garbageCollector/ttl/ruleEnforcementsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/ruleEnforcementsDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2314,9 +2627,12 @@ vErrors.push(err20);
 }
 errors++;
 }
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 < 1 || isNaN(data24)){
-const err21 = {instancePath:instancePath+"/garbageCollector/ttl/tokensDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/tokensDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data19.workflowExecutionsDays !== undefined){
+let data25 = data19.workflowExecutionsDays;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err21 = {instancePath:instancePath+"/garbageCollector/ttl/workflowExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/workflowExecutionsDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2325,11 +2641,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/garbageCollector/ttl",schemaPath:"#/definitions/GarbageCollectionTtls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 < 1 || isNaN(data25)){
+const err22 = {instancePath:instancePath+"/garbageCollector/ttl/workflowExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/workflowExecutionsDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2339,9 +2653,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data15.enabled !== undefined){
-if(typeof data15.enabled !== "boolean"){
-const err23 = {instancePath:instancePath+"/garbageCollector/enabled",schemaPath:"#/properties/garbageCollector/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+if(data19.taskExecutionsDays !== undefined){
+let data26 = data19.taskExecutionsDays;
+if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
+const err23 = {instancePath:instancePath+"/garbageCollector/ttl/taskExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/taskExecutionsDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2350,11 +2666,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data15.replicas !== undefined){
-let data26 = data15.replicas;
-if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
-const err24 = {instancePath:instancePath+"/garbageCollector/replicas",schemaPath:"#/properties/garbageCollector/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 < 1 || isNaN(data26)){
+const err24 = {instancePath:instancePath+"/garbageCollector/ttl/taskExecutionsDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/taskExecutionsDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2363,9 +2677,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-if((typeof data26 == "number") && (isFinite(data26))){
-if(data26 < 1 || isNaN(data26)){
-const err25 = {instancePath:instancePath+"/garbageCollector/replicas",schemaPath:"#/properties/garbageCollector/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data19.tokensDays !== undefined){
+let data27 = data19.tokensDays;
+if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
+const err25 = {instancePath:instancePath+"/garbageCollector/ttl/tokensDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/tokensDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2374,13 +2691,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-}
-if(data15.resources !== undefined){
-let data27 = data15.resources;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-if(data27.cpuRequest === undefined){
-const err26 = {instancePath:instancePath+"/garbageCollector/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "cpuRequest"},message:"must have required property '"+"cpuRequest"+"'"};
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 1 || isNaN(data27)){
+const err26 = {instancePath:instancePath+"/garbageCollector/ttl/tokensDays",schemaPath:"#/definitions/GarbageCollectionTtls/properties/tokensDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2389,8 +2702,11 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(data27.memoryRequest === undefined){
-const err27 = {instancePath:instancePath+"/garbageCollector/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryRequest"},message:"must have required property '"+"memoryRequest"+"'"};
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/garbageCollector/ttl",schemaPath:"#/definitions/GarbageCollectionTtls/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2399,8 +2715,10 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(data27.memoryLimit === undefined){
-const err28 = {instancePath:instancePath+"/garbageCollector/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryLimit"},message:"must have required property '"+"memoryLimit"+"'"};
+}
+if(data18.enabled !== undefined){
+if(typeof data18.enabled !== "boolean"){
+const err28 = {instancePath:instancePath+"/garbageCollector/enabled",schemaPath:"#/properties/garbageCollector/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2409,9 +2727,11 @@ vErrors.push(err28);
 }
 errors++;
 }
-for(const key4 in data27){
-if(!((((key4 === "cpuRequest") || (key4 === "cpuLimit")) || (key4 === "memoryRequest")) || (key4 === "memoryLimit"))){
-const err29 = {instancePath:instancePath+"/garbageCollector/resources",schemaPath:"#/definitions/ResourceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+if(data18.replicas !== undefined){
+let data29 = data18.replicas;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err29 = {instancePath:instancePath+"/garbageCollector/replicas",schemaPath:"#/properties/garbageCollector/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2420,10 +2740,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data27.cpuRequest !== undefined){
-if(typeof data27.cpuRequest !== "string"){
-const err30 = {instancePath:instancePath+"/garbageCollector/resources/cpuRequest",schemaPath:"#/definitions/ResourceSettings/properties/cpuRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 < 1 || isNaN(data29)){
+const err30 = {instancePath:instancePath+"/garbageCollector/replicas",schemaPath:"#/properties/garbageCollector/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2433,9 +2752,12 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data27.cpuLimit !== undefined){
-if(typeof data27.cpuLimit !== "string"){
-const err31 = {instancePath:instancePath+"/garbageCollector/resources/cpuLimit",schemaPath:"#/definitions/ResourceSettings/properties/cpuLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data18.resources !== undefined){
+let data30 = data18.resources;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.cpuRequest === undefined){
+const err31 = {instancePath:instancePath+"/garbageCollector/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "cpuRequest"},message:"must have required property '"+"cpuRequest"+"'"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2444,10 +2766,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data27.memoryRequest !== undefined){
-if(typeof data27.memoryRequest !== "string"){
-const err32 = {instancePath:instancePath+"/garbageCollector/resources/memoryRequest",schemaPath:"#/definitions/ResourceSettings/properties/memoryRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.memoryRequest === undefined){
+const err32 = {instancePath:instancePath+"/garbageCollector/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryRequest"},message:"must have required property '"+"memoryRequest"+"'"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2456,10 +2776,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-if(data27.memoryLimit !== undefined){
-if(typeof data27.memoryLimit !== "string"){
-const err33 = {instancePath:instancePath+"/garbageCollector/resources/memoryLimit",schemaPath:"#/definitions/ResourceSettings/properties/memoryLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.memoryLimit === undefined){
+const err33 = {instancePath:instancePath+"/garbageCollector/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryLimit"},message:"must have required property '"+"memoryLimit"+"'"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2468,10 +2786,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-}
-else {
-const err34 = {instancePath:instancePath+"/garbageCollector/resources",schemaPath:"#/definitions/ResourceSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key5 in data30){
+if(!((((key5 === "cpuRequest") || (key5 === "cpuLimit")) || (key5 === "memoryRequest")) || (key5 === "memoryLimit"))){
+const err34 = {instancePath:instancePath+"/garbageCollector/resources",schemaPath:"#/definitions/ResourceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2481,12 +2798,9 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data15.image !== undefined){
-let data32 = data15.image;
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-for(const key5 in data32){
-if(!((((key5 === "registry") || (key5 === "repository")) || (key5 === "tag")) || (key5 === "pullPolicy"))){
-const err35 = {instancePath:instancePath+"/garbageCollector/image",schemaPath:"#/properties/garbageCollector/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(data30.cpuRequest !== undefined){
+if(typeof data30.cpuRequest !== "string"){
+const err35 = {instancePath:instancePath+"/garbageCollector/resources/cpuRequest",schemaPath:"#/definitions/ResourceSettings/properties/cpuRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2496,9 +2810,9 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data32.registry !== undefined){
-if(typeof data32.registry !== "string"){
-const err36 = {instancePath:instancePath+"/garbageCollector/image/registry",schemaPath:"#/properties/garbageCollector/properties/image/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.cpuLimit !== undefined){
+if(typeof data30.cpuLimit !== "string"){
+const err36 = {instancePath:instancePath+"/garbageCollector/resources/cpuLimit",schemaPath:"#/definitions/ResourceSettings/properties/cpuLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2508,9 +2822,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data32.repository !== undefined){
-if(typeof data32.repository !== "string"){
-const err37 = {instancePath:instancePath+"/garbageCollector/image/repository",schemaPath:"#/properties/garbageCollector/properties/image/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.memoryRequest !== undefined){
+if(typeof data30.memoryRequest !== "string"){
+const err37 = {instancePath:instancePath+"/garbageCollector/resources/memoryRequest",schemaPath:"#/definitions/ResourceSettings/properties/memoryRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2520,9 +2834,9 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data32.tag !== undefined){
-if(typeof data32.tag !== "string"){
-const err38 = {instancePath:instancePath+"/garbageCollector/image/tag",schemaPath:"#/properties/garbageCollector/properties/image/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.memoryLimit !== undefined){
+if(typeof data30.memoryLimit !== "string"){
+const err38 = {instancePath:instancePath+"/garbageCollector/resources/memoryLimit",schemaPath:"#/definitions/ResourceSettings/properties/memoryLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2532,10 +2846,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data32.pullPolicy !== undefined){
-let data36 = data32.pullPolicy;
-if(typeof data36 !== "string"){
-const err39 = {instancePath:instancePath+"/garbageCollector/image/pullPolicy",schemaPath:"#/properties/garbageCollector/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err39 = {instancePath:instancePath+"/garbageCollector/resources",schemaPath:"#/definitions/ResourceSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2544,8 +2857,13 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(!(((data36 === "IfNotPresent") || (data36 === "Always")) || (data36 === "Never"))){
-const err40 = {instancePath:instancePath+"/garbageCollector/image/pullPolicy",schemaPath:"#/properties/garbageCollector/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema14.properties.garbageCollector.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data18.image !== undefined){
+let data35 = data18.image;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key6 in data35){
+if(!(((((key6 === "registry") || (key6 === "repository")) || (key6 === "tag")) || (key6 === "digest")) || (key6 === "pullPolicy"))){
+const err40 = {instancePath:instancePath+"/garbageCollector/image",schemaPath:"#/properties/garbageCollector/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2555,9 +2873,9 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
-else {
-const err41 = {instancePath:instancePath+"/garbageCollector/image",schemaPath:"#/properties/garbageCollector/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data35.registry !== undefined){
+if(typeof data35.registry !== "string"){
+const err41 = {instancePath:instancePath+"/garbageCollector/image/registry",schemaPath:"#/properties/garbageCollector/properties/image/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2567,9 +2885,9 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-else {
-const err42 = {instancePath:instancePath+"/garbageCollector",schemaPath:"#/properties/garbageCollector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data35.repository !== undefined){
+if(typeof data35.repository !== "string"){
+const err42 = {instancePath:instancePath+"/garbageCollector/image/repository",schemaPath:"#/properties/garbageCollector/properties/image/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2579,9 +2897,9 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data35.tag !== undefined){
+if(typeof data35.tag !== "string"){
+const err43 = {instancePath:instancePath+"/garbageCollector/image/tag",schemaPath:"#/properties/garbageCollector/properties/image/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2590,15 +2908,86 @@ vErrors.push(err43);
 }
 errors++;
 }
-validate11.errors = vErrors;
+}
+if(data35.digest !== undefined){
+if(typeof data35.digest !== "string"){
+const err44 = {instancePath:instancePath+"/garbageCollector/image/digest",schemaPath:"#/properties/garbageCollector/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data35.pullPolicy !== undefined){
+let data40 = data35.pullPolicy;
+if(typeof data40 !== "string"){
+const err45 = {instancePath:instancePath+"/garbageCollector/image/pullPolicy",schemaPath:"#/properties/garbageCollector/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+if(!(((data40 === "IfNotPresent") || (data40 === "Always")) || (data40 === "Never"))){
+const err46 = {instancePath:instancePath+"/garbageCollector/image/pullPolicy",schemaPath:"#/properties/garbageCollector/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema15.properties.garbageCollector.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/garbageCollector/image",schemaPath:"#/properties/garbageCollector/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/garbageCollector",schemaPath:"#/properties/garbageCollector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema32 = {"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."};
-const schema33 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name. Default: rs0."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."};
-const schema34 = {"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."};
+const schema34 = {"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."};
+const schema35 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name. Default: rs0."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."};
+const schema36 = {"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."};
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2643,7 +3032,7 @@ if(data.image !== undefined){
 let data1 = data.image;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key1 in data1){
-if(!((((key1 === "registry") || (key1 === "repository")) || (key1 === "tag")) || (key1 === "pullPolicy"))){
+if(!(((((key1 === "registry") || (key1 === "repository")) || (key1 === "tag")) || (key1 === "digest")) || (key1 === "pullPolicy"))){
 const err3 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -2690,10 +3079,9 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data1.pullPolicy !== undefined){
-let data5 = data1.pullPolicy;
-if(typeof data5 !== "string"){
-const err7 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1.digest !== undefined){
+if(typeof data1.digest !== "string"){
+const err7 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2702,8 +3090,11 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(((data5 === "IfNotPresent") || (data5 === "Always")) || (data5 === "Never"))){
-const err8 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema34.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data1.pullPolicy !== undefined){
+let data6 = data1.pullPolicy;
+if(typeof data6 !== "string"){
+const err8 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2712,10 +3103,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data6 === "IfNotPresent") || (data6 === "Always")) || (data6 === "Never"))){
+const err9 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema36.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2725,11 +3114,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.resources !== undefined){
-let data6 = data.resources;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.cpuRequest === undefined){
-const err10 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "cpuRequest"},message:"must have required property '"+"cpuRequest"+"'"};
+}
+else {
+const err10 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2738,8 +3125,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data6.memoryRequest === undefined){
-const err11 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryRequest"},message:"must have required property '"+"memoryRequest"+"'"};
+}
+if(data.resources !== undefined){
+let data7 = data.resources;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.cpuRequest === undefined){
+const err11 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "cpuRequest"},message:"must have required property '"+"cpuRequest"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2748,8 +3139,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data6.memoryLimit === undefined){
-const err12 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryLimit"},message:"must have required property '"+"memoryLimit"+"'"};
+if(data7.memoryRequest === undefined){
+const err12 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryRequest"},message:"must have required property '"+"memoryRequest"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2758,9 +3149,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-for(const key2 in data6){
-if(!((((key2 === "cpuRequest") || (key2 === "cpuLimit")) || (key2 === "memoryRequest")) || (key2 === "memoryLimit"))){
-const err13 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(data7.memoryLimit === undefined){
+const err13 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryLimit"},message:"must have required property '"+"memoryLimit"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2769,10 +3159,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data6.cpuRequest !== undefined){
-if(typeof data6.cpuRequest !== "string"){
-const err14 = {instancePath:instancePath+"/resources/cpuRequest",schemaPath:"#/definitions/ResourceSettings/properties/cpuRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key2 in data7){
+if(!((((key2 === "cpuRequest") || (key2 === "cpuLimit")) || (key2 === "memoryRequest")) || (key2 === "memoryLimit"))){
+const err14 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2782,9 +3171,9 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data6.cpuLimit !== undefined){
-if(typeof data6.cpuLimit !== "string"){
-const err15 = {instancePath:instancePath+"/resources/cpuLimit",schemaPath:"#/definitions/ResourceSettings/properties/cpuLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.cpuRequest !== undefined){
+if(typeof data7.cpuRequest !== "string"){
+const err15 = {instancePath:instancePath+"/resources/cpuRequest",schemaPath:"#/definitions/ResourceSettings/properties/cpuRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2794,9 +3183,9 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data6.memoryRequest !== undefined){
-if(typeof data6.memoryRequest !== "string"){
-const err16 = {instancePath:instancePath+"/resources/memoryRequest",schemaPath:"#/definitions/ResourceSettings/properties/memoryRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.cpuLimit !== undefined){
+if(typeof data7.cpuLimit !== "string"){
+const err16 = {instancePath:instancePath+"/resources/cpuLimit",schemaPath:"#/definitions/ResourceSettings/properties/cpuLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2806,9 +3195,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data6.memoryLimit !== undefined){
-if(typeof data6.memoryLimit !== "string"){
-const err17 = {instancePath:instancePath+"/resources/memoryLimit",schemaPath:"#/definitions/ResourceSettings/properties/memoryLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.memoryRequest !== undefined){
+if(typeof data7.memoryRequest !== "string"){
+const err17 = {instancePath:instancePath+"/resources/memoryRequest",schemaPath:"#/definitions/ResourceSettings/properties/memoryRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2818,9 +3207,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data7.memoryLimit !== undefined){
+if(typeof data7.memoryLimit !== "string"){
+const err18 = {instancePath:instancePath+"/resources/memoryLimit",schemaPath:"#/definitions/ResourceSettings/properties/memoryLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2830,9 +3219,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.storageSize !== undefined){
-if(typeof data.storageSize !== "string"){
-const err19 = {instancePath:instancePath+"/storageSize",schemaPath:"#/properties/storageSize/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err19 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2842,9 +3231,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.storageClassName !== undefined){
-if(typeof data.storageClassName !== "string"){
-const err20 = {instancePath:instancePath+"/storageClassName",schemaPath:"#/properties/storageClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.storageSize !== undefined){
+if(typeof data.storageSize !== "string"){
+const err20 = {instancePath:instancePath+"/storageSize",schemaPath:"#/properties/storageSize/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2854,9 +3243,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.storageClassName !== undefined){
+if(typeof data.storageClassName !== "string"){
+const err21 = {instancePath:instancePath+"/storageClassName",schemaPath:"#/properties/storageClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2865,12 +3254,24 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate35.errors = vErrors;
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+validate37.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2899,7 +3300,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "in-cluster") || (data0 === "external"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema33.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema35.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2910,8 +3311,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate35(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate37(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 }
@@ -3063,14 +3464,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate34.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }
 
-const schema36 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."};
-const schema37 = {"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."};
+const schema38 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."};
+const schema39 = {"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."};
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3099,7 +3500,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "in-cluster") || (data0 === "external"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema36.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema38.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3110,8 +3511,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate35(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate37(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 }
@@ -3227,14 +3628,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate38.errors = vErrors;
+validate40.errors = vErrors;
 return errors === 0;
 }
 
-const schema38 = {"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."};
-const schema39 = {"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."};
+const schema40 = {"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."};
+const schema41 = {"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."};
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3263,7 +3664,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((data0 === "redis-sentinel") || (data0 === "zookeeper")) || (data0 === "external")) || (data0 === "none"))){
-const err2 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/enum",keyword:"enum",params:{allowedValues: schema38.properties.backend.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/enum",keyword:"enum",params:{allowedValues: schema40.properties.backend.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3274,8 +3675,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate35(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate37(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 }
@@ -3399,12 +3800,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate41.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3421,20 +3822,20 @@ errors++;
 }
 }
 if(data.mongodb !== undefined){
-if(!(validate34(data.mongodb, {instancePath:instancePath+"/mongodb",parentData:data,parentDataProperty:"mongodb",rootData}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+if(!(validate36(data.mongodb, {instancePath:instancePath+"/mongodb",parentData:data,parentDataProperty:"mongodb",rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
 errors = vErrors.length;
 }
 }
 if(data.rabbitmq !== undefined){
-if(!(validate38(data.rabbitmq, {instancePath:instancePath+"/rabbitmq",parentData:data,parentDataProperty:"rabbitmq",rootData}))){
-vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+if(!(validate40(data.rabbitmq, {instancePath:instancePath+"/rabbitmq",parentData:data,parentDataProperty:"rabbitmq",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
 errors = vErrors.length;
 }
 }
 if(data.coordination !== undefined){
-if(!(validate41(data.coordination, {instancePath:instancePath+"/coordination",parentData:data,parentDataProperty:"coordination",rootData}))){
-vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+if(!(validate43(data.coordination, {instancePath:instancePath+"/coordination",parentData:data,parentDataProperty:"coordination",rootData}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
 errors = vErrors.length;
 }
 }
@@ -3449,16 +3850,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
 
-const schema40 = {"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}};
-const schema43 = {"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."};
-const schema41 = {"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."};
-const schema42 = {"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."};
+const schema42 = {"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}};
+const schema45 = {"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."};
+const schema43 = {"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."};
+const schema44 = {"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."};
 
-function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3545,7 +3946,7 @@ vErrors.push(err6);
 errors++;
 }
 for(const key1 in data2){
-if(!((((key1 === "registry") || (key1 === "repository")) || (key1 === "tag")) || (key1 === "pullPolicy"))){
+if(!(((((key1 === "registry") || (key1 === "repository")) || (key1 === "tag")) || (key1 === "digest")) || (key1 === "pullPolicy"))){
 const err7 = {instancePath:instancePath+"/images/" + i0,schemaPath:"#/definitions/ImageSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -3592,10 +3993,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data2.pullPolicy !== undefined){
-let data6 = data2.pullPolicy;
-if(typeof data6 !== "string"){
-const err11 = {instancePath:instancePath+"/images/" + i0+"/pullPolicy",schemaPath:"#/definitions/ImageSettings/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2.digest !== undefined){
+if(typeof data2.digest !== "string"){
+const err11 = {instancePath:instancePath+"/images/" + i0+"/digest",schemaPath:"#/definitions/ImageSettings/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3604,8 +4004,11 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!(((data6 === "IfNotPresent") || (data6 === "Always")) || (data6 === "Never"))){
-const err12 = {instancePath:instancePath+"/images/" + i0+"/pullPolicy",schemaPath:"#/definitions/ImageSettings/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema42.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data2.pullPolicy !== undefined){
+let data7 = data2.pullPolicy;
+if(typeof data7 !== "string"){
+const err12 = {instancePath:instancePath+"/images/" + i0+"/pullPolicy",schemaPath:"#/definitions/ImageSettings/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3614,10 +4017,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/images/" + i0,schemaPath:"#/definitions/ImageSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data7 === "IfNotPresent") || (data7 === "Always")) || (data7 === "Never"))){
+const err13 = {instancePath:instancePath+"/images/" + i0+"/pullPolicy",schemaPath:"#/definitions/ImageSettings/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema44.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3629,7 +4030,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/images",schemaPath:"#/properties/images/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err14 = {instancePath:instancePath+"/images/" + i0,schemaPath:"#/definitions/ImageSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3641,7 +4042,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err15 = {instancePath:instancePath+"/images",schemaPath:"#/properties/images/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3650,12 +4051,24 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate46.errors = vErrors;
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+validate48.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3769,8 +4182,8 @@ errors++;
 }
 }
 else if(tag0 === "images"){
-if(!(validate46(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
 errors = vErrors.length;
 }
 }
@@ -3806,18 +4219,18 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate45.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
 
-const schema45 = {"type":"object","properties":{"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.cluster.local\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."};
-const schema48 = {"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."};
-const schema49 = {"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. Default: LoadBalancer."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."};
-const schema50 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."};
-const schema46 = {"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."};
-const schema47 = {"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."};
+const schema47 = {"type":"object","properties":{"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.<clusterDomain>\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."};
+const schema50 = {"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."};
+const schema51 = {"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. Default: LoadBalancer."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."};
+const schema52 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."};
+const schema48 = {"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."};
+const schema49 = {"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."};
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3846,7 +4259,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "terminate") || (data0 === "plain"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/EdgeTlsMode/enum",keyword:"enum",params:{allowedValues: schema47.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/EdgeTlsMode/enum",keyword:"enum",params:{allowedValues: schema49.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3904,17 +4317,17 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate50.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema45.properties, key0))){
+if(!(func2.call(schema47.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -3951,8 +4364,8 @@ errors++;
 }
 }
 if(data.tls !== undefined){
-if(!(validate50(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
-vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+if(!(validate52(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
+vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
 errors = vErrors.length;
 }
 }
@@ -4201,7 +4614,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data13 === "LoadBalancer") || (data13 === "ClusterIP"))){
-const err22 = {instancePath:instancePath+"/service/type",schemaPath:"#/definitions/EdgeServiceSettings/properties/type/enum",keyword:"enum",params:{allowedValues: schema49.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/service/type",schemaPath:"#/definitions/EdgeServiceSettings/properties/type/enum",keyword:"enum",params:{allowedValues: schema51.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -4279,7 +4692,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((data18 === "Local") || (data18 === "Cluster"))){
-const err28 = {instancePath:instancePath+"/service/externalTrafficPolicy",schemaPath:"#/definitions/EdgeServiceSettings/properties/externalTrafficPolicy/enum",keyword:"enum",params:{allowedValues: schema49.properties.externalTrafficPolicy.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/service/externalTrafficPolicy",schemaPath:"#/definitions/EdgeServiceSettings/properties/externalTrafficPolicy/enum",keyword:"enum",params:{allowedValues: schema51.properties.externalTrafficPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -4512,7 +4925,7 @@ if(data.image !== undefined){
 let data31 = data.image;
 if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
 for(const key7 in data31){
-if(!((((key7 === "registry") || (key7 === "repository")) || (key7 === "tag")) || (key7 === "pullPolicy"))){
+if(!(((((key7 === "registry") || (key7 === "repository")) || (key7 === "tag")) || (key7 === "digest")) || (key7 === "pullPolicy"))){
 const err47 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err47];
@@ -4559,10 +4972,9 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data31.pullPolicy !== undefined){
-let data35 = data31.pullPolicy;
-if(typeof data35 !== "string"){
-const err51 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data31.digest !== undefined){
+if(typeof data31.digest !== "string"){
+const err51 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -4571,8 +4983,11 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(!(((data35 === "IfNotPresent") || (data35 === "Always")) || (data35 === "Never"))){
-const err52 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema45.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data31.pullPolicy !== undefined){
+let data36 = data31.pullPolicy;
+if(typeof data36 !== "string"){
+const err52 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -4581,10 +4996,8 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-}
-else {
-const err53 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data36 === "IfNotPresent") || (data36 === "Always")) || (data36 === "Never"))){
+const err53 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema47.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -4594,10 +5007,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data.terminationGracePeriodSeconds !== undefined){
-let data36 = data.terminationGracePeriodSeconds;
-if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
-const err54 = {instancePath:instancePath+"/terminationGracePeriodSeconds",schemaPath:"#/properties/terminationGracePeriodSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err54 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -4606,9 +5018,11 @@ vErrors.push(err54);
 }
 errors++;
 }
-if((typeof data36 == "number") && (isFinite(data36))){
-if(data36 < 1 || isNaN(data36)){
-const err55 = {instancePath:instancePath+"/terminationGracePeriodSeconds",schemaPath:"#/properties/terminationGracePeriodSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.terminationGracePeriodSeconds !== undefined){
+let data37 = data.terminationGracePeriodSeconds;
+if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){
+const err55 = {instancePath:instancePath+"/terminationGracePeriodSeconds",schemaPath:"#/properties/terminationGracePeriodSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -4617,11 +5031,9 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data37 == "number") && (isFinite(data37))){
+if(data37 < 1 || isNaN(data37)){
+const err56 = {instancePath:instancePath+"/terminationGracePeriodSeconds",schemaPath:"#/properties/terminationGracePeriodSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -4630,16 +5042,29 @@ vErrors.push(err56);
 }
 errors++;
 }
-validate49.errors = vErrors;
+}
+}
+}
+else {
+const err57 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+validate51.errors = vErrors;
 return errors === 0;
 }
 
-const schema52 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."};
-const schema53 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."};
-const schema56 = {"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."};
-const schema54 = {"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."};
+const schema54 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."};
+const schema55 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."};
+const schema58 = {"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."};
+const schema56 = {"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4659,7 +5084,7 @@ if(data.image !== undefined){
 let data0 = data.image;
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key1 in data0){
-if(!((((key1 === "registry") || (key1 === "repository")) || (key1 === "tag")) || (key1 === "pullPolicy"))){
+if(!(((((key1 === "registry") || (key1 === "repository")) || (key1 === "tag")) || (key1 === "digest")) || (key1 === "pullPolicy"))){
 const err1 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -4706,10 +5131,9 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data0.pullPolicy !== undefined){
-let data4 = data0.pullPolicy;
-if(typeof data4 !== "string"){
-const err5 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data0.digest !== undefined){
+if(typeof data0.digest !== "string"){
+const err5 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4718,8 +5142,11 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(((data4 === "IfNotPresent") || (data4 === "Always")) || (data4 === "Never"))){
-const err6 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema54.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data0.pullPolicy !== undefined){
+let data5 = data0.pullPolicy;
+if(typeof data5 !== "string"){
+const err6 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4728,10 +5155,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data5 === "IfNotPresent") || (data5 === "Always")) || (data5 === "Never"))){
+const err7 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema56.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4741,11 +5166,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.resources !== undefined){
-let data5 = data.resources;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.cpuRequest === undefined){
-const err8 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "cpuRequest"},message:"must have required property '"+"cpuRequest"+"'"};
+}
+else {
+const err8 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4754,8 +5177,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data5.memoryRequest === undefined){
-const err9 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryRequest"},message:"must have required property '"+"memoryRequest"+"'"};
+}
+if(data.resources !== undefined){
+let data6 = data.resources;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.cpuRequest === undefined){
+const err9 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "cpuRequest"},message:"must have required property '"+"cpuRequest"+"'"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4764,8 +5191,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data5.memoryLimit === undefined){
-const err10 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryLimit"},message:"must have required property '"+"memoryLimit"+"'"};
+if(data6.memoryRequest === undefined){
+const err10 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryRequest"},message:"must have required property '"+"memoryRequest"+"'"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4774,9 +5201,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-for(const key2 in data5){
-if(!((((key2 === "cpuRequest") || (key2 === "cpuLimit")) || (key2 === "memoryRequest")) || (key2 === "memoryLimit"))){
-const err11 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(data6.memoryLimit === undefined){
+const err11 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryLimit"},message:"must have required property '"+"memoryLimit"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4785,10 +5211,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-if(data5.cpuRequest !== undefined){
-if(typeof data5.cpuRequest !== "string"){
-const err12 = {instancePath:instancePath+"/resources/cpuRequest",schemaPath:"#/definitions/ResourceSettings/properties/cpuRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key2 in data6){
+if(!((((key2 === "cpuRequest") || (key2 === "cpuLimit")) || (key2 === "memoryRequest")) || (key2 === "memoryLimit"))){
+const err12 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4798,9 +5223,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data5.cpuLimit !== undefined){
-if(typeof data5.cpuLimit !== "string"){
-const err13 = {instancePath:instancePath+"/resources/cpuLimit",schemaPath:"#/definitions/ResourceSettings/properties/cpuLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data6.cpuRequest !== undefined){
+if(typeof data6.cpuRequest !== "string"){
+const err13 = {instancePath:instancePath+"/resources/cpuRequest",schemaPath:"#/definitions/ResourceSettings/properties/cpuRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4810,9 +5235,9 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data5.memoryRequest !== undefined){
-if(typeof data5.memoryRequest !== "string"){
-const err14 = {instancePath:instancePath+"/resources/memoryRequest",schemaPath:"#/definitions/ResourceSettings/properties/memoryRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data6.cpuLimit !== undefined){
+if(typeof data6.cpuLimit !== "string"){
+const err14 = {instancePath:instancePath+"/resources/cpuLimit",schemaPath:"#/definitions/ResourceSettings/properties/cpuLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4822,9 +5247,9 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data5.memoryLimit !== undefined){
-if(typeof data5.memoryLimit !== "string"){
-const err15 = {instancePath:instancePath+"/resources/memoryLimit",schemaPath:"#/definitions/ResourceSettings/properties/memoryLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data6.memoryRequest !== undefined){
+if(typeof data6.memoryRequest !== "string"){
+const err15 = {instancePath:instancePath+"/resources/memoryRequest",schemaPath:"#/definitions/ResourceSettings/properties/memoryRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4834,9 +5259,9 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.memoryLimit !== undefined){
+if(typeof data6.memoryLimit !== "string"){
+const err16 = {instancePath:instancePath+"/resources/memoryLimit",schemaPath:"#/definitions/ResourceSettings/properties/memoryLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4846,9 +5271,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.storageSize !== undefined){
-if(typeof data.storageSize !== "string"){
-const err17 = {instancePath:instancePath+"/storageSize",schemaPath:"#/properties/storageSize/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err17 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4858,9 +5283,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.storageClassName !== undefined){
-if(typeof data.storageClassName !== "string"){
-const err18 = {instancePath:instancePath+"/storageClassName",schemaPath:"#/properties/storageClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.storageSize !== undefined){
+if(typeof data.storageSize !== "string"){
+const err18 = {instancePath:instancePath+"/storageSize",schemaPath:"#/properties/storageSize/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4870,13 +5295,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.clientCidrs !== undefined){
-let data12 = data.clientCidrs;
-if(Array.isArray(data12)){
-const len0 = data12.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data12[i0] !== "string"){
-const err19 = {instancePath:instancePath+"/clientCidrs/" + i0,schemaPath:"#/properties/clientCidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.storageClassName !== undefined){
+if(typeof data.storageClassName !== "string"){
+const err19 = {instancePath:instancePath+"/storageClassName",schemaPath:"#/properties/storageClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4886,9 +5307,13 @@ vErrors.push(err19);
 errors++;
 }
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/clientCidrs",schemaPath:"#/properties/clientCidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.clientCidrs !== undefined){
+let data13 = data.clientCidrs;
+if(Array.isArray(data13)){
+const len0 = data13.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data13[i0] !== "string"){
+const err20 = {instancePath:instancePath+"/clientCidrs/" + i0,schemaPath:"#/properties/clientCidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4898,10 +5323,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.maxConnections !== undefined){
-let data14 = data.maxConnections;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err21 = {instancePath:instancePath+"/maxConnections",schemaPath:"#/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err21 = {instancePath:instancePath+"/clientCidrs",schemaPath:"#/properties/clientCidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4910,9 +5334,11 @@ vErrors.push(err21);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 20 || isNaN(data14)){
-const err22 = {instancePath:instancePath+"/maxConnections",schemaPath:"#/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 20},message:"must be >= 20"};
+}
+if(data.maxConnections !== undefined){
+let data15 = data.maxConnections;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err22 = {instancePath:instancePath+"/maxConnections",schemaPath:"#/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -4921,11 +5347,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 20 || isNaN(data15)){
+const err23 = {instancePath:instancePath+"/maxConnections",schemaPath:"#/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 20},message:"must be >= 20"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -4934,12 +5358,25 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate57.errors = vErrors;
+}
+}
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+validate59.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4968,7 +5405,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "in-cluster") || (data0 === "external"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema53.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema55.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4979,8 +5416,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate57(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+if(!(validate59(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
 errors = vErrors.length;
 }
 }
@@ -5080,12 +5517,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5102,20 +5539,20 @@ errors++;
 }
 }
 if(data.api !== undefined){
-if(!(validate12(data.api, {instancePath:instancePath+"/api",parentData:data,parentDataProperty:"api",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate14(data.api, {instancePath:instancePath+"/api",parentData:data,parentDataProperty:"api",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 }
 if(data.server !== undefined){
-if(!(validate12(data.server, {instancePath:instancePath+"/server",parentData:data,parentDataProperty:"server",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(!(validate14(data.server, {instancePath:instancePath+"/server",parentData:data,parentDataProperty:"server",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 }
 if(data.postgresql !== undefined){
-if(!(validate56(data.postgresql, {instancePath:instancePath+"/postgresql",parentData:data,parentDataProperty:"postgresql",rootData}))){
-vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+if(!(validate58(data.postgresql, {instancePath:instancePath+"/postgresql",parentData:data,parentDataProperty:"postgresql",rootData}))){
+vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
 errors = vErrors.length;
 }
 }
@@ -5130,220 +5567,13 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-const schema57 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."};
-const schema58 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."};
-const schema59 = {"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."};
-
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "cidrs") || (key0 === "ports"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.cidrs !== undefined){
-let data0 = data.cidrs;
-if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data0[i0] !== "string"){
-const err1 = {instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/cidrs",schemaPath:"#/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.ports !== undefined){
-let data2 = data.ports;
-if(Array.isArray(data2)){
-const len1 = data2.length;
-for(let i1=0; i1<len1; i1++){
-let data3 = data2[i1];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.port === undefined){
-const err3 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(((key1 === "port") || (key1 === "endPort")) || (key1 === "protocol"))){
-const err4 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data3.port !== undefined){
-let data4 = data3.port;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err5 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 65535 || isNaN(data4)){
-const err6 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(data4 < 1 || isNaN(data4)){
-const err7 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-if(data3.endPort !== undefined){
-let data5 = data3.endPort;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err8 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 65535 || isNaN(data5)){
-const err9 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data5 < 1 || isNaN(data5)){
-const err10 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data3.protocol !== undefined){
-let data6 = data3.protocol;
-if(typeof data6 !== "string"){
-const err11 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(!((data6 === "TCP") || (data6 === "UDP"))){
-const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema59.properties.protocol.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-validate62.errors = vErrors;
-return errors === 0;
-}
-
-const schema60 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."};
+const schema59 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."};
+const schema60 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."};
+const schema61 = {"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."};
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -5501,7 +5731,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((data6 === "TCP") || (data6 === "UDP"))){
-const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema59.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema61.properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5550,8 +5780,215 @@ validate64.errors = vErrors;
 return errors === 0;
 }
 
+const schema62 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "cidrs") || (key0 === "ports"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.cidrs !== undefined){
+let data0 = data.cidrs;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data0[i0] !== "string"){
+const err1 = {instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/cidrs",schemaPath:"#/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.ports !== undefined){
+let data2 = data.ports;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.port === undefined){
+const err3 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "port") || (key1 === "endPort")) || (key1 === "protocol"))){
+const err4 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data3.port !== undefined){
+let data4 = data3.port;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err5 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 65535 || isNaN(data4)){
+const err6 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data4 < 1 || isNaN(data4)){
+const err7 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data3.endPort !== undefined){
+let data5 = data3.endPort;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err8 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 65535 || isNaN(data5)){
+const err9 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data5 < 1 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data3.protocol !== undefined){
+let data6 = data3.protocol;
+if(typeof data6 !== "string"){
+const err11 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!((data6 === "TCP") || (data6 === "UDP"))){
+const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema61.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate66.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5580,14 +6017,14 @@ errors++;
 }
 }
 if(data.automationEgress !== undefined){
-if(!(validate62(data.automationEgress, {instancePath:instancePath+"/automationEgress",parentData:data,parentDataProperty:"automationEgress",rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+if(!(validate64(data.automationEgress, {instancePath:instancePath+"/automationEgress",parentData:data,parentDataProperty:"automationEgress",rootData}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
 }
 if(data.kubernetesApi !== undefined){
-if(!(validate64(data.kubernetesApi, {instancePath:instancePath+"/kubernetesApi",parentData:data,parentDataProperty:"kubernetesApi",rootData}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+if(!(validate66(data.kubernetesApi, {instancePath:instancePath+"/kubernetesApi",parentData:data,parentDataProperty:"kubernetesApi",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 }
@@ -5642,7 +6079,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
@@ -5676,9 +6113,9 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.instance !== undefined){
-if(typeof data.instance !== "string"){
-const err2 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.clusterDomain !== undefined){
+if(typeof data.clusterDomain !== "string"){
+const err2 = {instancePath:instancePath+"/clusterDomain",schemaPath:"#/properties/clusterDomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5688,9 +6125,9 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.publicUrl !== undefined){
-if(typeof data.publicUrl !== "string"){
-const err3 = {instancePath:instancePath+"/publicUrl",schemaPath:"#/properties/publicUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.instance !== undefined){
+if(typeof data.instance !== "string"){
+const err3 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5700,12 +6137,9 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.release !== undefined){
-let data3 = data.release;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key1 in data3){
-if(!((((((key1 === "version") || (key1 === "registry")) || (key1 === "pullPolicy")) || (key1 === "st2Uid")) || (key1 === "st2Gid")) || (key1 === "topology"))){
-const err4 = {instancePath:instancePath+"/release",schemaPath:"#/definitions/ReleaseSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data.publicUrl !== undefined){
+if(typeof data.publicUrl !== "string"){
+const err4 = {instancePath:instancePath+"/publicUrl",schemaPath:"#/properties/publicUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5715,9 +6149,18 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data3.version !== undefined){
-if(typeof data3.version !== "string"){
-const err5 = {instancePath:instancePath+"/release/version",schemaPath:"#/definitions/ReleaseSettings/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.release !== undefined){
+if(!(validate11(data.release, {instancePath:instancePath+"/release",parentData:data,parentDataProperty:"release",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+if(data.secrets !== undefined){
+let data5 = data.secrets;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key1 in data5){
+if(!((((key1 === "datastoreKey") || (key1 === "htpasswd")) || (key1 === "sshKey")) || (key1 === "adminCredentials"))){
+const err5 = {instancePath:instancePath+"/secrets",schemaPath:"#/definitions/SecretSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5727,9 +6170,9 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data3.registry !== undefined){
-if(typeof data3.registry !== "string"){
-const err6 = {instancePath:instancePath+"/release/registry",schemaPath:"#/definitions/ReleaseSettings/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.datastoreKey !== undefined){
+if(typeof data5.datastoreKey !== "string"){
+const err6 = {instancePath:instancePath+"/secrets/datastoreKey",schemaPath:"#/definitions/SecretSettings/properties/datastoreKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5739,10 +6182,9 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data3.pullPolicy !== undefined){
-let data6 = data3.pullPolicy;
-if(typeof data6 !== "string"){
-const err7 = {instancePath:instancePath+"/release/pullPolicy",schemaPath:"#/definitions/ReleaseSettings/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.htpasswd !== undefined){
+if(typeof data5.htpasswd !== "string"){
+const err7 = {instancePath:instancePath+"/secrets/htpasswd",schemaPath:"#/definitions/SecretSettings/properties/htpasswd/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5751,8 +6193,10 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(((data6 === "IfNotPresent") || (data6 === "Always")) || (data6 === "Never"))){
-const err8 = {instancePath:instancePath+"/release/pullPolicy",schemaPath:"#/definitions/ReleaseSettings/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema12.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+}
+if(data5.sshKey !== undefined){
+if(typeof data5.sshKey !== "string"){
+const err8 = {instancePath:instancePath+"/secrets/sshKey",schemaPath:"#/definitions/SecretSettings/properties/sshKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5762,10 +6206,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data3.st2Uid !== undefined){
-let data7 = data3.st2Uid;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err9 = {instancePath:instancePath+"/release/st2Uid",schemaPath:"#/definitions/ReleaseSettings/properties/st2Uid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data5.adminCredentials !== undefined){
+if(typeof data5.adminCredentials !== "string"){
+const err9 = {instancePath:instancePath+"/secrets/adminCredentials",schemaPath:"#/definitions/SecretSettings/properties/adminCredentials/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5774,9 +6217,10 @@ vErrors.push(err9);
 }
 errors++;
 }
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 < 1 || isNaN(data7)){
-const err10 = {instancePath:instancePath+"/release/st2Uid",schemaPath:"#/definitions/ReleaseSettings/properties/st2Uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/secrets",schemaPath:"#/definitions/SecretSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5786,11 +6230,30 @@ vErrors.push(err10);
 errors++;
 }
 }
+if(data.st2 !== undefined){
+if(!(validate13(data.st2, {instancePath:instancePath+"/st2",parentData:data,parentDataProperty:"st2",rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
 }
-if(data3.st2Gid !== undefined){
-let data8 = data3.st2Gid;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err11 = {instancePath:instancePath+"/release/st2Gid",schemaPath:"#/definitions/ReleaseSettings/properties/st2Gid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data.datastores !== undefined){
+if(!(validate35(data.datastores, {instancePath:instancePath+"/datastores",parentData:data,parentDataProperty:"datastores",rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+}
+if(data.content !== undefined){
+if(!(validate47(data.content, {instancePath:instancePath+"/content",parentData:data,parentDataProperty:"content",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+errors = vErrors.length;
+}
+}
+if(data.placement !== undefined){
+let data13 = data.placement;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key2 in data13){
+if(!((key2 === "nodeSpread") || (key2 === "zoneSpread"))){
+const err11 = {instancePath:instancePath+"/placement",schemaPath:"#/definitions/PlacementSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5799,9 +6262,11 @@ vErrors.push(err11);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 < 1 || isNaN(data8)){
-const err12 = {instancePath:instancePath+"/release/st2Gid",schemaPath:"#/definitions/ReleaseSettings/properties/st2Gid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data13.nodeSpread !== undefined){
+let data14 = data13.nodeSpread;
+if(typeof data14 !== "string"){
+const err12 = {instancePath:instancePath+"/placement/nodeSpread",schemaPath:"#/definitions/PlacementSettings/properties/nodeSpread/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5810,12 +6275,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-}
-if(data3.topology !== undefined){
-let data9 = data3.topology;
-if(typeof data9 !== "string"){
-const err13 = {instancePath:instancePath+"/release/topology",schemaPath:"#/definitions/ReleaseSettings/properties/topology/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data14 === "preferred") || (data14 === "required"))){
+const err13 = {instancePath:instancePath+"/placement/nodeSpread",schemaPath:"#/definitions/PlacementSettings/properties/nodeSpread/enum",keyword:"enum",params:{allowedValues: schema46.properties.nodeSpread.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5824,8 +6285,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!((data9 === "3.x") || (data9 === "2.x-mistral"))){
-const err14 = {instancePath:instancePath+"/release/topology",schemaPath:"#/definitions/ReleaseSettings/properties/topology/enum",keyword:"enum",params:{allowedValues: schema12.properties.topology.enum},message:"must be equal to one of the allowed values"};
+}
+if(data13.zoneSpread !== undefined){
+if(typeof data13.zoneSpread !== "boolean"){
+const err14 = {instancePath:instancePath+"/placement/zoneSpread",schemaPath:"#/definitions/PlacementSettings/properties/zoneSpread/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5837,7 +6300,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/release",schemaPath:"#/definitions/ReleaseSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err15 = {instancePath:instancePath+"/placement",schemaPath:"#/definitions/PlacementSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5847,187 +6310,32 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.secrets !== undefined){
-let data10 = data.secrets;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key2 in data10){
-if(!((((key2 === "datastoreKey") || (key2 === "htpasswd")) || (key2 === "sshKey")) || (key2 === "adminCredentials"))){
-const err16 = {instancePath:instancePath+"/secrets",schemaPath:"#/definitions/SecretSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(data.edge !== undefined){
+if(!(validate51(data.edge, {instancePath:instancePath+"/edge",parentData:data,parentDataProperty:"edge",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
+}
+}
+if(data.mistral !== undefined){
+if(!(validate55(data.mistral, {instancePath:instancePath+"/mistral",parentData:data,parentDataProperty:"mistral",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
+if(data.networkPolicy !== undefined){
+if(!(validate63(data.networkPolicy, {instancePath:instancePath+"/networkPolicy",parentData:data,parentDataProperty:"networkPolicy",rootData}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data10.datastoreKey !== undefined){
-if(typeof data10.datastoreKey !== "string"){
-const err17 = {instancePath:instancePath+"/secrets/datastoreKey",schemaPath:"#/definitions/SecretSettings/properties/datastoreKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data10.htpasswd !== undefined){
-if(typeof data10.htpasswd !== "string"){
-const err18 = {instancePath:instancePath+"/secrets/htpasswd",schemaPath:"#/definitions/SecretSettings/properties/htpasswd/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data10.sshKey !== undefined){
-if(typeof data10.sshKey !== "string"){
-const err19 = {instancePath:instancePath+"/secrets/sshKey",schemaPath:"#/definitions/SecretSettings/properties/sshKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data10.adminCredentials !== undefined){
-if(typeof data10.adminCredentials !== "string"){
-const err20 = {instancePath:instancePath+"/secrets/adminCredentials",schemaPath:"#/definitions/SecretSettings/properties/adminCredentials/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/secrets",schemaPath:"#/definitions/SecretSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data.st2 !== undefined){
-if(!(validate11(data.st2, {instancePath:instancePath+"/st2",parentData:data,parentDataProperty:"st2",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data.datastores !== undefined){
-if(!(validate33(data.datastores, {instancePath:instancePath+"/datastores",parentData:data,parentDataProperty:"datastores",rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
-errors = vErrors.length;
-}
-}
-if(data.content !== undefined){
-if(!(validate45(data.content, {instancePath:instancePath+"/content",parentData:data,parentDataProperty:"content",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
-errors = vErrors.length;
-}
-}
-if(data.placement !== undefined){
-let data18 = data.placement;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key3 in data18){
-if(!((key3 === "nodeSpread") || (key3 === "zoneSpread"))){
-const err22 = {instancePath:instancePath+"/placement",schemaPath:"#/definitions/PlacementSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data18.nodeSpread !== undefined){
-let data19 = data18.nodeSpread;
-if(typeof data19 !== "string"){
-const err23 = {instancePath:instancePath+"/placement/nodeSpread",schemaPath:"#/definitions/PlacementSettings/properties/nodeSpread/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(!((data19 === "preferred") || (data19 === "required"))){
-const err24 = {instancePath:instancePath+"/placement/nodeSpread",schemaPath:"#/definitions/PlacementSettings/properties/nodeSpread/enum",keyword:"enum",params:{allowedValues: schema44.properties.nodeSpread.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-if(data18.zoneSpread !== undefined){
-if(typeof data18.zoneSpread !== "boolean"){
-const err25 = {instancePath:instancePath+"/placement/zoneSpread",schemaPath:"#/definitions/PlacementSettings/properties/zoneSpread/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/placement",schemaPath:"#/definitions/PlacementSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data.edge !== undefined){
-if(!(validate49(data.edge, {instancePath:instancePath+"/edge",parentData:data,parentDataProperty:"edge",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
-errors = vErrors.length;
-}
-}
-if(data.mistral !== undefined){
-if(!(validate53(data.mistral, {instancePath:instancePath+"/mistral",parentData:data,parentDataProperty:"mistral",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.networkPolicy !== undefined){
-if(!(validate61(data.networkPolicy, {instancePath:instancePath+"/networkPolicy",parentData:data,parentDataProperty:"networkPolicy",rootData}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
 }
 errors++;
 }

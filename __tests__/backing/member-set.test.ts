@@ -45,8 +45,8 @@ describe('MemberSet', () => {
       'PodDisruptionBudget/store', 'Service/store', 'Service/store-headless', 'StatefulSet/store',
     ]);
     for (const o of objects) expect(o.metadata.labels).toEqual(set.labels);
-    expect(set.hosts).toEqual([0, 1, 2].map((i) => memberHost('store', i, identity.namespace)));
-    expect(set.hostPorts(7001)[2]).toBe(`${memberHost('store', 2, identity.namespace)}:7001`);
+    expect(set.hosts).toEqual([0, 1, 2].map((i) => memberHost('store', i, identity)));
+    expect(set.hostPorts(7001)[2]).toBe(`${memberHost('store', 2, identity)}:7001`);
   });
 
   test('the headless Service publishes not-ready members and selects by our labels only', () => {

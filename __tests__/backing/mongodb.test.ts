@@ -25,7 +25,7 @@ function build(settings: MongoDbSettings = {}, extra: Partial<MongoDbReplicaSetP
 
 const init: ReplicaSetInit = {
   replicaSet: 'rs0',
-  members: [0, 1, 2].map((i) => `${memberHost('mongodb', i, 'st2-test')}:27017`),
+  members: [0, 1, 2].map((i) => `${memberHost('mongodb', i, { namespace: 'st2-test', instance: 'stackstorm' })}:27017`),
   database: 'st2',
   username: 'st2',
   timeoutSeconds: 600,

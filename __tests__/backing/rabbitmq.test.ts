@@ -82,6 +82,8 @@ describe('RabbitMq objects', () => {
     expect(find(objects, 'ServiceAccount', 'rabbitmq').automountServiceAccountToken).toBe(true);
     expect(find(objects, 'Role', 'rabbitmq').rules).toEqual([
       { apiGroups: [''], resources: ['endpoints'], resourceNames: ['rabbitmq-headless'], verbs: ['get'] },
+      // Peer discovery posts events about cluster formation; without it every start logs a 403.
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     ]);
     const binding = find(objects, 'RoleBinding', 'rabbitmq');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rabbitmq' });
@@ -177,7 +179,7 @@ describe('RabbitMq objects', () => {
 
   test('the endpoint lists every member by its stable DNS name on 5672, as st2 used before', () => {
     expect(rabbit.endpoint).toEqual({
-      hosts: memberHostPorts('rabbitmq', 3, 'st2-test', 5672),
+      hosts: memberHostPorts('rabbitmq', 3, { namespace: 'st2-test', instance: 'stackstorm' }, 5672),
       vhost: '',
       username: 'st2',
       password: { name: 'st2-rabbitmq', key: 'password' },
@@ -190,7 +192,7 @@ describe('RabbitMq objects', () => {
     find(all, 'StatefulSet', 'rabbitmq');
     const conf = find(all, 'ConfigMap', 'st2-config');
     const template = Object.values(conf.data ?? {}).join('\n');
-    for (const host of memberHostPorts('rabbitmq', 3, 'st2-test', 5672)) expect(template).toContain(`@${host}/`);
+    for (const host of memberHostPorts('rabbitmq', 3, { namespace: 'st2-test', instance: 'stackstorm' }, 5672)) expect(template).toContain(`@${host}/`);
     const external = synth({ datastores: { rabbitmq: { mode: 'external', external: { hosts: ['mq.example.com:5672'] } } } }, 'external');
     expect(external.filter((o) => o.metadata.name.startsWith('rabbitmq'))).toEqual([]);
   });

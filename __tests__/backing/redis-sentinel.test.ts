@@ -10,7 +10,7 @@ import { validateAll } from '../support/k8s-schema';
 import { find, K8sObject, synth } from '../support/synth';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
-const hosts = [0, 1, 2].map((i) => memberHost('redis', i, 'st2-test'));
+const hosts = [0, 1, 2].map((i) => memberHost('redis', i, { namespace: 'st2-test', instance: 'stackstorm' }));
 
 function build(props: Partial<RedisSentinelProps> = {}): { objects: K8sObject[]; redis: RedisSentinel } {
   const app = new App({ outdir: path.join(os.tmpdir(), 'unused') });
@@ -112,7 +112,7 @@ describe('RedisSentinel objects', () => {
     const { objects: five, redis: r5 } = build({ members: 5, downAfterMilliseconds: 2000, failoverTimeoutMilliseconds: 9000, masterName: 'coord' });
     const data = find(five, 'ConfigMap', 'redis-config').data!;
     expect(find(five, 'StatefulSet', 'redis').spec.replicas).toBe(5);
-    expect(data['sentinel-4.conf']).toContain(`sentinel monitor coord ${memberHost('redis', 0, 'st2-test')} 6379 3\n`);
+    expect(data['sentinel-4.conf']).toContain(`sentinel monitor coord ${memberHost('redis', 0, { namespace: 'st2-test', instance: 'stackstorm' })} 6379 3\n`);
     expect(data['sentinel-4.conf']).toContain('sentinel down-after-milliseconds coord 2000\n');
     expect(data['sentinel-4.conf']).toContain('sentinel failover-timeout coord 9000\n');
     expect(r5.endpoint.url!.match(/sentinel_fallback=/g)).toHaveLength(4);

@@ -10,7 +10,7 @@ import { validateAll } from '../support/k8s-schema';
 import { find, K8sObject, synth } from '../support/synth';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
-const hosts = [0, 1, 2].map((i) => memberHost('zookeeper', i, 'st2-test'));
+const hosts = [0, 1, 2].map((i) => memberHost('zookeeper', i, { namespace: 'st2-test', instance: 'stackstorm' }));
 
 function build(props: Partial<ZooKeeperProps> = {}): { objects: K8sObject[]; zk: ZooKeeper } {
   const app = new App({ outdir: path.join(os.tmpdir(), 'unused') });

@@ -16,7 +16,7 @@ const BAD_INPUTS: [name: string, yaml: string, message: string][] = [
   [
     "typo at the top level",
     "namepsace: st2\n",
-    "environments/bad.yaml: 1 problem:\n  line 1, column 1: namepsace: unknown key \"namepsace\"; allowed keys here: content, datastores, edge, instance, mistral, namespace, networkPolicy, placement, publicUrl, release, secrets, st2",
+    "environments/bad.yaml: 1 problem:\n  line 1, column 1: namepsace: unknown key \"namepsace\"; allowed keys here: clusterDomain, content, datastores, edge, instance, mistral, namespace, networkPolicy, placement, publicUrl, release, secrets, st2",
   ],
   [
     "typo in a datastore",
@@ -105,8 +105,48 @@ const BAD_INPUTS: [name: string, yaml: string, message: string][] = [
   ],
   [
     "st2 UID root",
-    "release:\n  st2Uid: 0\n",
-    "environments/bad.yaml: 1 problem:\n  line 2, column 11: release.st2Uid: 0 is below the minimum 1",
+    "release:\n  st2RunAs: { user: 0, group: 1000 }\n",
+    "environments/bad.yaml: 1 problem:\n  line 2, column 21: release.st2RunAs.user: 0 is below the minimum 1",
+  ],
+  [
+    "a floating st2 tag",
+    "release:\n  version: '3.9'\n",
+    "release.version: \"3.9\" floats to the newest patch release, so nodes could run different releases against one database. Fix: name the full release (e.g. 3.9.0) or pin release.digest",
+  ],
+  [
+    "a release digest that is no digest",
+    "release:\n  version: 3.9.0\n  digest: sha256:abc\n",
+    "release.digest: \"sha256:abc\" is not an image digest. Fix: write sha256: and the 64 hex digits `docker buildx imagetools inspect` prints",
+  ],
+  [
+    "a component digest that is no digest",
+    "st2:\n  api:\n    image:\n      digest: md5:abc\n",
+    "st2.api.image.digest: \"md5:abc\" is not an image digest. Fix: write sha256: and the 64 hex digits `docker buildx imagetools inspect` prints",
+  ],
+  [
+    "a cluster domain with a trailing dot",
+    "clusterDomain: cluster.local.\n",
+    "clusterDomain: \"cluster.local.\" is not a DNS domain. Fix: give the kubelet's clusterDomain without a trailing dot, e.g. cluster.local (see `kubectl get cm -n kube-system coredns -o yaml`)",
+  ],
+  [
+    "no architecture",
+    "release:\n  architectures: []\n",
+    "release.architectures: [] names no CPU architecture. Fix: list kubernetes.io/arch values such as amd64, or leave it out for the official images (amd64 only)",
+  ],
+  [
+    "the smoke test without st2auth",
+    "st2:\n  auth: { enabled: false }\n  smokeTest: { enabled: true }\n",
+    "st2.smokeTest.enabled: the smoke test logs in and runs an action, but st2.auth is not deployed. Fix: deploy those components, or set st2.smokeTest.enabled: false",
+  ],
+  [
+    "a smoke test that waits too briefly",
+    "st2:\n  smokeTest: { waitSeconds: 5 }\n",
+    "environments/bad.yaml: 1 problem:\n  line 2, column 29: st2.smokeTest.waitSeconds: 5 is below the minimum 30",
+  ],
+  [
+    "a ZooKeeper claim without a unit",
+    "datastores:\n  coordination:\n    backend: zookeeper\n    inCluster: { storageSize: '2' }\n",
+    "datastores.coordination.inCluster.storageSize: \"2\" is not a storage size. Fix: write a whole number with Mi, Gi or Ti, e.g. 2Gi",
   ],
   [
     "unknown node spread",

@@ -85,7 +85,7 @@ describe('default edge', () => {
     const web = find(objects, 'Deployment', 'st2web');
     const c = container(web, 'st2web');
     expect(web.spec.replicas).toBe(2);
-    expect(c.image).toBe('docker.io/stackstorm/st2web:3.9');
+    expect(c.image).toBe('docker.io/stackstorm/st2web:3.9.0');
     expect(c.securityContext).toMatchObject({ runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, privileged: false });
     const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
     expect(env).toEqual({

@@ -182,7 +182,7 @@ test('mistral-api: Service on 8989, HTTP readiness, TCP liveness, PDB, spread; m
     // The filled-in file lives in memory only, and the main container cannot write it.
     expect(spec.volumes.find((v: any) => v.name === 'mistral-conf').emptyDir.medium).toBe('Memory');
     expect(container(d).volumeMounts.find((m: any) => m.name === 'mistral-conf')).toEqual({ name: 'mistral-conf', mountPath: '/etc/mistral', readOnly: true });
-    expect(spec.securityContext).toMatchObject({ runAsUser: 999, runAsNonRoot: true });
+    expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true });
     expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{16}$/);
   }
 });

@@ -25,7 +25,7 @@ test('every 3.x component is deployed with its HA mode replica default', () => {
 test('each process runs its own executable with the layered config files', () => {
   for (const name of ['st2api', 'st2auth', 'st2stream', 'st2rulesengine', 'st2timersengine', 'st2workflowengine', 'st2scheduler', 'st2actionrunner', 'st2notifier', 'st2sensorcontainer']) {
     const c = container(deployment(name));
-    expect(c.image).toBe(`docker.io/stackstorm/${name}:3.9`);
+    expect(c.image).toBe(`docker.io/stackstorm/${name}:3.9.0`);
     expect(c.command.slice(0, 4)).toEqual([`/opt/stackstorm/st2/bin/${name}`, '--config-file=/etc/st2/st2.conf', '--config-file=/etc/st2/st2.docker.conf', '--config-file=/etc/st2/shared/st2.conf']);
     expect(c.command).toContain('--config-file=/etc/st2/secrets/st2.secrets.conf');
     const init = deployment(name).spec.template.spec.initContainers.find((i: any) => i.name === 'prepare');
@@ -50,14 +50,26 @@ test('HTTP services: ClusterIP Service, ports and probes (st2auth /v1/sso, TCP f
   expect(deployment('st2stream').spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(25);
 });
 
-test('mounts: datastore key, htpasswd, ssh key 0400, content', () => {
+test('mounts: datastore key, htpasswd in a folder of its own, ssh key installed for stanley, content', () => {
   const volumes = (name: string) => Object.fromEntries(deployment(name).spec.template.spec.volumes.map((v: any) => [v.name, v]));
   const mounts = (name: string) => Object.fromEntries(container(deployment(name)).volumeMounts.map((m: any) => [m.name, m.mountPath]));
   expect(volumes('st2api')['datastore-key'].secret).toMatchObject({ secretName: 'st2-datastore-key', defaultMode: 0o440 });
   expect(mounts('st2api')).toMatchObject({ 'datastore-key': '/etc/st2/keys', packs: '/opt/stackstorm/packs', virtualenvs: '/opt/stackstorm/virtualenvs' });
   expect(volumes('st2auth').htpasswd.secret).toMatchObject({ secretName: 'st2-htpasswd', items: [{ key: 'htpasswd', path: 'htpasswd' }] });
   expect(volumes('st2actionrunner')['ssh-key'].secret).toMatchObject({ secretName: 'st2-ssh-key', defaultMode: 0o400, items: [{ key: 'private_key', path: 'stanley_rsa' }] });
-  expect(mounts('st2actionrunner')['ssh-key']).toBe('/home/stanley/.ssh');
+  expect(mounts('st2auth').htpasswd).toBe('/etc/st2/auth');
+  // The Secret is never mounted where stanley reads the key: a root step installs it there.
+  expect(mounts('st2actionrunner')['ssh-key']).toBeUndefined();
+  expect(mounts('st2actionrunner').ssh).toBe('/home/stanley/.ssh');
+  const install = deployment('st2actionrunner').spec.template.spec.initContainers.find((c: any) => c.name === 'ssh-key');
+  expect(install.securityContext).toMatchObject({ runAsUser: 0 });
+  expect(Object.fromEntries(install.volumeMounts.map((m: any) => [m.name, m.mountPath]))).toEqual({ 'ssh-key': '/etc/st2/ssh-key', ssh: '/home/stanley/.ssh' });
+  expect(install.command[2].split('\n')).toEqual([
+    'cp /etc/st2/ssh-key/stanley_rsa /home/stanley/.ssh/stanley_rsa',
+    'chown -R 1000:1000 /home/stanley/.ssh',
+    'chmod 0400 /home/stanley/.ssh/stanley_rsa',
+    'chmod 0500 /home/stanley/.ssh',
+  ]);
   expect(mounts('st2auth').packs).toBeUndefined();
 });
 
@@ -68,8 +80,9 @@ test('drain: action runner and workflow engine grace periods exceed exit_still_a
   expect(deployment('st2workflowengine').spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(check('workflow_engine'));
 });
 
-test('security: st2 user UID everywhere except the root action runner', () => {
-  expect(deployment('st2api').spec.template.spec.securityContext).toMatchObject({ runAsUser: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+test('security: the stanley UID everywhere except the root action runner, one fsGroup for all', () => {
+  expect(deployment('st2api').spec.template.spec.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+  expect(deployment('st2actionrunner').spec.template.spec.securityContext).toMatchObject({ fsGroup: 1000 });
   expect(container(deployment('st2api')).securityContext.capabilities).toEqual({ drop: ['ALL'] });
   expect(deployment('st2actionrunner').spec.template.spec.securityContext).toMatchObject({ runAsUser: 0, runAsNonRoot: false });
   expect(container(deployment('st2actionrunner')).securityContext.capabilities).toBeUndefined();
@@ -137,7 +150,8 @@ test('jobs: register content after the datastores, idempotent, as Argo CD sync h
 test('content from images: init containers copy system packs then pack images', () => {
   const o = synth({ ...withCoordination, content: { strategy: 'images', images: [{ repository: 'example/st2-packs', tag: '1.0.0' }] } });
   const inits = find(o, 'Deployment', 'st2actionrunner').spec.template.spec.initContainers.map((i: any) => [i.name, i.image]);
-  expect(inits).toEqual([['prepare', 'docker.io/stackstorm/st2actionrunner:3.9'], ['system-packs', 'docker.io/stackstorm/st2actionrunner:3.9'], ['pack-image-0', 'example/st2-packs:1.0.0']]);
+  const st2 = 'docker.io/stackstorm/st2actionrunner:3.9.0';
+  expect(inits).toEqual([['prepare', st2], ['ssh-key', st2], ['system-packs', st2], ['pack-image-0', 'example/st2-packs:1.0.0']]);
   expect(o.some((x) => x.kind === 'PersistentVolumeClaim')).toBe(false);
   expect(validateAll(o)).toEqual([]);
 });

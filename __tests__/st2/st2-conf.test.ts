@@ -2,7 +2,8 @@ import { renderIni } from '../../lib/common/ini';
 import { mongoUri, renderSt2Conf, St2ConfInput, st2SecretsTemplate } from '../../lib/st2/st2-conf';
 import { prepareScript } from '../../lib/st2/prepare-script';
 import { interpreters } from '../support/python';
-import { execFileSync } from 'child_process';
+import { parse } from '../support/ini';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -23,19 +24,7 @@ const input: St2ConfInput = {
 };
 
 /** Parses INI text into sections (enough for our renderer's output). */
-function ini(text: string): Record<string, Record<string, string>> {
-  const result: Record<string, Record<string, string>> = {};
-  let section = '';
-  for (const line of text.split('\n')) {
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) result[(section = header[1])] = {};
-    else if (/^\w/.test(line)) {
-      const [key, ...rest] = line.split(' = ');
-      result[section][key] = rest.join(' = ');
-    }
-  }
-  return result;
-}
+const ini = parse;
 
 describe('renderSt2Conf', () => {
   const conf = ini(renderSt2Conf(input));
@@ -68,8 +57,23 @@ describe('renderSt2Conf', () => {
     expect(gc.garbagecollector).toEqual({ collection_interval: '600', action_executions_ttl: '30', tokens_ttl: '7' });
   });
 
-  test('no coordination renders no url (st2 then uses no-op locks)', () => {
-    expect(ini(renderSt2Conf({ ...input, coordination: { backend: 'none', hosts: [] } })).coordination).toBeUndefined();
+  test('no coordination renders an empty url: tooz\'s no-op, overriding the image\'s redis on 127.0.0.1', () => {
+    expect(ini(renderSt2Conf({ ...input, coordination: { backend: 'none', hosts: [] } })).coordination).toEqual({ url: '' });
+  });
+
+  test('no [log] section: StackStorm registers no such option (levels come from the logging config files)', () => {
+    expect(ini(renderSt2Conf(input)).log).toBeUndefined();
+  });
+
+  test('the 2.x drain options only when the release has a graceful shutdown', () => {
+    expect(ini(renderSt2Conf(input)).actionrunner).toEqual({ graceful_shutdown: 'True', exit_still_active_check: String(input.actionRunnerDrainSeconds), still_active_check_interval: '2' });
+    expect(ini(renderSt2Conf({ ...input, actionRunnerDrainSeconds: undefined })).actionrunner).toBeUndefined();
+  });
+
+  test('the public URL goes to webui_base_url (notification links), never to api_url', () => {
+    const conf = ini(renderSt2Conf(input));
+    expect(conf.webui).toEqual({ webui_base_url: input.webUrl });
+    expect(conf.auth.api_url).toBe(input.apiUrl);
   });
 
   test('mongoUri with TLS and no replica set', () => {
@@ -106,9 +110,17 @@ describe('secrets file', () => {
         env: { ST2_MONGODB_PASSWORD: 'm$ng/o', ST2_RABBITMQ_PASSWORD: 'p@ss:w/rd$1' },
       });
       const written = ini(fs.readFileSync(out, 'utf8'));
-      expect(written.database.password).toBe('m$ng/o');
+      // oslo.config reads "$$" as one literal "$" (a lone "$ng" would be a reference).
+      expect(written.database.password).toBe('m$$ng/o');
       expect(written.messaging.cluster_urls.split(',')[0]).toBe('amqp://st2:p%40ss%3Aw%2Frd%241@r0:5672/');
       expect(fs.statSync(out).mode & 0o777).toBe(0o400);
+      // A line break cannot live in an INI value: refused by name, nothing written.
+      const broken = spawnSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'y')], {
+        env: { ST2_MONGODB_PASSWORD: 'secret\n', ST2_RABBITMQ_PASSWORD: 'x' }, encoding: 'utf8',
+      });
+      expect(broken.status).toBe(1);
+      expect(broken.stderr).toContain('ST2_MONGODB_PASSWORD contains a line break');
+      expect(fs.existsSync(path.join(dir, 'y'))).toBe(false);
       // A missing Secret value fails the pod start instead of writing an empty password.
       expect(() => execFileSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'x')], {
         env: {}, stdio: 'pipe',

@@ -159,7 +159,7 @@ export class MemberSet extends Construct {
     const { name, members } = props;
     this.selector = selectorLabels(props.identity, name);
     this.labels = componentLabels(props.identity, name, props.role, props.version);
-    this.hosts = Array.from({ length: members }, (_, ordinal) => memberHost(name, ordinal, props.identity.namespace));
+    this.hosts = Array.from({ length: members }, (_, ordinal) => memberHost(name, ordinal, props.identity));
     const servicePorts = (ports: readonly MemberPort[]) => ports.map(({ name: portName, port }) => ({ name: portName, port, targetPort: port }));
 
     this.headlessService = new kplus.Service(this, 'Headless', {

@@ -78,7 +78,6 @@ export class MongoDbReplicaSet extends Construct {
     super(scope, id);
     const settings = props.settings ?? {};
     const inCluster = settings.inCluster ?? {};
-    const namespace = props.identity.namespace;
 
     // Every check runs before any object is built.
     const replicas = inCluster.replicas ?? 3;
@@ -109,7 +108,7 @@ export class MongoDbReplicaSet extends Construct {
     const timeout = props.initTimeoutSeconds ?? 600;
     check(Number.isInteger(timeout) && timeout >= 30, 'initTimeoutSeconds', `got ${timeout}`, 'give at least 30 seconds');
 
-    const members = memberHostPorts(NAME, replicas, namespace, MONGO_PORT);
+    const members = memberHostPorts(NAME, replicas, props.identity, MONGO_PORT);
     const init: ReplicaSetInit = { replicaSet, members, database, username, timeoutSeconds: timeout };
     this.scripts = {
       [MONGO_SCRIPT_FILES.copyKeyfile]: renderCopyKeyfileScript(),

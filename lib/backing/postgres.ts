@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { check, SettingError } from '../common/errors';
-import { componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
+import { componentLabels, labelAll, ReleaseIdentity, selectorLabels, serviceHost } from '../common/meta';
 import { ResourceSettings, RESOURCE_PRESETS, toContainerResources } from '../common/resources';
 import { containerSecurity, ImageSettings, imageReference, patchPodSpec, podSecurity, pullPolicy, RunAs } from '../common/workload';
 import { PostgresEndpoint } from '../config/endpoints';
@@ -217,7 +217,7 @@ export class PostgreSql extends Construct {
     postgres.mount(POSTGRES_PATHS.socketDir, kplus.Volume.fromEmptyDir(this, 'SocketVolume', 'socket', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) }));
     postgres.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) }));
 
-    const host = `${NAME}.${props.identity.namespace}.svc.cluster.local`;
+    const host = serviceHost(props.identity, NAME);
     this.endpoint = { host: `${host}:${POSTGRES_PORT}`, database, username, password: { name: secretName, key: 'password' } };
     this.initJob = this.addInitJob(props.identity, image, imageRef, secret, host, setting);
   }

@@ -93,6 +93,8 @@ export function partitionHandlingFor(nodes: number): PartitionHandling {
 export interface RabbitMqConfInput {
   /** Namespace the StatefulSet runs in (part of every node name). */
   readonly namespace: string;
+  /** The cluster's DNS domain. @default 'cluster.local' */
+  readonly clusterDomain?: string;
   /** Headless Service governing the StatefulSet; the discovery plugin reads its endpoints. */
   readonly headlessService: string;
   /** Cluster size; decides partition handling. */
@@ -117,7 +119,7 @@ export function renderRabbitMqConf(input: RabbitMqConfInput): string {
     ['cluster_formation.k8s.service_name', input.headlessService],
     ['cluster_formation.k8s.address_type', 'hostname',
       'Node names use the stable member DNS names, not pod IPs that change on every restart.'],
-    ['cluster_formation.k8s.hostname_suffix', `.${input.headlessService}.${input.namespace}.svc.cluster.local`],
+    ['cluster_formation.k8s.hostname_suffix', `.${input.headlessService}.${input.namespace}.svc.${input.clusterDomain ?? 'cluster.local'}`],
     ['cluster_formation.node_cleanup.only_log_warning', true,
       'Never remove an absent node automatically: a rescheduled pod returns with the same name and volume.'],
     ['cluster_partition_handling', partitionHandlingFor(input.nodes),

@@ -3,7 +3,7 @@ import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import { check, SettingError } from '../common/errors';
-import { labelAll, ReleaseIdentity } from '../common/meta';
+import { labelAll, ReleaseIdentity, serviceHost } from '../common/meta';
 import { ResourceSettings, toContainerResources } from '../common/resources';
 import { containerSecurity, ImageSettings, imageReference, PlacementSettings, pullPolicy, RunAs } from '../common/workload';
 import { RabbitMqSettings } from '../config/datastores';
@@ -107,7 +107,7 @@ export class RabbitMq extends Construct {
     const memoryLimitBytes = resources.memory!.limit!.toKibibytes() * 1024;
 
     this.endpoint = {
-      hosts: memberHostPorts(RABBITMQ_NAME, replicas, namespace, RABBITMQ_PORTS.amqp),
+      hosts: memberHostPorts(RABBITMQ_NAME, replicas, props.identity, RABBITMQ_PORTS.amqp),
       vhost,
       username,
       password: { name: secretName, key: RABBITMQ_SECRET_KEYS.password },
@@ -116,6 +116,7 @@ export class RabbitMq extends Construct {
     this.files = {
       'rabbitmq.conf': renderRabbitMqConf({
         namespace,
+        clusterDomain: props.identity.clusterDomain,
         headlessService: RABBITMQ_HEADLESS,
         nodes: replicas,
         definitionsFile: RABBITMQ_PATHS.definitionsFile,
@@ -137,7 +138,12 @@ export class RabbitMq extends Construct {
     });
     new k8s.KubeRole(this, 'Role', {
       metadata: { name: RABBITMQ_NAME },
-      rules: [{ apiGroups: [''], resources: ['endpoints'], resourceNames: [RABBITMQ_HEADLESS], verbs: ['get'] }],
+      rules: [
+        { apiGroups: [''], resources: ['endpoints'], resourceNames: [RABBITMQ_HEADLESS], verbs: ['get'] },
+        // Peer discovery records cluster formation as Kubernetes events; without this it
+        // logs a 403 on every start.
+        { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      ],
     });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: RABBITMQ_NAME },
@@ -217,7 +223,7 @@ export class RabbitMq extends Construct {
       envVariables: {
         POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
         // The name peer discovery derives from the endpoints' hostnames plus the suffix.
-        RABBITMQ_NODENAME: kplus.EnvValue.fromValue(`rabbit@$(POD_NAME).${RABBITMQ_HEADLESS}.${namespace}.svc.cluster.local`),
+        RABBITMQ_NODENAME: kplus.EnvValue.fromValue(`rabbit@$(POD_NAME).${serviceHost(props.identity, RABBITMQ_HEADLESS)}`),
         RABBITMQ_USE_LONGNAME: kplus.EnvValue.fromValue('true'),
         HOME: kplus.EnvValue.fromValue(RABBITMQ_PATHS.home),
         RABBITMQ_CONFIG_FILE: kplus.EnvValue.fromValue(RABBITMQ_PATHS.configFile),

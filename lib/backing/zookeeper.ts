@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
+import { check } from '../common/errors';
 import { labelAll } from '../common/meta';
 import { containerSecurity, ImageSettings, pullPolicy } from '../common/workload';
 import { CoordinationEndpoint } from '../config/endpoints';
@@ -16,7 +17,14 @@ export const ZOOKEEPER_IMAGE: ImageSettings = { repository: 'zookeeper', tag: '3
  * members, zookeeper:3.8.4 run as 1000/1000 (the image's `zookeeper` user), 100m / 384Mi
  * with a 512Mi limit, of which half becomes the JVM heap.
  */
-export interface ZooKeeperProps extends MemberSetSettings {}
+export interface ZooKeeperProps extends MemberSetSettings {
+  /** Size of each member's data claim. @default '2Gi' */
+  readonly storageSize?: string;
+  /** StorageClass of the claims. @default the cluster's default class */
+  readonly storageClassName?: string;
+}
+
+const STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
 
 const NAME = 'zookeeper';
 const DATA_DIR = '/data';
@@ -26,13 +34,13 @@ const DATA_DIR = '/data';
  * headless Service `zookeeper-headless` (peer traffic), client Service `zookeeper`,
  * ConfigMap `zookeeper-config` (zoo.cfg) and PodDisruptionBudget `zookeeper`.
  *
- * tooz reaches ZooKeeper through the kazoo Python package, which the st2 images do not
- * ship: an image built FROM the st2 images with `pip install kazoo` in st2's virtualenv is
- * required before choosing this backend. Redis Sentinel needs only the `redis` package,
- * which the images include.
+ * tooz reaches ZooKeeper through the kazoo Python package, which st2 3.9 installs in its
+ * virtualenv (its requirements pull kazoo in through zake; `scripts/check-images.sh`
+ * confirms it at the pinned images).
  *
- * Data lives in an emptyDir: tooz keeps only ephemeral nodes that clients re-create, and a
- * restarted member resyncs from the leader.
+ * Each member keeps its snapshots, transaction log and `myid` on a claim of its own: with an
+ * emptyDir, a member rescheduled while another is down would rejoin empty, and two such
+ * members form a majority that has forgotten the ensemble's state.
  */
 export class ZooKeeper extends Construct {
   public readonly statefulSet: kplus.StatefulSet;
@@ -53,6 +61,8 @@ export class ZooKeeper extends Construct {
       resources: { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '512Mi' },
     });
     // The JVM's heap plus its own overhead must stay under the container limit.
+    const storageSize = props.storageSize ?? '2Gi';
+    check(STORAGE.test(storageSize), 'datastores.coordination.inCluster.storageSize', `${JSON.stringify(storageSize)} is not a storage size`, 'write a whole number with Mi, Gi or Ti, e.g. 2Gi');
     const heapMiB = Math.max(64, Math.floor(resources.memory!.limit!.toMebibytes() / 2));
 
     const { client, quorum, election } = ZOOKEEPER_PORTS;
@@ -61,6 +71,7 @@ export class ZooKeeper extends Construct {
     const set = new MemberSet(this, 'Members', {
       identity: props.identity, name: NAME, role: 'coordination', version: image.tag, members, runAs, placement: props.placement,
       ports, clientPorts: [ports[0]],
+      volumeClaim: { size: storageSize, storageClassName: props.storageClassName, mountPath: DATA_DIR },
     });
     this.statefulSet = set.statefulSet;
     this.headlessService = set.headlessService;
@@ -89,7 +100,6 @@ export class ZooKeeper extends Construct {
     });
     // Only zoo.cfg is replaced; the image's logback.xml beside it stays in use.
     zookeeper.mount('/conf/zoo.cfg', kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { subPath: 'zoo.cfg', readOnly: true });
-    zookeeper.mount(DATA_DIR, kplus.Volume.fromEmptyDir(this, 'DataVolume', 'data', { sizeLimit: Size.gibibytes(1) }));
     zookeeper.mount('/logs', kplus.Volume.fromEmptyDir(this, 'LogsVolume', 'logs', { sizeLimit: Size.mebibytes(64) }));
     // The JVM writes its perf data under /tmp.
     zookeeper.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(64) }));

@@ -30,7 +30,7 @@ export function renderIni(document: IniDocument, header?: string): string {
   for (const [section, keys] of Object.entries(document)) {
     const lines = Object.entries(keys)
       .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => `${key} = ${renderIniValue(value as IniValue)}`);
+      .map(([key, value]) => `${key} = ${renderIniValue(value as IniValue)}`.trimEnd());
     if (lines.length === 0) continue;
     blocks.push([`[${section}]`, ...lines].join('\n'));
   }

@@ -10,6 +10,16 @@ export interface ReleaseIdentity {
   readonly namespace: string;
   /** `app.kubernetes.io/instance`: tells two deployments in one cluster apart. */
   readonly instance: string;
+  /** The cluster's DNS domain. @default 'cluster.local' */
+  readonly clusterDomain?: string;
+}
+
+/** The default DNS domain of a Kubernetes cluster. */
+export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+
+/** `<service>.<namespace>.svc.<cluster domain>`: a Service's name from any namespace (nginx and st2 apply no search domains). */
+export function serviceHost(identity: ReleaseIdentity, service: string): string {
+  return `${service}.${identity.namespace}.svc.${identity.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN}`;
 }
 
 /** The role a component plays, written to `app.kubernetes.io/component`. */

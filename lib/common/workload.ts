@@ -11,9 +11,19 @@ export interface ImageSettings {
   readonly repository: string;
   /** Tag; `latest` is refused because a GitOps tool could never tell two of them apart. */
   readonly tag: string;
+  /**
+   * Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the
+   * same bytes even when the tag is pushed again. @default none
+   */
+  readonly digest?: string;
   /** When the kubelet pulls. @default IfNotPresent: tags are pinned, so a cached image is the same image */
   readonly pullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
 }
+
+/** An OCI content digest as registries print it. */
+export const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** `3` or `3.9`: tags StackStorm moves to each new patch release (other projects version differently). */
+export const FLOATING_TAG = /^v?[0-9]+(\.[0-9]+)?$/;
 
 export function imageReference(image: ImageSettings, setting: string): string {
   if (!image.tag || image.tag === 'latest') {
@@ -22,8 +32,11 @@ export function imageReference(image: ImageSettings, setting: string): string {
   if (!/^[a-z0-9][a-z0-9._/-]*$/.test(image.repository)) {
     throw new SettingError(`${setting}.repository`, `${JSON.stringify(image.repository)} is not an image repository`, 'use lower-case letters, digits, . _ - and /');
   }
+  if (image.digest !== undefined && !DIGEST.test(image.digest)) {
+    throw new SettingError(`${setting}.digest`, `${JSON.stringify(image.digest)} is not an image digest`, 'write sha256: and the 64 hex digits `docker buildx imagetools inspect` prints');
+  }
   const prefix = image.registry ? `${image.registry.replace(/\/+$/, '')}/` : '';
-  return `${prefix}${image.repository}:${image.tag}`;
+  return `${prefix}${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
 }
 
 export function pullPolicy(image: ImageSettings): kplus.ImagePullPolicy {
@@ -62,12 +75,17 @@ export function containerSecurity(runAs: RunAs, readOnlyRootFilesystem = true): 
   };
 }
 
-export function podSecurity(runAs: RunAs): kplus.PodSecurityContextProps {
+/**
+ * The pod security context of `runAs`. `fsGroup` defaults to the group; pods that share a
+ * volume pass the one group they all agree on, or each pod's start would re-own the tree
+ * for its own group and take it from the others.
+ */
+export function podSecurity(runAs: RunAs, fsGroup = runAs.group): kplus.PodSecurityContextProps {
   return {
     ensureNonRoot: runAs.user !== 0,
     user: runAs.user,
     group: runAs.group,
-    fsGroup: runAs.group,
+    fsGroup,
     fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
   };
 }
@@ -82,12 +100,23 @@ const POD_SPEC_PATH = '/spec/template/spec';
 export function patchPodSpec(workload: kplus.AbstractPod, extra: {
   readonly spread?: readonly TopologySpread[];
   readonly selector: Record<string, string>;
+  /** CPU architectures the pod's images exist for (`kubernetes.io/arch`). @default any */
+  readonly architectures?: readonly string[];
 }): void {
   const api = ApiObject.of(workload);
   // cdk8s-plus labels pod templates with its own hashed address even when we select by
   // our labels; it carries no meaning for anyone reading the manifests.
   api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
   api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
+  if (extra.architectures && extra.architectures.length > 0) {
+    api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/affinity`, {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: [...extra.architectures] }] }],
+        },
+      },
+    }));
+  }
   if (extra.spread && extra.spread.length > 0) {
     api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/topologySpreadConstraints`, extra.spread.map((spread) => ({
       topologyKey: spread.topologyKey,
@@ -148,6 +177,8 @@ export interface LabelledDeploymentProps {
   readonly labels: Record<string, string>;
   /** UID/GID of the pod security context. */
   readonly runAs: RunAs;
+  /** fsGroup of the pod. @default the group of `runAs` */
+  readonly fsGroup?: number;
   /**
    * Rollout strategy.
    * @default rolling, one extra pod at a time and none unavailable, so capacity never drops
@@ -173,7 +204,7 @@ export function labelledDeployment(scope: Construct, props: LabelledDeploymentPr
     automountServiceAccountToken: false,
     strategy: props.strategy
       ?? kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
-    securityContext: podSecurity(props.runAs),
+    securityContext: podSecurity(props.runAs, props.fsGroup),
     terminationGracePeriod: Duration.seconds(props.terminationGracePeriodSeconds ?? 30),
     podMetadata: props.podAnnotations ? { annotations: { ...props.podAnnotations } } : undefined,
   });

@@ -6,6 +6,7 @@ import { DatastoreSettings } from './datastores';
 import type { ActionRunnerSettings } from '../st2/action-runner';
 import type { ChatOpsSettings } from '../st2/chatops';
 import type { St2JobsSettings } from '../st2/jobs';
+import type { SmokeTestSettings } from '../st2/smoke-test';
 import type { SensorContainerSettings } from '../st2/sensor-container';
 import type { NginxSettings } from '../edge/nginx';
 import type { NotifierSettings } from '../st2/notifier';
@@ -34,26 +35,39 @@ export interface ComponentSettings {
 
 /** The StackStorm release every st2 image is taken from. */
 export interface ReleaseSettings {
-  /** StackStorm image tag. @default '3.9' */
+  /**
+   * StackStorm image tag: a full release such as `3.9.0`. A two-part tag (`3.9`) floats to
+   * the newest patch release, so two nodes could run different releases of one component
+   * against one database: it is refused unless `digest` pins the image.
+   * @default '3.9.0'
+   */
   readonly version?: string;
+  /**
+   * Digest every st2 image of the release is pinned to, `sha256:<64 hex>`; the reference
+   * becomes `<repository>:<version>@<digest>`. Per-image digests go under a component's
+   * `image.digest`. @default none: the tag alone
+   */
+  readonly digest?: string;
+  /**
+   * CPU architectures (`kubernetes.io/arch`) your st2 images exist for; st2 pods get a
+   * required node affinity to them. The official images are amd64 only.
+   * @default ['amd64']
+   */
+  readonly architectures?: readonly string[];
   /** Registry prefix for the st2 images. @default 'docker.io/stackstorm' */
   readonly registry?: string;
   /** Pull policy for every image. @default 'IfNotPresent' */
   readonly pullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
   /**
-   * UID of the `st2` user in the images (a system user whose UID the st2 package picks;
-   * 999 in the official 3.9 images). The kubelet needs it numerically for runAsNonRoot.
-   * @default 999
-   * @asType integer
-   * @minimum 1
+   * The numeric user and group every non-root st2 pod runs as (also the fsGroup of every
+   * pod that shares the pack volumes). st2 looks its UID up in /etc/passwd at start, so it
+   * must be an account of the images: the default is `stanley`, the account the st2
+   * package creates as the first regular user (1000:1000 on the images' ubuntu:jammy base;
+   * the images' own `st2` account has a build-dependent UID). Check it at your pinned
+   * image with `scripts/check-images.sh` (README, "Checking the images").
+   * @default { user: 1000, group: 1000 }
    */
-  readonly st2Uid?: number;
-  /**
-   * GID of the `st2` group; also the pods' fsGroup. @default 999
-   * @asType integer
-   * @minimum 1
-   */
-  readonly st2Gid?: number;
+  readonly st2RunAs?: RunAsSettings;
   /**
    * Which process layout to deploy. `3.x`: current StackStorm (st2timersengine,
    * st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology
@@ -63,6 +77,22 @@ export interface ReleaseSettings {
    * @default '3.x'
    */
   readonly topology?: '3.x' | '2.x-mistral';
+}
+
+/** A numeric user and group. */
+export interface RunAsSettings {
+  /**
+   * UID.
+   * @asType integer
+   * @minimum 1
+   */
+  readonly user: number;
+  /**
+   * GID.
+   * @asType integer
+   * @minimum 1
+   */
+  readonly group: number;
 }
 
 /** Names of the user-created Secrets (README, "Secrets"). */
@@ -103,6 +133,11 @@ export interface St2Settings {
   readonly chatops?: ChatOpsSettings;
   /** The per-release jobs (register content, load keys). @default register content only */
   readonly jobs?: St2JobsSettings;
+  /**
+   * The post-deploy smoke test Job (an Argo CD PostSync hook; README, "Smoke test").
+   * @default on whenever st2api, st2auth, st2stream and st2actionrunner are deployed
+   */
+  readonly smokeTest?: SmokeTestSettings;
   /** st2notifier: active-active; in 2.x-mistral also the backup scheduler. @default 2 replicas */
   readonly notifier?: NotifierSettings;
   /** st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. @default 2 replicas */
@@ -148,6 +183,11 @@ export interface NetworkPolicySettings {
 export interface StackStormHaSettings {
   /** Namespace for every object. @default 'stackstorm' */
   readonly namespace?: string;
+  /**
+   * The cluster's DNS domain (the kubelet's `clusterDomain`), used in every Service and
+   * StatefulSet member name we render. @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
   /** `app.kubernetes.io/instance`. @default 'stackstorm' */
   readonly instance?: string;
   /** Public base URL users reach the edge at. @default 'https://stackstorm.example.com' */

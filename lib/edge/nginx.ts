@@ -3,7 +3,7 @@ import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import { check, requireInteger, SettingError } from '../common/errors';
-import { componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
+import { componentLabels, DEFAULT_CLUSTER_DOMAIN, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
 import { ResourceSettings, toContainerResources } from '../common/resources';
 import {
   containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity,
@@ -84,7 +84,7 @@ export interface NginxSettings {
    * into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service
    * `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`)
    * set it, or give the DNS Service's ClusterIP.
-   * @default ['kube-dns.kube-system.svc.cluster.local']
+   * @default ['kube-dns.kube-system.svc.<clusterDomain>']
    */
   readonly resolvers?: readonly string[];
   /** Proxy timeouts. @default api/auth read 90 s, stream read 200 s, connect 5 s */
@@ -163,7 +163,7 @@ export class Nginx extends Construct {
 
     this.conf = renderNginxConf({
       upstreams: props.upstreams,
-      resolvers: settings.resolvers ?? ['kube-dns.kube-system.svc.cluster.local'],
+      resolvers: settings.resolvers ?? [`kube-dns.kube-system.svc.${props.identity.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN}`],
       tlsMode,
       hstsMaxAgeSeconds: settings.tls?.hstsMaxAgeSeconds,
       streamHeartbeatSeconds: props.streamHeartbeatSeconds,

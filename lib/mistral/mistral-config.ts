@@ -20,6 +20,8 @@ export interface MistralConfigProps {
   readonly runAs: RunAs;
   /** `app.kubernetes.io/version` of the Mistral objects. */
   readonly version: string;
+  /** CPU architectures the images exist for. @default any */
+  readonly architectures?: readonly string[];
   readonly placement?: PlacementSettings;
 }
 

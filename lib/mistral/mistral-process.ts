@@ -44,7 +44,7 @@ export class MistralProcess extends Construct {
   constructor(scope: Construct, id: string, props: MistralProcessProps) {
     super(scope, id);
     const { config } = props;
-    const { identity, runAs, version, placement } = config.props;
+    const { identity, runAs, version, placement, architectures } = config.props;
     // Mistral coordinates through RabbitMQ and PostgreSQL, not tooz: no backend needed.
     checkReplicas({ setting: props.setting, replicas: props.replicas, mode: 'active-active', coordination: { backend: 'none', hosts: [] } });
     this.selector = selectorLabels(identity, props.name);
@@ -69,7 +69,7 @@ export class MistralProcess extends Construct {
       liveness: props.liveness,
       preStopSleepSeconds: props.preStopSleepSeconds,
     });
-    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(props.replicas, placement) });
+    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(props.replicas, placement), architectures });
     if (props.port) {
       this.service = new kplus.Service(this, 'Service', {
         metadata: { name: props.name },

@@ -34,7 +34,7 @@ export class MistralSchemaJob extends Construct {
 
   constructor(scope: Construct, id: string, props: MistralSchemaJobProps) {
     super(scope, id);
-    const { identity, runAs, version } = props.config.props;
+    const { identity, runAs, version, architectures } = props.config.props;
     const name = 'mistral-db-manage';
     this.job = new kplus.Job(this, 'Job', {
       metadata: {
@@ -64,7 +64,7 @@ export class MistralSchemaJob extends Construct {
     });
     const labels = componentLabels(identity, name, 'job', version);
     for (const [key, value] of Object.entries(labels)) this.job.podMetadata.addLabel(key, value);
-    patchPodSpec(this.job, { selector: labels });
+    patchPodSpec(this.job, { selector: labels, architectures });
     labelAll(this, labels);
   }
 }

@@ -42,6 +42,8 @@ export interface DeploymentNetwork {
   readonly st2: readonly PodGroup[];
   /** st2chatops: a client of st2api, st2auth and st2stream only. */
   readonly chatops: readonly PodGroup[];
+  /** The post-deploy smoke test: a client of st2api, st2auth and st2stream only. */
+  readonly smokeTest: readonly PodGroup[];
   /** Processes that automate other systems and get egress beyond the cluster. */
   readonly automation: readonly PodGroup[];
   readonly api: ServicePods;
@@ -106,7 +108,7 @@ export function resolveNetworkPolicySettings(settings: NetworkPolicySettings = {
 export function networkGroups(net: DeploymentNetwork): PodGroup[] {
   const datastores = [net.mongodb, net.rabbitmq, net.coordination, net.postgresql].flatMap((d) => d ? [...d.members, ...d.jobs] : []);
   const all = [
-    ...net.st2, ...net.chatops, ...net.automation, ...net.api.pods, ...net.auth.pods, ...net.stream.pods, ...net.web.pods,
+    ...net.st2, ...net.chatops, ...net.smokeTest, ...net.automation, ...net.api.pods, ...net.auth.pods, ...net.stream.pods, ...net.web.pods,
     ...net.mistralApi.pods, ...net.mistral, ...net.mistralJobs, ...net.edge.pods, ...datastores,
   ];
   return [...new Map(all.map((group) => [group.name, group])).values()];
@@ -139,9 +141,12 @@ export function deploymentEdges(net: DeploymentNetwork, settings: ResolvedNetwor
   connect(net.chatops, net.api.pods, port(net.api.port), 'chatops runs commands through the st2 API');
   connect(net.chatops, net.auth.pods, port(net.auth.port), 'chatops authenticates at st2auth');
   connect(net.chatops, net.stream.pods, port(net.stream.port), 'chatops follows results on st2stream');
+  for (const service of [net.api, net.auth, net.stream]) {
+    connect(net.smokeTest, service.pods, port(service.port), 'the smoke test checks that st2api, st2auth and st2stream answer');
+  }
   // st2.conf's api_url and (2.x) Mistral's URLs are the public URL: inside the cluster the
   // load balancer's address is routed straight to the edge pods.
-  connect([...net.st2, ...net.chatops, ...net.mistral], net.edge.pods, net.edge.ports, 'the public URL (api_url, Mistral callbacks) leads to the edge');
+  if (net.mistral.length > 0) connect([...net.st2, ...net.mistral], net.edge.pods, net.edge.ports, 'st2 and Mistral reach each other through the public URL');
   useDatastore(net.mistral, net.rabbitmq, 'Mistral talks over RabbitMQ');
   useDatastore([...net.mistral, ...net.mistralJobs], net.postgresql, 'Mistral stores workflows in PostgreSQL');
   connect(net.mistral, net.api.pods, port(net.api.port), 'Mistral calls the st2 API back');
@@ -192,7 +197,7 @@ export interface BuiltComponents {
 }
 
 /** Keys of StackStormHa.st2 that are not Python st2 processes. */
-const NOT_ST2_PROCESSES = new Set(['web', 'chatops', 'mistralApi', 'mistralServer', 'mistralSchema']);
+const NOT_ST2_PROCESSES = new Set(['web', 'chatops', 'mistralApi', 'mistralServer', 'mistralSchema', 'smokeTest']);
 /** Keys of StackStormHa.st2 whose pods automate systems outside the cluster. */
 const AUTOMATION = ['actionRunner', 'sensorContainer', 'chatops'];
 
@@ -241,6 +246,7 @@ export function deploymentNetwork(built: BuiltComponents): DeploymentNetwork {
   return {
     st2,
     chatops: of('chatops'),
+    smokeTest: of('smokeTest'),
     automation: AUTOMATION.flatMap(of),
     api: service('api', ST2API_PORT),
     auth: service('auth', ST2AUTH_PORT),

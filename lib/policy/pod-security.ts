@@ -31,9 +31,9 @@ export interface SecurityException {
 export const SECURITY_EXCEPTIONS: readonly SecurityException[] = [
   {
     component: 'st2actionrunner',
-    rules: ['runAsNonRoot', 'capabilities'],
+    rules: ['runAsNonRoot', 'capabilities', 'readOnlyRootFilesystem'],
     level: 'baseline',
-    reason: 'the image runs as root and switches to the stanley user (setuid, needs the default capabilities) to run actions',
+    reason: 'the image runs as root and switches to the stanley user (sudo, needs the default capabilities) to run actions, which write to stanley\'s home, /opt/stackstorm and /var/spool',
   },
   {
     component: 'st2web',

@@ -61,6 +61,8 @@ export const JOB_STAGES: Readonly<Record<string, SyncStage>> = {
   'mistral-db-manage': 'schema',
   'st2-register-content': 'content',
   'st2-load-keys': 'content',
+  // An Argo CD PostSync hook: it runs once every wave is healthy; the wave only orders hooks.
+  'st2-smoke-test': 'edge',
 };
 
 /** Everything else (workloads, Services, autoscalers) by the role of its component. */

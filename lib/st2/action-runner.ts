@@ -46,10 +46,12 @@ export interface St2ActionRunnerProps {
 /**
  * st2actionrunner: runs actions; active-active, work is spread by RabbitMQ. Concurrency
  * policies and workflow locks need tooz when more than one runs. The image runs as root (it
- * switches to the system user `stanley` to run actions), so it keeps default capabilities;
- * the ssh key of `stanley` is mounted read-only with mode 0400. On SIGTERM a runner stops
- * taking work and waits up to `[actionrunner] exit_still_active_check` seconds for running
- * actions: the grace period is 30 s longer, so Kubernetes never kills a draining runner.
+ * switches to the system user `stanley` with sudo to run local actions), so it keeps the
+ * default capabilities and a writable root filesystem (a documented exception); a root
+ * init step installs the ssh key of `stanley` owned by stanley. On SIGTERM a 3.x runner
+ * stops taking work and waits up to `[actionrunner] exit_still_active_check` seconds for
+ * running actions: the grace period is 30 s longer, so Kubernetes never kills a draining
+ * runner. st2 2.x runners have no such drain: they get the default 30 s.
  */
 export class St2ActionRunner extends Construct {
   public readonly process: St2Process;
@@ -81,8 +83,12 @@ export class St2ActionRunner extends Construct {
       autoscaled: autoscaling !== undefined,
       image: st2Image(props.runtime, 'st2actionrunner', settings.image),
       resources: settings.resources ?? RESOURCE_PRESETS.large,
-      terminationGracePeriodSeconds: drain + 30,
+      terminationGracePeriodSeconds: drain === undefined ? 30 : drain + 30,
       runAsRoot: true,
+      // Actions write where no volume can cover every case: stanley's home (pip, ~/.st2),
+      // the working directory /opt/stackstorm, /var/spool for sendmail, and wherever a
+      // pack's own scripts write.
+      writableRootFilesystem: true,
       mounts: { datastoreKey: true, sshKey: true, content: true },
     });
     if (autoscaling) {

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { check } from '../common/errors';
-import { componentLabels, labelAll, selectorLabels } from '../common/meta';
+import { componentLabels, labelAll, selectorLabels, serviceHost } from '../common/meta';
 import { RESOURCE_PRESETS, toContainerResources } from '../common/resources';
 import { containerSecurity, imageReference, labelledDeployment, patchPodSpec, pullPolicy } from '../common/workload';
 import { checkReplicas } from '../config/ha-mode';
@@ -53,7 +53,7 @@ export class St2ChatOps extends Construct {
       name, replicas, selector, labels, runAs: runtime.st2User, strategy: kplus.DeploymentStrategy.recreate(),
     });
     const image = st2Image(runtime, 'st2chatops', settings.image);
-    const internal = (service: string, port: number) => `http://${service}.${runtime.identity.namespace}.svc.cluster.local:${port}`;
+    const internal = (service: string, port: number) => `http://${serviceHost(runtime.identity, service)}:${port}`;
     const admin = kplus.Secret.fromSecretName(this, 'Admin', runtime.secrets.adminCredentials);
     const container = this.deployment.addContainer({
       name,
@@ -75,7 +75,7 @@ export class St2ChatOps extends Construct {
       liveness: kplus.Probe.fromTcpSocket({ port: CHATOPS_PORT, periodSeconds: Duration.seconds(30), failureThreshold: 4, initialDelaySeconds: Duration.seconds(60) }),
     });
     container.env.copyFrom(kplus.Env.fromSecret(kplus.Secret.fromSecretName(this, 'Adapter', settings.adapterSecret!)));
-    patchPodSpec(this.deployment, { selector });
+    patchPodSpec(this.deployment, { selector, architectures: runtime.release.architectures });
     this.node.addMetadata('ha-mode', 'active-passive');
     labelAll(this, labels);
   }

@@ -5,6 +5,16 @@ import { SettingError } from '../common/errors';
 import { containerSecurity, ImageSettings, imageReference, pullPolicy, RunAs } from '../common/workload';
 import { toContainerResources } from '../common/resources';
 import { ST2_PATHS } from './st2-conf';
+import { shippedFile } from '../common/shipped-files';
+import { ST2_SHIPPED_PACKS } from '../images/image-model';
+
+/** The seed script, from the project root. */
+export const SEED_SCRIPT_PATH = 'lib/st2/scripts/seed-system-packs.sh';
+/** Packs the seed replaces on every registration: st2's system packs. */
+export const REFRESHED_PACKS = ['core', 'packs', 'linux', 'chatops'] as const;
+/** Shipped packs seeded only once: users add their own content to `default`. */
+export const KEPT_PACKS = ST2_SHIPPED_PACKS.filter((pack) => !(REFRESHED_PACKS as readonly string[]).includes(pack));
+const SEED_SCRIPTS_MOUNT = '/etc/st2/content-scripts';
 
 /**
  * How packs reach every pod that runs them. The guide's two strategies:
@@ -49,6 +59,8 @@ export class St2Content extends Construct {
   private readonly claims?: Record<keyof typeof CLAIM, kplus.PersistentVolumeClaim>;
   private readonly systemPacksImage: ImageSettings;
   private volumes?: ContentVolumes;
+  /** The seed script's ConfigMap (shared-volumes mode). */
+  public readonly scripts?: kplus.ConfigMap;
 
   constructor(scope: Construct, id: string, props: St2ContentProps) {
     super(scope, id);
@@ -73,6 +85,10 @@ export class St2Content extends Construct {
         virtualenvs: claim('virtualenvs', size(s.virtualenvsSize, '4Gi', 'virtualenvsSize')),
         configs: claim('configs', size(s.configsSize, '1Gi', 'configsSize')),
       };
+      this.scripts = new kplus.ConfigMap(this, 'Scripts', {
+        metadata: { name: 'st2-content-scripts' },
+        data: { 'seed-system-packs.sh': shippedFile(SEED_SCRIPT_PATH) },
+      });
     } else if (props.settings.images.length === 0) {
       throw new SettingError('content.images', 'the images strategy lists no pack image', 'add at least one pack image, or use strategy: shared-volumes');
     }
@@ -104,6 +120,29 @@ export class St2Content extends Construct {
     settings.images.forEach((image, index) => copy(`pack-image-${index}`, image, `content.images[${index}]`, ['packs', 'virtualenvs']));
     container.mount(ST2_PATHS.packs, volumes.packs, { readOnly: true });
     container.mount(ST2_PATHS.virtualenvs, volumes.virtualenvs, { readOnly: true });
+  }
+
+  /**
+   * In `shared-volumes` mode, adds the step that copies the packs `image` ships into the
+   * packs claim (which hides them in every pod that mounts it): the system packs are
+   * replaced by the image's on every run, `default` is copied only once. One pod runs it
+   * (the content registration Job, before it registers), so no two copies race on the
+   * shared volume. `images` mode needs none: each pod copies into its own emptyDir.
+   */
+  public addSeedStep(pod: kplus.AbstractPod, runAs: RunAs): void {
+    const image = this.systemPacksImage;
+    if (!this.claims || !this.scripts) return;
+    const volumes = this.contentVolumes();
+    const step = pod.addInitContainer({
+      name: 'seed-system-packs',
+      image: imageReference(image, 'content.systemPacksImage'),
+      imagePullPolicy: pullPolicy(image),
+      command: ['sh', `${SEED_SCRIPTS_MOUNT}/seed-system-packs.sh`, ST2_PATHS.packs, ST2_PATHS.seedPacks, REFRESHED_PACKS.join(','), KEPT_PACKS.join(',')],
+      resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '128Mi' }, 'content.seed'),
+      securityContext: containerSecurity(runAs),
+    });
+    step.mount(ST2_PATHS.seedPacks, volumes.packs);
+    step.mount(SEED_SCRIPTS_MOUNT, kplus.Volume.fromConfigMap(this, 'ScriptsVolume', this.scripts, { name: 'content-scripts' }), { readOnly: true });
   }
 
   /**

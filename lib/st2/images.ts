@@ -7,6 +7,7 @@ export function st2Image(runtime: Pick<St2Runtime, 'release'>, repository: strin
     registry: runtime.release.registry,
     repository,
     tag: runtime.release.version,
+    digest: runtime.release.digest,
     pullPolicy: runtime.release.pullPolicy,
     ...override,
   };

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
-import { componentLabels, labelAll } from '../common/meta';
+import { componentLabels, labelAll, serviceHost } from '../common/meta';
 import { RESOURCE_PRESETS } from '../common/resources';
 import { patchPodSpec, podSecurity } from '../common/workload';
 import { addSt2Containers, St2Runtime } from './st2-process';
@@ -51,9 +51,11 @@ export class St2Jobs extends Construct {
       runAs: runtime.st2User,
       mounts: { datastoreKey: true, content: true },
     }));
+    // Registration reads the packs, so the packs the images ship must be on the volume first.
+    runtime.content.addSeedStep(this.registerContent, runtime.st2User);
     const keysSecret = props.settings?.keysSecret;
     if (keysSecret) {
-      const internal = (service: string, port: number) => `http://${service}.${runtime.identity.namespace}.svc.cluster.local:${port}`;
+      const internal = (service: string, port: number) => `http://${serviceHost(runtime.identity, service)}:${port}`;
       const admin = kplus.Secret.fromSecretName(this, 'Admin', runtime.secrets.adminCredentials);
       this.loadKeys = this.job('LoadKeys', 'st2-load-keys', (job) => {
         const container = addSt2Containers(job, job, {
@@ -99,7 +101,7 @@ export class St2Jobs extends Construct {
     fill(job);
     const labels = componentLabels(this.runtime.identity, name, 'job', this.runtime.release.version);
     for (const [key, value] of Object.entries(labels)) job.podMetadata.addLabel(key, value);
-    patchPodSpec(job, { selector: labels });
+    patchPodSpec(job, { selector: labels, architectures: this.runtime.release.architectures });
     labelAll(job, labels);
     return job;
   }

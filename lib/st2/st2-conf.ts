@@ -18,10 +18,18 @@ export const ST2_PATHS = {
   secretsConfig: '/etc/st2/secrets/st2.secrets.conf',
   keysDir: '/etc/st2/keys',
   datastoreKey: '/etc/st2/keys/datastore_key.json',
-  htpasswdDir: '/etc/st2/htpasswd',
-  htpasswd: '/etc/st2/htpasswd/htpasswd',
+  /**
+   * A folder the images do not have: the images ship /etc/st2/htpasswd as an (empty) file,
+   * and a Secret volume is a folder, which the runtime refuses to mount onto a file.
+   */
+  htpasswdDir: '/etc/st2/auth',
+  htpasswd: '/etc/st2/auth/htpasswd',
   sshDir: '/home/stanley/.ssh',
   sshKey: '/home/stanley/.ssh/stanley_rsa',
+  /** Where the ssh key Secret is mounted before a root step installs it into sshDir, owned by stanley. */
+  sshKeySecretDir: '/etc/st2/ssh-key',
+  /** Where seed steps mount a content volume, so they still see the image's own packs. */
+  seedPacks: '/content/packs',
   packs: '/opt/stackstorm/packs',
   virtualenvs: '/opt/stackstorm/virtualenvs',
   packConfigs: '/opt/stackstorm/configs',
@@ -87,9 +95,12 @@ export interface St2ConfInput {
   readonly mongo: MongoEndpoint;
   readonly rabbit: RabbitMqEndpoint;
   readonly coordination: CoordinationEndpoint;
-  /** Public URL of st2api as clients (and actions) reach it, e.g. https://st2.example.com/api. */
+  /**
+   * URL of st2api as st2's own processes, actions and sensors reach it (`ST2_API_URL`): the
+   * in-cluster Service, e.g. http://st2api.stackstorm.svc.cluster.local:9101.
+   */
   readonly apiUrl: string;
-  /** Public base URL of the whole deployment, used for CORS. */
+  /** Public base URL of the whole deployment: CORS, and the links in notifications. */
   readonly webUrl: string;
   /** Turn st2 authentication on. */
   readonly authEnabled: boolean;
@@ -97,8 +108,11 @@ export interface St2ConfInput {
   readonly rbacEnabled: boolean;
   /** System user actions run as over ssh. */
   readonly systemUser: string;
-  /** `[actionrunner] exit_still_active_check` in seconds. */
-  readonly actionRunnerDrainSeconds: number;
+  /**
+   * `[actionrunner] exit_still_active_check` in seconds: how long a stopping runner waits
+   * for its running actions. @default none: the release has no graceful shutdown (st2 2.x)
+   */
+  readonly actionRunnerDrainSeconds?: number;
   /** `[workflow_engine] exit_still_active_check` in seconds (st2 3.8+). */
   readonly workflowEngineDrainSeconds?: number;
   /** `[stream] heartbeat` in seconds. */
@@ -140,6 +154,7 @@ export function st2ConfDocument(input: St2ConfInput): IniDocument {
       backend_kwargs: `{"file_path": "${ST2_PATHS.htpasswd}"}`,
       api_url: input.apiUrl,
     },
+    webui: { webui_base_url: input.webUrl },
     rbac: { enable: input.rbacEnabled },
     database: {
       host: mongoUri(input.mongo),
@@ -152,14 +167,16 @@ export function st2ConfDocument(input: St2ConfInput): IniDocument {
       connection_retries: 3,
       connection_retry_wait: 10000,
     },
-    coordination: { url: input.coordination.url },
+    // Always set: the images' own st2.conf names redis on 127.0.0.1, and an empty url is
+    // tooz's no-op driver (backend none).
+    coordination: { url: input.coordination.url ?? '' },
     content: {
       packs_base_paths: ST2_PATHS.packs,
       system_packs_base_path: ST2_PATHS.systemPacks,
     },
     system_user: { user: input.systemUser, ssh_key_file: ST2_PATHS.sshKey },
     keyvalue: { encryption_key_path: ST2_PATHS.datastoreKey },
-    actionrunner: {
+    actionrunner: input.actionRunnerDrainSeconds === undefined ? {} : {
       graceful_shutdown: true,
       exit_still_active_check: input.actionRunnerDrainSeconds,
       still_active_check_interval: 2,
@@ -184,7 +201,6 @@ export function st2ConfDocument(input: St2ConfInput): IniDocument {
       tokens_ttl: gc.tokensDays,
     } : {},
     mistral: input.mistral ? { v2_base_url: input.mistral.v2BaseUrl, api_url: input.mistral.apiUrl } : {},
-    log: { level: 'INFO' },
   };
   return mergeIni(document, input.extra);
 }

@@ -49,12 +49,16 @@ export interface St2Runtime {
 
 /** The resolved StackStorm release. */
 export interface St2Release {
-  /** Image tag and `app.kubernetes.io/version`, e.g. `3.9`. */
+  /** Image tag and `app.kubernetes.io/version`, e.g. `3.9.0`. */
   readonly version: string;
+  /** Digest every st2 image is pinned to. @default none */
+  readonly digest?: string;
   /** Registry prefix of the st2 images. */
   readonly registry?: string;
   /** Pull policy of every image. */
   readonly pullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
+  /** CPU architectures the st2 images exist for; st2 pods are scheduled only there. */
+  readonly architectures: readonly string[];
 }
 
 /** Which of the shared files a process mounts. */
@@ -63,7 +67,11 @@ export interface St2Mounts {
   readonly datastoreKey?: boolean;
   /** st2auth's htpasswd file. */
   readonly htpasswd?: boolean;
-  /** The system user's ssh key, mode 0400. */
+  /**
+   * The system user's ssh key, installed by a root init step into /home/stanley/.ssh owned
+   * by stanley (directory 0500, key 0400), where actions run as stanley can read it. Only
+   * for pods that run as root.
+   */
   readonly sshKey?: boolean;
   /** Packs, virtualenvs and pack configs. */
   readonly content?: boolean;
@@ -139,6 +147,11 @@ export interface St2ProcessProps {
   /** Run as root (only images that need it: see docs/operations.md). @default false */
   readonly runAsRoot?: boolean;
   /**
+   * Leave the main container's root filesystem writable (a documented security exception:
+   * the process writes paths no volume can cover). @default false
+   */
+  readonly writableRootFilesystem?: boolean;
+  /**
    * Seconds to keep serving after SIGTERM is scheduled, so the endpoint leaves every
    * Service before the process stops accepting connections. @default 0 (no preStop hook)
    */
@@ -206,13 +219,14 @@ export class St2Process extends Construct {
         selector: this.selector,
         labels: this.labels,
         runAs,
+        fsGroup: runtime.st2User.group,
         strategy: props.strategy === 'Recreate' ? kplus.DeploymentStrategy.recreate() : undefined,
         terminationGracePeriodSeconds: grace,
         podAnnotations,
       });
     } else {
       this.pods = partitions * props.replicas;
-      this.workload = this.partitionSet(props.name, this.pods, runAs, grace, podAnnotations);
+      this.workload = this.partitionSet(props.name, this.pods, runAs, runtime.st2User.group, grace, podAnnotations);
     }
 
     const env: Record<string, kplus.EnvValue> = {};
@@ -232,9 +246,10 @@ export class St2Process extends Construct {
       preStopSleepSeconds: props.preStopSleepSeconds,
       overrides,
       mounts: props.mounts,
+      writableRootFilesystem: props.writableRootFilesystem,
     });
 
-    patchPodSpec(this.workload, { selector: this.selector, spread: spreadFor(this.pods, runtime.placement) });
+    patchPodSpec(this.workload, { selector: this.selector, spread: spreadFor(this.pods, runtime.placement), architectures: runtime.release.architectures });
 
     if (props.port) {
       this.service = new kplus.Service(this, 'Service', {
@@ -256,7 +271,7 @@ export class St2Process extends Construct {
    * `serviceName` must name. Pods start in parallel (partitions do not wait for each
    * other) and roll one at a time.
    */
-  private partitionSet(name: string, pods: number, runAs: RunAs, grace: number, podAnnotations: Record<string, string>): kplus.StatefulSet {
+  private partitionSet(name: string, pods: number, runAs: RunAs, fsGroup: number, grace: number, podAnnotations: Record<string, string>): kplus.StatefulSet {
     // cdk8s-plus 27 refuses a Service without ports, which a headless Service that only
     // names the pods is (Kubernetes requires ports only of Services with a cluster IP).
     const headless = new kplus.Service(this, 'Headless', {
@@ -274,7 +289,7 @@ export class St2Process extends Construct {
       select: false,
       spread: false,
       automountServiceAccountToken: false,
-      securityContext: podSecurity(runAs),
+      securityContext: podSecurity(runAs, fsGroup),
       terminationGracePeriod: Duration.seconds(grace),
       podMetadata: { annotations: { ...podAnnotations } },
     });
@@ -329,6 +344,8 @@ export interface St2ContainersOptions {
   /** The process's overrides file: `key` of `map`, mounted alone in /etc/st2/overrides. */
   readonly overrides?: { readonly map: kplus.ConfigMap; readonly key: string };
   readonly mounts?: St2Mounts;
+  /** Leave the main container's root filesystem writable. @default false */
+  readonly writableRootFilesystem?: boolean;
   /** Extra environment for the main container. */
   readonly env?: Record<string, kplus.EnvValue>;
   /** Extra environment for the `prepare` init container. */
@@ -369,7 +386,7 @@ export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, optio
     lifecycle: options.preStopSleepSeconds ? { preStop: kplus.Handler.fromCommand(['sleep', String(options.preStopSleepSeconds)]) } : undefined,
     ports: options.port ? [{ number: options.port, name: 'http' }] : undefined,
     resources: toContainerResources(options.resources, `${setting}.resources`),
-    securityContext: containerSecurity(runAs),
+    securityContext: containerSecurity(runAs, !options.writableRootFilesystem),
     readiness: options.probes?.readiness,
     liveness: options.probes?.liveness,
     startup: options.probes?.startup,
@@ -391,10 +408,41 @@ export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, optio
   const mounts = options.mounts ?? {};
   if (mounts.datastoreKey) container.mount(ST2_PATHS.keysDir, parts.datastoreKey(), { readOnly: true });
   if (mounts.htpasswd) container.mount(ST2_PATHS.htpasswdDir, parts.htpasswd(), { readOnly: true });
-  if (mounts.sshKey) container.mount(ST2_PATHS.sshDir, parts.sshKey(), { readOnly: true });
+  if (mounts.sshKey) installSshKey(pod, container, options, parts);
   if (mounts.content) runtime.content.mountInto(pod, container, runAs);
 
   return container;
+}
+
+/**
+ * Secret volumes are root-owned and read-only, and the actions that use the key run as
+ * stanley: a root init step copies the key into a pod-local folder owned by stanley.
+ */
+function installSshKey(pod: kplus.AbstractPod, container: kplus.Container, options: St2ContainersOptions, parts: St2PodParts): void {
+  const { runAs, runtime } = options;
+  if (runAs.user !== 0) throw new Error(`${options.setting}: the ssh key is installed by a root init step; this pod runs as ${runAs.user}`);
+  const stanley = runtime.st2User;
+  const step = pod.addInitContainer({
+    name: 'ssh-key',
+    image: imageReference(options.image, `${options.setting}.image`),
+    imagePullPolicy: pullPolicy(options.image),
+    command: ['sh', '-ec', [
+      `cp ${ST2_PATHS.sshKeySecretDir}/stanley_rsa ${ST2_PATHS.sshKey}`,
+      `chown -R ${stanley.user}:${stanley.group} ${ST2_PATHS.sshDir}`,
+      `chmod 0400 ${ST2_PATHS.sshKey}`,
+      `chmod 0500 ${ST2_PATHS.sshDir}`,
+    ].join('\n')],
+    resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '32Mi' }, `${options.setting}.sshKey`),
+    securityContext: containerSecurity(runAs),
+  });
+  step.mount(ST2_PATHS.sshKeySecretDir, parts.sshKey(), { readOnly: true });
+  step.mount(ST2_PATHS.sshDir, parts.sshDir);
+  container.mount(ST2_PATHS.sshDir, parts.sshDir);
+}
+
+/** The volume of the shared st2 ConfigMap (st2.conf, prepare.py, the seed script). */
+export function sharedConfigVolume(runtime: St2Runtime): kplus.Volume {
+  return podParts(runtime).shared;
 }
 
 /**
@@ -407,6 +455,8 @@ interface St2PodParts {
   readonly shared: kplus.Volume;
   readonly secretsDir: kplus.Volume;
   readonly tmp: kplus.Volume;
+  /** The pod-local home of the installed ssh key. */
+  readonly sshDir: kplus.Volume;
   readonly mongoPassword: kplus.ISecret;
   readonly rabbitPassword: kplus.ISecret;
   /** Secret volumes, created on first use: their Secret names are checked only when mounted. */
@@ -440,6 +490,7 @@ function podParts(runtime: St2Runtime): St2PodParts {
     shared: kplus.Volume.fromConfigMap(scope, 'SharedConfig', runtime.config.configMap, { name: 'st2-config' }),
     secretsDir: kplus.Volume.fromEmptyDir(scope, 'SecretsDir', 'st2-secrets-conf', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) }),
     tmp: kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }),
+    sshDir: kplus.Volume.fromEmptyDir(scope, 'SshDir', 'ssh', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) }),
     mongoPassword: kplus.Secret.fromSecretName(scope, 'MongoPassword', runtime.mongoPassword.name),
     rabbitPassword: kplus.Secret.fromSecretName(scope, 'RabbitPassword', runtime.rabbitPassword.name),
     datastoreKey: secretVolume('DatastoreKey', 'datastore-key', runtime.secrets.datastoreKey, 'datastore_key.json', 0o440),

@@ -82,7 +82,7 @@ export class St2Web extends Construct {
       liveness: probe(20, 3),
     });
     // Root nginx needs its default capabilities (bind :80, switch workers to the nginx user).
-    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, runtime.placement) });
+    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, runtime.placement), architectures: runtime.release.architectures });
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name },
