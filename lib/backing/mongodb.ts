@@ -1,3 +1,4 @@
+import { serverAccountOf } from '../images/image-model';
 import { createHash } from 'crypto';
 import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
@@ -24,7 +25,7 @@ import {
 export const MONGO_DEFAULT_IMAGE: ImageSettings = { registry: 'docker.io/library', repository: 'mongo', tag: '7.0.37' };
 
 /** The `mongodb` user and group of the official image (its Dockerfile creates them as 999). */
-export const MONGO_USER: RunAs = { user: 999, group: 999 };
+export const MONGO_USER: RunAs = serverAccountOf('mongo');
 
 export const MONGO_PORT = 27017;
 

@@ -1,3 +1,4 @@
+import { serverAccountOf } from '../images/image-model';
 import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
@@ -13,7 +14,7 @@ import {
 
 /** The pinned official image (Debian); its `postgres` user and group are 999. */
 export const POSTGRES_IMAGE: ImageSettings = { registry: 'docker.io/library', repository: 'postgres', tag: '15.13' };
-export const POSTGRES_USER: RunAs = { user: 999, group: 999 };
+export const POSTGRES_USER: RunAs = serverAccountOf('postgres');
 const DEFAULT_RESOURCES: ResourceSettings = { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '1Gi' };
 /** Environment variable the init Job reads Mistral's password from. */
 export const MISTRAL_DB_PASSWORD_ENV = 'MISTRAL_DB_PASSWORD';

@@ -1,3 +1,4 @@
+import { serverAccountOf } from '../images/image-model';
 import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
@@ -27,7 +28,7 @@ export const RABBITMQ_HEADLESS = `${RABBITMQ_NAME}-headless`;
 export const RABBITMQ_IMAGE: ImageSettings = { repository: 'rabbitmq', tag: '3.13.7' };
 
 /** The `rabbitmq` user of the official image (Dockerfile: uid and gid 999). */
-export const RABBITMQ_RUN_AS: RunAs = { user: 999, group: 999 };
+export const RABBITMQ_RUN_AS: RunAs = serverAccountOf('rabbitmq');
 
 const DEFAULT_RESOURCES: ResourceSettings = { cpuRequest: '250m', memoryRequest: '512Mi', memoryLimit: '1Gi' };
 

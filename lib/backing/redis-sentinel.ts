@@ -1,3 +1,4 @@
+import { serverAccountOf } from '../images/image-model';
 import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
@@ -63,7 +64,7 @@ export class RedisSentinel extends Construct {
     const { setting, members, image, imageRef, runAs, resources: redisResources } = resolveMemberSettings(props, {
       setting: 'datastores.coordination.inCluster',
       image: REDIS_IMAGE,
-      runAs: { user: 999, group: 999 },
+      runAs: serverAccountOf('redis'),
       resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' },
     });
     const quorum = props.quorum ?? majority(members);

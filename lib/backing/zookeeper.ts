@@ -1,3 +1,4 @@
+import { serverAccountOf } from '../images/image-model';
 import { createHash } from 'crypto';
 import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
@@ -57,7 +58,7 @@ export class ZooKeeper extends Construct {
     const { members, image, imageRef, runAs, resources } = resolveMemberSettings(props, {
       setting: 'datastores.coordination.inCluster',
       image: ZOOKEEPER_IMAGE,
-      runAs: { user: 1000, group: 1000 },
+      runAs: serverAccountOf('zookeeper'),
       resources: { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '512Mi' },
     });
     // The JVM's heap plus its own overhead must stay under the container limit.

@@ -1,3 +1,4 @@
+import { serverAccountOf } from '../images/image-model';
 import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
@@ -18,7 +19,7 @@ import {
 /** The pinned non-root nginx image: nginx 1.27.3 running as UID/GID 101, no capabilities needed. */
 export const NGINX_IMAGE: ImageSettings = { registry: 'docker.io', repository: 'nginxinc/nginx-unprivileged', tag: '1.27.3' };
 /** UID and GID of the `nginx` user in nginxinc/nginx-unprivileged. */
-export const NGINX_USER: RunAs = { user: 101, group: 101 };
+export const NGINX_USER: RunAs = serverAccountOf('nginx-unprivileged');
 /** Where the ConfigMap with nginx.conf is mounted. */
 export const NGINX_CONFIG_DIR = '/etc/nginx/edge';
 

@@ -204,6 +204,44 @@ const st2PasswdLookup: Fact<boolean> = {
   source: `${ST} st2common/st2common/models/system/action.py:47 (pwd.getpwuid(os.getuid()) at import; st2api loads it through the inquiries controller, runners through local_runner/base.py:47)`,
 };
 
+/** What {@link dockerLibraryImage} needs of one Docker official image. */
+interface DockerLibraryImage {
+  readonly name: string;
+  /** The account the image creates for its server: name, the UID and GID it fixes, and where. */
+  readonly user: readonly [name: string, id: number, source: string];
+  /** Why the server needs no passwd entry for its UID. */
+  readonly runsAsAnyUid: string;
+  /** Folders by path, with their source. */
+  readonly paths: Readonly<Record<string, string>>;
+  /** Files by path, with their source. @default none */
+  readonly files?: Readonly<Record<string, string>>;
+  readonly volumes: readonly string[];
+  readonly writes: readonly RuntimeWrite[];
+}
+
+/**
+ * The model of a Docker official image (docker-library): it starts as root, creates one
+ * account with a fixed id for its server, and is published for amd64 and arm64.
+ */
+function dockerLibraryImage(image: DockerLibraryImage): ImageModel {
+  const [userName, id, source] = image.user;
+  return {
+    name: image.name,
+    repositories: [image.name],
+    defaultUser: 'root',
+    users: [{ name: userName, uid: { value: id, certainty: 'source', source }, gid: { value: id, certainty: 'source', source } }],
+    needsPasswdEntry: { value: false, certainty: 'inferred', source: image.runsAsAnyUid },
+    paths: {
+      ...Object.fromEntries(Object.entries(image.paths).map(([path, from]) => [path, { type: 'directory' as const, source: from }])),
+      ...Object.fromEntries(Object.entries(image.files ?? {}).map(([path, from]) => [path, { type: 'file' as const, source: from }])),
+    },
+    volumes: image.volumes,
+    content: {},
+    writes: image.writes,
+    architectures: { value: ['amd64', 'arm64'], certainty: 'source', source: `docker-library/official-images library/${image.name}` },
+  };
+}
+
 /** Every image we deploy, by the repository names it covers. */
 export const IMAGE_MODELS: readonly ImageModel[] = [
   {
@@ -266,70 +304,61 @@ export const IMAGE_MODELS: readonly ImageModel[] = [
     writes: [{ path: '/opt/stackstorm/chatops', why: 'hubot\'s brain and npm caches beside the bot', source: `${DF} st2chatops/Dockerfile:59 [inf]` }],
     architectures: AMD64_ONLY,
   },
-  {
+  dockerLibraryImage({
     name: 'mongo',
-    repositories: ['mongo'],
-    defaultUser: 'root',
-    users: [{ name: 'mongodb', uid: { value: 999, certainty: 'source', source: 'docker-library/mongo Dockerfile (groupadd --gid 999 --system mongodb; useradd --uid 999)' }, gid: { value: 999, certainty: 'source', source: 'docker-library/mongo Dockerfile' } }],
-    needsPasswdEntry: { value: false, certainty: 'inferred', source: 'mongod runs under any UID' },
-    paths: { '/data/db': { type: 'directory', source: 'docker-library/mongo Dockerfile (VOLUME /data/db /data/configdb)' } },
+    user: ['mongodb', 999, 'docker-library/mongo Dockerfile (groupadd --gid 999 --system mongodb; useradd --uid 999)'],
+    runsAsAnyUid: 'mongod runs under any UID',
+    paths: { '/data/db': 'docker-library/mongo Dockerfile (VOLUME /data/db /data/configdb)' },
     volumes: ['/data/db', '/data/configdb'],
-    content: {},
-    writes: [{ path: '/data/db', processes: ['mongod'], why: 'the database', source: 'docker-library/mongo Dockerfile' }, { path: '/tmp', processes: ['mongod'], why: 'mongod\'s Unix socket', source: 'mongod --unixSocketPrefix default /tmp' }],
-    architectures: { value: ['amd64', 'arm64'], certainty: 'source', source: 'docker-library/official-images library/mongo' },
-  },
-  {
+    writes: [
+      { path: '/data/db', processes: ['mongod'], why: 'the database', source: 'docker-library/mongo Dockerfile' },
+      { path: '/tmp', processes: ['mongod'], why: 'mongod\'s Unix socket', source: 'mongod --unixSocketPrefix default /tmp' },
+    ],
+  }),
+  dockerLibraryImage({
     name: 'rabbitmq',
-    repositories: ['rabbitmq'],
-    defaultUser: 'root',
-    users: [{ name: 'rabbitmq', uid: { value: 999, certainty: 'source', source: 'docker-library/rabbitmq Dockerfile (groupadd --gid 999 --system rabbitmq; useradd --uid 999)' }, gid: { value: 999, certainty: 'source', source: 'docker-library/rabbitmq Dockerfile' } }],
-    needsPasswdEntry: { value: false, certainty: 'inferred', source: 'the Erlang VM runs under any UID with HOME set' },
-    paths: { '/var/lib/rabbitmq': { type: 'directory', source: 'docker-library/rabbitmq Dockerfile (VOLUME)' }, '/etc/rabbitmq': { type: 'directory', source: 'docker-library/rabbitmq Dockerfile' } },
+    user: ['rabbitmq', 999, 'docker-library/rabbitmq Dockerfile (groupadd --gid 999 --system rabbitmq; useradd --uid 999)'],
+    runsAsAnyUid: 'the Erlang VM runs under any UID with HOME set',
+    paths: { '/var/lib/rabbitmq': 'docker-library/rabbitmq Dockerfile (VOLUME)', '/etc/rabbitmq': 'docker-library/rabbitmq Dockerfile' },
     volumes: ['/var/lib/rabbitmq'],
-    content: {},
     writes: [
       { path: '/var/lib/rabbitmq', processes: ['rabbitmq-server'], why: 'mnesia and the Erlang cookie', source: 'docker-library/rabbitmq Dockerfile' },
       { path: '/var/log/rabbitmq', processes: ['rabbitmq-server'], why: 'crash logs', source: 'docker-library/rabbitmq Dockerfile' },
       { path: '/tmp', processes: ['rabbitmq-server'], why: 'the Erlang VM', source: '[inf]' },
     ],
-    architectures: { value: ['amd64', 'arm64'], certainty: 'source', source: 'docker-library/official-images library/rabbitmq' },
-  },
-  {
+  }),
+  dockerLibraryImage({
     name: 'redis',
-    repositories: ['redis'],
-    defaultUser: 'root',
-    users: [{ name: 'redis', uid: { value: 999, certainty: 'source', source: 'docker-library/redis Dockerfile (groupadd -r -g 999 redis; useradd -r -g redis -u 999 redis)' }, gid: { value: 999, certainty: 'source', source: 'docker-library/redis Dockerfile' } }],
-    needsPasswdEntry: { value: false, certainty: 'inferred', source: 'redis-server runs under any UID' },
-    paths: { '/data': { type: 'directory', source: 'docker-library/redis Dockerfile (VOLUME /data, WORKDIR /data)' } },
+    user: ['redis', 999, 'docker-library/redis Dockerfile (groupadd -r -g 999 redis; useradd -r -g redis -u 999 redis)'],
+    runsAsAnyUid: 'redis-server runs under any UID',
+    paths: { '/data': 'docker-library/redis Dockerfile (VOLUME /data, WORKDIR /data)' },
     volumes: ['/data'],
-    content: {},
     writes: [{ path: '/data', processes: ['redis'], why: 'RDB/AOF files', source: 'docker-library/redis Dockerfile' }],
-    architectures: { value: ['amd64', 'arm64'], certainty: 'source', source: 'docker-library/official-images library/redis' },
-  },
-  {
+  }),
+  dockerLibraryImage({
     name: 'zookeeper',
-    repositories: ['zookeeper'],
-    defaultUser: 'root',
-    users: [{ name: 'zookeeper', uid: { value: 1000, certainty: 'source', source: '31z4/zookeeper-docker Dockerfile (useradd -r --gid=zookeeper --uid=1000 zookeeper)' }, gid: { value: 1000, certainty: 'source', source: '31z4/zookeeper-docker Dockerfile (groupadd -r --gid=1000 zookeeper)' } }],
-    needsPasswdEntry: { value: false, certainty: 'inferred', source: 'the JVM runs under any UID' },
-    paths: { '/data': { type: 'directory', source: '31z4/zookeeper-docker Dockerfile (VOLUME /data /datalog /logs)' }, '/conf': { type: 'directory', source: '31z4/zookeeper-docker Dockerfile' }, '/conf/zoo.cfg': { type: 'file', source: '31z4/zookeeper-docker docker-entrypoint.sh writes it when absent' } },
+    user: ['zookeeper', 1000, '31z4/zookeeper-docker Dockerfile (groupadd -r --gid=1000 zookeeper; useradd -r --gid=zookeeper --uid=1000 zookeeper)'],
+    runsAsAnyUid: 'the JVM runs under any UID',
+    paths: { '/data': '31z4/zookeeper-docker Dockerfile (VOLUME /data /datalog /logs)', '/conf': '31z4/zookeeper-docker Dockerfile' },
+    files: { '/conf/zoo.cfg': '31z4/zookeeper-docker docker-entrypoint.sh writes it when absent' },
     volumes: ['/data', '/datalog', '/logs'],
-    content: {},
-    writes: [{ path: '/data', processes: ['zkServer.sh'], why: 'snapshots and myid', source: '31z4/zookeeper-docker Dockerfile' }, { path: '/logs', processes: ['zkServer.sh'], why: 'ZOO_LOG_DIR', source: '31z4/zookeeper-docker Dockerfile' }, { path: '/tmp', processes: ['zkServer.sh'], why: 'JVM perf data', source: '[inf]' }],
-    architectures: { value: ['amd64', 'arm64'], certainty: 'source', source: 'docker-library/official-images library/zookeeper' },
-  },
-  {
+    writes: [
+      { path: '/data', processes: ['zkServer.sh'], why: 'snapshots and myid', source: '31z4/zookeeper-docker Dockerfile' },
+      { path: '/logs', processes: ['zkServer.sh'], why: 'ZOO_LOG_DIR', source: '31z4/zookeeper-docker Dockerfile' },
+      { path: '/tmp', processes: ['zkServer.sh'], why: 'JVM perf data', source: '[inf]' },
+    ],
+  }),
+  dockerLibraryImage({
     name: 'postgres',
-    repositories: ['postgres'],
-    defaultUser: 'root',
-    users: [{ name: 'postgres', uid: { value: 999, certainty: 'source', source: 'docker-library/postgres Dockerfile (groupadd -r postgres --gid=999; useradd -r -g postgres --uid=999)' }, gid: { value: 999, certainty: 'source', source: 'docker-library/postgres Dockerfile' } }],
-    needsPasswdEntry: { value: false, certainty: 'inferred', source: 'the entrypoint handles a UID without an entry (nss_wrapper)' },
-    paths: { '/var/lib/postgresql/data': { type: 'directory', source: 'docker-library/postgres Dockerfile (VOLUME)' } },
+    user: ['postgres', 999, 'docker-library/postgres Dockerfile (groupadd -r postgres --gid=999; useradd -r -g postgres --uid=999)'],
+    runsAsAnyUid: 'the entrypoint handles a UID without an entry (nss_wrapper)',
+    paths: { '/var/lib/postgresql/data': 'docker-library/postgres Dockerfile (VOLUME)' },
     volumes: ['/var/lib/postgresql/data'],
-    content: {},
-    writes: [{ path: '/var/lib/postgresql/data', processes: ['postgresql'], why: 'the cluster', source: 'docker-library/postgres Dockerfile' }, { path: '/var/run/postgresql', processes: ['postgresql'], why: 'the Unix socket', source: 'docker-library/postgres Dockerfile' }],
-    architectures: { value: ['amd64', 'arm64'], certainty: 'source', source: 'docker-library/official-images library/postgres' },
-  },
+    writes: [
+      { path: '/var/lib/postgresql/data', processes: ['postgresql'], why: 'the cluster', source: 'docker-library/postgres Dockerfile' },
+      { path: '/var/run/postgresql', processes: ['postgresql'], why: 'the Unix socket', source: 'docker-library/postgres Dockerfile' },
+    ],
+  }),
   {
     name: 'nginx-unprivileged',
     repositories: ['nginx-unprivileged'],
@@ -364,3 +393,14 @@ export function userWithUid(model: ImageModel, uid: number): ImageUser | undefin
 
 /** The `stanley` account of the st2 images: the UID actions run as and our st2 pods run as by default. */
 export const ST2_STANLEY = ST2_PACKAGE_USERS[0];
+
+/**
+ * The numeric user and group of an image's own server account (e.g. `mongodb` in `mongo`),
+ * as the model records them: the pods of our datastores and edge run as these.
+ */
+export function serverAccountOf(repository: string): { readonly user: number; readonly group: number } {
+  const model = IMAGE_MODELS.find((candidate) => candidate.repositories.includes(repository));
+  const account = model?.users.find((user) => user.uid && user.gid && user.uid.value !== 0);
+  if (!account) throw new Error(`the image model knows no numeric server account of ${repository}`);
+  return { user: account.uid!.value, group: account.gid!.value };
+}
