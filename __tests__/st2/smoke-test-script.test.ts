@@ -26,7 +26,7 @@ if [ "$1" = auth ]; then
   if [ "\${FAKE_LOGIN_FAILS_FIRST:-0}" = always ] || [ "$n" -le "\${FAKE_LOGIN_FAILS_FIRST:-0}" ]; then
     echo "ERROR: HTTPConnectionPool(host='st2auth', port=9100): Max retries exceeded (Connection refused)"; exit 1
   fi
-  [ "$*" = "auth st2admin -p s3cret -t" ] || { echo "ERROR: Invalid or missing credentials"; exit 1; }
+  [ "$*" = "auth st2admin --password=s3cret -t" ] || { echo "ERROR: Invalid or missing credentials"; exit 1; }
   echo ${TOKEN}; exit 0
 fi
 [ "\${ST2_AUTH_TOKEN:-}" = ${TOKEN} ] || { echo "ERROR: 401 Client Error: Unauthorized"; exit 1; }
@@ -35,11 +35,20 @@ case "$1 $2" in
   "action list")
     [ "$3" = --pack=core ] || exit 99
     fail core-actions-error && { echo "ERROR: 500 Server Error"; exit 1; }
+    lists=$(( $(cat "$state/lists" 2>/dev/null || echo 0) + 1 )); echo "$lists" >"$state/lists"
     echo "| ref             | pack | description |"
-    fail core-actions || echo "| core.local      | core | Action that executes an arbitrary Linux command on the localhost. |"
+    registered=yes; [ "$lists" -le "\${FAKE_CORE_APPEARS_AFTER:-0}" ] && registered=no
+    fail core-actions || [ $registered = no ] || echo "| core.local      | core | Action that executes an arbitrary Linux command on the localhost. |"
     echo "| core.local_sudo | core | Action that executes an arbitrary Linux command on the localhost. |"
     echo "| core.remote     | core | Action to execute arbitrary linux command remotely. |";;
   "run -j")
+    if [ "$3 $4" = "core.local cmd=stat -c '%U %a %n' /home/stanley/.ssh /home/stanley/.ssh/stanley_rsa" ]; then
+      listing='stanley 500 /home/stanley/.ssh\\nstanley 400 /home/stanley/.ssh/stanley_rsa'
+      fail ssh-key-root && listing='root 700 /home/stanley/.ssh\\nroot 400 /home/stanley/.ssh/stanley_rsa'
+      fail ssh-key-missing && { printf '{\n    "result": {\n        "stderr": "stat: cannot stat",\n        "stdout": ""\n    },\n    "status": "failed"\n}\n'; exit 1; }
+      printf '{\n    "result": {\n        "stdout": "%s"\n    },\n    "status": "succeeded"\n}\n' "$listing"
+      exit 0
+    fi
     [ "$3 $4" = "core.local cmd=id" ] || exit 99
     fail run-error && { echo "ERROR: 503 Server Error: Service Unavailable"; exit 1; }
     status=succeeded; code=0; user="uid=1000(stanley) gid=1000(stanley) groups=1000(stanley)"
@@ -120,10 +129,11 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 interface Run { status: number | null; stdout: string; calls: string[]; seconds: number }
 
-function run(env: Record<string, string> = {}): Run {
+/** `bash SCRIPT`, or with `preamble` run first in the same shell (e.g. to unset a bash feature). */
+function run(env: Record<string, string> = {}, preamble?: string): Run {
   const state = fs.mkdtempSync(path.join(root, 'run-'));
   const started = Date.now();
-  const result = spawnSync('bash', [SCRIPT], {
+  const result = spawnSync('bash', preamble ? ['-c', `${preamble}; . "$0"`, SCRIPT] : [SCRIPT], {
     encoding: 'utf8',
     timeout: 20_000,
     env: {
@@ -138,6 +148,7 @@ function run(env: Record<string, string> = {}): Run {
       ST2_AUTH_PASSWORD: 's3cret',
       SMOKE_EXPECT_VERSION: '3.9.0',
       SMOKE_RETRY_SECONDS: '0.1',
+      SMOKE_WAIT_SECONDS: '2',
       FAKE_STATE: state,
       ...env,
     },
@@ -152,7 +163,7 @@ const notOk = (out: string) => out.split('\n').filter((line) => line.startsWith(
 
 const CHECKS = [
   'st2 login as st2admin', 'st2 version', 'st2api answers', 'st2auth answers', 'st2stream answers',
-  'core actions registered', 'core.local runs as stanley', 'key-value set/get/delete', 'chatops rule loaded',
+  'core actions registered', 'core.local runs as stanley', 'ssh key installed for stanley', 'key-value set/get/delete', 'chatops rule loaded',
 ];
 const RBAC_CHECKS = ['RBAC enabled', 'RBAC roles listed'];
 
@@ -167,7 +178,7 @@ describe('smoke-test.sh', () => {
     expect(checkNames(result.stdout)).toEqual(CHECKS);
     expect(result.stdout).toContain('ok - st2 login as st2admin (attempt 1, after 0s)');
     expect(result.stdout).toContain('ok - st2api answers (version 3.9.0)');
-    expect(result.stdout.trim().split('\n').pop()).toBe('9 passed, 0 failed');
+    expect(result.stdout.trim().split('\n').pop()).toBe('10 passed, 0 failed');
     expect(result.status).toBe(0);
   });
 
@@ -175,7 +186,7 @@ describe('smoke-test.sh', () => {
     const result = run({
       ST2_API_URL: 'http://st2api.test:9101/v1', ST2_AUTH_URL: 'http://st2auth.test:9100/v1', ST2_STREAM_URL: 'http://st2stream.test:9102/v1/',
     });
-    expect(result.stdout).toContain('9 passed, 0 failed');
+    expect(result.stdout).toContain('10 passed, 0 failed');
     expect(result.status).toBe(0);
   });
 
@@ -203,6 +214,8 @@ describe('smoke-test.sh', () => {
     ['run-failed', 'core.local runs as stanley', 'did not succeed: "stderr": "", "status": "failed"', false],
     ['run-timeout', 'core.local runs as stanley', 'did not succeed: "stderr": "", "status": "timeout"', false],
     ['id-user', 'core.local runs as stanley', 'uid=0(root)', false],
+    ['ssh-key-root', 'ssh key installed for stanley', 'expected /home/stanley/.ssh stanley-owned 500 and the key 400, got "root 700', false],
+    ['ssh-key-missing', 'ssh key installed for stanley', 'stat of /home/stanley/.ssh did not succeed', false],
     ['kv-set', 'key-value set/get/delete', 'set failed', false],
     ['kv-get', 'key-value set/get/delete', 'get did not return the value set', false],
     ['kv-delete', 'key-value set/get/delete', 'delete failed', false],
@@ -221,8 +234,16 @@ describe('smoke-test.sh', () => {
     expect(failures[0]).toContain(reason);
     // Every other check still ran.
     expect(checkNames(result.stdout)).toEqual(rbac ? [...CHECKS, ...RBAC_CHECKS] : CHECKS);
-    expect(result.stdout).toContain(rbac ? '10 passed, 1 failed' : '8 passed, 1 failed');
+    expect(result.stdout).toContain(rbac ? '11 passed, 1 failed' : '9 passed, 1 failed');
     expect(result.status).not.toBe(0);
+  });
+
+  test('waits, within the same deadline, for content the register Job has not registered yet', () => {
+    const result = run({ FAKE_CORE_APPEARS_AFTER: '3' });
+    expect(result.stdout).toContain('10 passed, 0 failed');
+    expect(result.calls.filter((call) => call.startsWith('action list'))).toHaveLength(4);
+    const never = run({ FAKE_FAIL: 'core-actions' });
+    expect(notOk(never.stdout)).toEqual(['not ok - core actions registered: core.local is not listed (look at the register-content Job), still after 2s']);
   });
 
   test('every check has a fault that bites', () => {
@@ -232,7 +253,7 @@ describe('smoke-test.sh', () => {
   test('faults in several checks are all reported', () => {
     const result = run({ FAKE_FAIL: 'version,stream-down,kv-get' });
     expect(notOk(result.stdout).map((line) => line.split(':')[0])).toEqual(['not ok - st2 version', 'not ok - st2stream answers', 'not ok - key-value set/get/delete']);
-    expect(result.stdout).toContain('6 passed, 3 failed');
+    expect(result.stdout).toContain('7 passed, 3 failed');
     expect(result.status).toBe(1);
   });
 
@@ -242,14 +263,22 @@ describe('smoke-test.sh', () => {
     expect(off.calls.some((call) => /^(whoami|role)/.test(call))).toBe(false);
     const on = run({ SMOKE_RBAC: 'true' });
     expect(checkNames(on.stdout)).toEqual([...CHECKS, ...RBAC_CHECKS]);
-    expect(on.stdout).toContain('11 passed, 0 failed');
+    expect(on.stdout).toContain('12 passed, 0 failed');
     expect(on.status).toBe(0);
+  });
+
+  test('the wait still ends on a bash without EPOCHREALTIME (bash 4, the st2 2.x images)', () => {
+    const result = run({ FAKE_LOGIN_FAILS_FIRST: 'always', SMOKE_WAIT_SECONDS: '2', SMOKE_RETRY_SECONDS: '0.2' }, 'unset EPOCHREALTIME');
+    expect(notOk(result.stdout)[0]).toMatch(/^not ok - st2 login as st2admin: .* within 2s/);
+    expect(result.seconds).toBeLessThan(8);
+    const passing = run({}, 'unset EPOCHREALTIME');
+    expect(passing.stdout).toContain('10 passed, 0 failed');
   });
 
   test('waits for login: failing the first 2 attempts, then succeeding, passes', () => {
     const result = run({ FAKE_LOGIN_FAILS_FIRST: '2' });
     expect(result.stdout).toContain('ok - st2 login as st2admin (attempt 3, after 0s)');
-    expect(result.stdout).toContain('9 passed, 0 failed');
+    expect(result.stdout).toContain('10 passed, 0 failed');
     expect(result.status).toBe(0);
   });
 
@@ -287,7 +316,8 @@ describe('smoke-test.sh', () => {
     expect(result.status).toBe(0);
   });
 
-  describe('the real HTTP probes (python3) against a local server', () => {
+  // Python 3 in the 3.x images, 2.7 in the 2.x ones (where this machine has it).
+  describe.each(interpreters().found.map((python) => [python.name, python.executable] as const))('the real HTTP probes (%s) against a local server', (_, python) => {
     let server: ChildProcess;
     let port: number;
 
@@ -317,7 +347,7 @@ describe('smoke-test.sh', () => {
     afterAll(() => { server.kill(); });
 
     const realRun = (env: Record<string, string>) => run({
-      SMOKE_PYTHON: interpreters().found[0].executable,
+      SMOKE_PYTHON: python,
       ST2_API_URL: `http://127.0.0.1:${port}`, ST2_AUTH_URL: `http://127.0.0.1:${port}/`, ST2_STREAM_URL: `http://127.0.0.1:${port}/v1`,
       ...env,
     });
@@ -326,7 +356,7 @@ describe('smoke-test.sh', () => {
       const result = realRun({});
       expect(notOk(result.stdout)).toEqual([]);
       expect(result.stdout).toContain('ok - st2stream answers (event stream opened)');
-      expect(result.stdout).toContain('9 passed, 0 failed');
+      expect(result.stdout).toContain('10 passed, 0 failed');
       expect(result.seconds).toBeLessThan(5);
     });
 

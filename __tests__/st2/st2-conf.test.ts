@@ -121,6 +121,19 @@ describe('secrets file', () => {
       expect(broken.status).toBe(1);
       expect(broken.stderr).toContain('ST2_MONGODB_PASSWORD contains a line break');
       expect(fs.existsSync(path.join(dir, 'y'))).toBe(false);
+      // What oslo.config would change behind our back is refused, naming the variable.
+      for (const [password, problem] of [[' padded', 'starts or ends with a blank'], ['"quoted"', 'starts or ends with a blank or is quoted'], ['a\\$b', 'contains a backslash before a $']]) {
+        const refused = spawnSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'z')], {
+          env: { ST2_MONGODB_PASSWORD: password, ST2_RABBITMQ_PASSWORD: 'x' }, encoding: 'utf8',
+        });
+        expect([password, refused.status, refused.stderr]).toEqual([password, 1, expect.stringContaining(`ST2_MONGODB_PASSWORD ${problem}`)]);
+      }
+      // In a URL the value is percent-encoded, so nothing there is refused.
+      const inUrl = spawnSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'w')], {
+        env: { ST2_MONGODB_PASSWORD: 'fine', ST2_RABBITMQ_PASSWORD: ' a\\$b ' }, encoding: 'utf8',
+      });
+      expect(inUrl.status).toBe(0);
+      expect(ini(fs.readFileSync(path.join(dir, 'w'), 'utf8')).messaging.cluster_urls).toContain('amqp://st2:%20a%5C%24b%20@r0:5672/');
       // A missing Secret value fails the pod start instead of writing an empty password.
       expect(() => execFileSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'x')], {
         env: {}, stdio: 'pipe',

@@ -89,6 +89,9 @@ export class St2ActionRunner extends Construct {
       // the working directory /opt/stackstorm, /var/spool for sendmail, and wherever a
       // pack's own scripts write.
       writableRootFilesystem: true,
+      // Python actions run as root here and would leave root-owned bytecode caches in the
+      // shared packs, which the (non-root) seed step could then not refresh.
+      env: { PYTHONDONTWRITEBYTECODE: '1' },
       mounts: { datastoreKey: true, sshKey: true, content: true },
     });
     if (autoscaling) {

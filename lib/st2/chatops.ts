@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { check } from '../common/errors';
@@ -67,6 +67,9 @@ export class St2ChatOps extends Construct {
         ST2_AUTH_USERNAME: kplus.EnvValue.fromSecretValue({ secret: admin, key: 'username' }),
         ST2_AUTH_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: admin, key: 'password' }),
         EXPRESS_PORT: kplus.EnvValue.fromValue(String(CHATOPS_PORT)),
+        // The chatops image has its own `st2` account and no stanley: UID 1000 has no
+        // passwd entry there, so no home either (Node needs none); npm and hubot get /tmp.
+        HOME: kplus.EnvValue.fromValue('/tmp'),
       },
       resources: toContainerResources(settings.resources ?? RESOURCE_PRESETS.small, 'st2.chatops.resources'),
       // hubot writes its brain and npm caches under its home directory.
@@ -74,6 +77,7 @@ export class St2ChatOps extends Construct {
       readiness: kplus.Probe.fromTcpSocket({ port: CHATOPS_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
       liveness: kplus.Probe.fromTcpSocket({ port: CHATOPS_PORT, periodSeconds: Duration.seconds(30), failureThreshold: 4, initialDelaySeconds: Duration.seconds(60) }),
     });
+    container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }));
     container.env.copyFrom(kplus.Env.fromSecret(kplus.Secret.fromSecretName(this, 'Adapter', settings.adapterSecret!)));
     patchPodSpec(this.deployment, { selector, architectures: runtime.release.architectures });
     this.node.addMetadata('ha-mode', 'active-passive');

@@ -135,6 +135,8 @@ export interface St2ProcessProps {
    * @default a process of its own: `app.kubernetes.io/name: <name>` and its own ConfigMap
    */
   readonly sharedBy?: { readonly app: string; readonly partition: string; readonly overridesMap: kplus.ConfigMap };
+  /** Literal environment of the main container. @default none */
+  readonly env?: Readonly<Record<string, string>>;
   /** Literal environment of the `prepare` init container. @default none */
   readonly prepareEnv?: Readonly<Record<string, string>>;
   /** st2.conf layers prepare.py writes into the secrets folder, read after the overrides. @default none */
@@ -206,6 +208,7 @@ export class St2Process extends Construct {
     configFiles.push(ST2_PATHS.secretsConfig);
     this.configFiles = configFiles;
     if (props.prepareEnv) hashed.prepare = JSON.stringify(props.prepareEnv);
+    if (props.env) hashed.env = JSON.stringify(props.env);
 
     const grace = props.terminationGracePeriodSeconds ?? 30;
     requireInteger(grace, `${props.setting}.terminationGracePeriodSeconds`, 1);
@@ -247,6 +250,7 @@ export class St2Process extends Construct {
       overrides,
       mounts: props.mounts,
       writableRootFilesystem: props.writableRootFilesystem,
+      env: props.env ? Object.fromEntries(Object.entries(props.env).map(([key, value]) => [key, kplus.EnvValue.fromValue(value)])) : undefined,
     });
 
     patchPodSpec(this.workload, { selector: this.selector, spread: spreadFor(this.pods, runtime.placement), architectures: runtime.release.architectures });

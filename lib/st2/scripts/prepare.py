@@ -69,7 +69,15 @@ for name in set(re.findall(r"\$\{(\w+)\}", template_text)):
                  "without one (kubectl create secret --from-literal, or printf instead of echo)" % variable)
     if name.endswith("_URLQ"):
         values[name] = quote(value, safe="")
-    else:
-        # oslo.config reads "$name" as a reference to another option; "$$" is a literal "$".
-        values[name] = value.replace("$", "$$")
+        continue
+    # What oslo.config would silently change: it strips surrounding blanks and one pair of
+    # quotes, and reads a backslash before "$" as an escape of its own.
+    if value != value.strip() or (len(value) > 1 and value[0] == value[-1] and value[0] in "\"'"):
+        sys.exit("%s starts or ends with a blank or is quoted, which st2.conf would strip: "
+                 "remove that from the Secret" % variable)
+    if "\\$" in value:
+        sys.exit("%s contains a backslash before a $, which oslo.config reads as an escape: "
+                 "choose a password without that sequence" % variable)
+    # oslo.config reads "$name" as a reference to another option; "$$" is a literal "$".
+    values[name] = value.replace("$", "$$")
 write(output, string.Template(template_text).substitute(values), 0o400)

@@ -15,18 +15,24 @@ volume_packs=$2
 refresh=$3
 keep=$4
 
-# Replace one pack: copy beside it, then swap, so a reader never sees half a pack for long
-# and a failed copy leaves the old one in place.
+# Refresh one pack in place: copy the image's files over the volume's, then remove what the
+# image no longer ships. Actions run as root in the action runner and may leave files there
+# this (non-root) step cannot delete; those are reported, not fatal, or every later
+# registration would fail on them.
 install_pack() {
   pack=$1
-  staging="$volume_packs/.seed-$pack.$$"
-  retired="$volume_packs/.retired-$pack.$$"
-  rm -rf "$staging" "$retired"
+  mkdir -p "$volume_packs/$pack"
   # -p keeps modes (action scripts stay executable); the owner is whoever runs this.
-  cp -R -p "$image_packs/$pack" "$staging"
-  if [ -e "$volume_packs/$pack" ]; then mv "$volume_packs/$pack" "$retired"; fi
-  mv "$staging" "$volume_packs/$pack"
-  rm -rf "$retired"
+  if ! cp -R -p "$image_packs/$pack/." "$volume_packs/$pack/"; then
+    echo "cannot refresh $pack: files on the volume are not writable by uid $(id -u);" \
+      "make the claim owned by it again (chown -R, see README \"Running with the official images\")" >&2
+    exit 1
+  fi
+  (cd "$volume_packs/$pack" && find . -mindepth 1 -depth) | while read -r entry; do
+    if [ ! -e "$image_packs/$pack/$entry" ] && [ ! -L "$image_packs/$pack/$entry" ]; then
+      rm -rf "$volume_packs/$pack/$entry" 2>/dev/null || echo "left $pack/${entry#./}: not ours to delete (harmless)"
+    fi
+  done
 }
 
 for pack in $(echo "$refresh" | tr ',' ' '); do

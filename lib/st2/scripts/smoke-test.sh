@@ -45,21 +45,27 @@ STREAM=$(origin "$ST2_STREAM_URL")
 # Prints status, Content-Type, then at most LIMIT body bytes: st2stream never ends a
 # response, so the probe must not read to the end. The token travels by env, not argv (ps).
 PROBE='
-import os, ssl, sys, urllib.error, urllib.request
+import os, ssl, sys
+try:
+    from urllib.request import Request, urlopen
+    from urllib.error import HTTPError
+except ImportError:  # Python 2.7: the st2 2.x images
+    from urllib2 import Request, urlopen, HTTPError
 method, url, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
-body = sys.stdin.buffer.read() if method == "POST" else None
+body = getattr(sys.stdin, "buffer", sys.stdin).read() if method == "POST" else None
 headers = {"X-Auth-Token": os.environ.get("ST2_AUTH_TOKEN", ""), "Content-Type": "application/json"}
-request = urllib.request.Request(url, data=body, method=method, headers=headers)
+# A body makes it a POST, none a GET, on both Pythons.
+request = Request(url, data=body, headers=headers)
 context = ssl.create_default_context(cafile=os.environ.get("ST2_CACERT") or None)
 try:
-    response = urllib.request.urlopen(request, timeout=10, context=context)
-except urllib.error.HTTPError as error:
+    response = urlopen(request, timeout=10, context=context)
+except HTTPError as error:
     response = error
 except Exception as error:
     sys.exit("no answer from %s: %s" % (url, error))
-print(response.getcode())
-print(response.headers.get("Content-Type", ""))
-sys.stdout.write(response.read(limit).decode("utf-8", "replace"))
+out = getattr(sys.stdout, "buffer", sys.stdout)
+out.write(("%d\n%s\n" % (response.getcode(), response.info().get("Content-Type", ""))).encode("utf-8"))
+out.write(response.read(limit))
 '
 # probe METHOD URL LIMIT (POST body on stdin); sets status, ctype and body.
 probe() {
@@ -75,13 +81,15 @@ probe() {
 # st2 itself, so the first minutes of refusals are expected: retry, but only for so long.
 # `st2 auth -t` prints the token without writing ~/.st2, which may be read-only.
 # Microseconds, since whole-second $SECONDS would cut a short wait by up to a second.
-now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
+# Bash before 5.0 (the st2 2.x images) has no EPOCHREALTIME: whole seconds there.
+now_us() { if [ -n "${EPOCHREALTIME:-}" ]; then echo "${EPOCHREALTIME/[.,]/}"; else echo "$(date +%s)000000"; fi; }
 started=$(now_us)
 elapsed() { echo $((($(now_us) - started) / 1000000)); }
 attempts=0
 while :; do
   attempts=$((attempts + 1))
-  if out=$(timeout 30 "$ST2" auth "$ST2_AUTH_USERNAME" -p "$ST2_AUTH_PASSWORD" -t 2>&1); then
+  # --password=: a password that starts with "-" would otherwise be read as an option.
+  if out=$(timeout 30 "$ST2" auth "$ST2_AUTH_USERNAME" --password="$ST2_AUTH_PASSWORD" -t 2>&1); then
     token=$(tail -n1 <<<"$out")
     [[ $token =~ ^[A-Za-z0-9]+$ ]] && break
   fi
@@ -132,11 +140,22 @@ else
   ok "st2stream answers (event stream opened)"
 fi
 
-# Registered content lives in MongoDB; an empty list means the register-content Job never ran.
-if ! out=$(timeout 60 "$ST2" action list --pack=core 2>&1); then
-  not_ok "core actions registered" "st2 action list failed: $(oneline "$out")"
-elif ! grep -qwF core.local <<<"$out"; then
-  not_ok "core actions registered" "core.local is not listed (look at the register-content Job)"
+# Registered content lives in MongoDB. Under kubectl and Flux the register-content Job runs
+# beside this one and st2auth takes logins before it is done, so wait for it (same deadline).
+while :; do
+  if ! out=$(timeout 60 "$ST2" action list --pack=core 2>&1); then
+    content_problem="st2 action list failed: $(oneline "$out")"
+  elif ! grep -qwF core.local <<<"$out"; then
+    content_problem="core.local is not listed (look at the register-content Job)"
+  else
+    content_problem=''
+    break
+  fi
+  (($(now_us) - started >= WAIT * 1000000)) && break
+  sleep "$RETRY"
+done
+if [ -n "$content_problem" ]; then
+  not_ok "core actions registered" "$content_problem, still after ${WAIT}s"
 else
   ok "core actions registered"
 fi
@@ -154,6 +173,18 @@ elif [[ $run_stdout != *"($EXPECT_USER)"* ]]; then
   not_ok "core.local runs as $EXPECT_USER" "id printed $(oneline "${run_stdout#*:}") (look at [system_user] in st2.conf and the $EXPECT_USER account in the runner image)"
 else
   ok "core.local runs as $EXPECT_USER"
+fi
+
+# The key the remote runner and ssh from local actions use: stanley's own, not readable by others.
+ssh_dir=/home/stanley/.ssh
+out=$(timeout 180 "$ST2" run -j core.local "cmd=stat -c '%U %a %n' $ssh_dir $ssh_dir/stanley_rsa" 2>&1)
+ssh_stdout=$(grep -m1 '"stdout":' <<<"$out")
+if ! grep -Eq '"status": *"succeeded' <<<"$out"; then
+  not_ok "ssh key installed for $EXPECT_USER" "stat of $ssh_dir did not succeed: $(oneline "$(grep -E '"(status|stderr)":' <<<"$out")") (look at the action runner's ssh-key init container)"
+elif [[ $ssh_stdout != *"$EXPECT_USER 500 $ssh_dir\n$EXPECT_USER 400 $ssh_dir/stanley_rsa"* ]]; then
+  not_ok "ssh key installed for $EXPECT_USER" "expected $ssh_dir $EXPECT_USER-owned 500 and the key 400, got $(oneline "${ssh_stdout#*:}") (look at the action runner's ssh-key init container)"
+else
+  ok "ssh key installed for $EXPECT_USER"
 fi
 
 # A unique key, so parallel or leftover runs cannot make each other pass.
