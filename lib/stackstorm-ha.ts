@@ -9,7 +9,13 @@ import { CoordinationEndpoint, MongoEndpoint, RabbitMqEndpoint } from './config/
 import { StackStormHaSettings } from './config/settings';
 import { RedisSentinel } from './backing/redis-sentinel';
 import { ZooKeeper } from './backing/zookeeper';
-import { MongoDbReplicaSet } from './backing/mongodb';
+import { MONGO_PORT, MongoDbReplicaSet } from './backing/mongodb';
+import { POSTGRES_PORT } from './backing/postgres-conf';
+import { RABBITMQ_PORTS } from './backing/rabbitmq-conf';
+import { REDIS_PORTS } from './backing/redis-conf';
+import { ZOOKEEPER_PORTS } from './backing/zoo-cfg';
+import { NGINX_PORT_DEFAULTS } from './edge/nginx-conf';
+import { ComponentPorts } from './config/network';
 import { RabbitMq } from './backing/rabbitmq';
 import { St2Api, ST2API_PORT } from './st2/api';
 import { St2Web, ST2WEB_PORT } from './st2/web';
@@ -56,6 +62,21 @@ const DNS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}
 
 /** Where the official st2 images exist: the image model's answer for st2api. */
 const ST2_IMAGE_ARCHITECTURES = imageModelOf('st2api')!.architectures.value;
+
+/** The ports every component serves, for the NetworkPolicies. */
+const COMPONENT_PORTS: ComponentPorts = {
+  st2api: ST2API_PORT,
+  st2auth: ST2AUTH_PORT,
+  st2stream: ST2STREAM_PORT,
+  st2web: ST2WEB_PORT,
+  mistralApi: MISTRAL_API_PORT,
+  mongodb: { client: [MONGO_PORT], peer: [MONGO_PORT] },
+  rabbitmq: { client: [RABBITMQ_PORTS.amqp], peer: [RABBITMQ_PORTS.epmd, RABBITMQ_PORTS.dist] },
+  redisSentinel: { client: [REDIS_PORTS.redis, REDIS_PORTS.sentinel], peer: [REDIS_PORTS.redis, REDIS_PORTS.sentinel] },
+  zookeeper: { client: [ZOOKEEPER_PORTS.client], peer: Object.values(ZOOKEEPER_PORTS) },
+  postgresql: { client: [POSTGRES_PORT], peer: [] },
+  edge: { http: NGINX_PORT_DEFAULTS.http, https: NGINX_PORT_DEFAULTS.https },
+};
 
 /** The StackStorm release deployed when `release.version` is not set. */
 export const DEFAULT_ST2_VERSION = '3.9.0';
@@ -312,6 +333,7 @@ export class StackStormHa extends Chart {
       postgresql: built(PostgreSql),
       endpoints: { ...endpoints, postgres: (built(MistralConfig) as MistralConfig | undefined)?.props.postgres },
       edgeSettings: props.edge,
+      ports: COMPONENT_PORTS,
     });
     const policies = new NetworkPolicies(this, 'NetworkPolicies', { groups: networkGroups(network), edges: deploymentEdges(network, settings) });
     labelAll(policies, componentLabels(this.identity, 'network-policy', 'policy', this.runtime.release.version));

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { StackStormHaSettings } from '../lib';
 import { loadEnvironment } from '../lib/config/environments';
-import { SensorPartitioning } from '../lib/st2/sensor-partitions';
+import { SensorPartitioning } from '../lib/config/st2';
 import { synthEnvironments } from '../lib/synth';
 
 /**

@@ -1,8 +1,9 @@
+import { contentHash } from '../../lib/common/hash';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { filesChecksum, MemberSet, MemberSetProps, resolveMemberSettings } from '../../lib/backing/member-set';
+import { MemberSet, MemberSetProps, resolveMemberSettings } from '../../lib/backing/member-set';
 import { memberHost } from '../../lib/backing/members';
 import { RedisSentinel } from '../../lib/backing/redis-sentinel';
 import { RESOURCE_PRESETS, toContainerResources } from '../../lib/common/resources';
@@ -124,7 +125,7 @@ describe('resolveMemberSettings', () => {
 });
 
 test('filesChecksum depends on names and contents, not on key order', () => {
-  expect(filesChecksum({ a: '1', b: '2' })).toBe(filesChecksum({ b: '2', a: '1' }));
-  expect(filesChecksum({ a: '1', b: '2' })).not.toBe(filesChecksum({ a: '2', b: '1' }));
-  expect(filesChecksum({ a: '1' })).toMatch(/^[0-9a-f]{16}$/);
+  expect(contentHash({ a: '1', b: '2' })).toBe(contentHash({ b: '2', a: '1' }));
+  expect(contentHash({ a: '1', b: '2' })).not.toBe(contentHash({ a: '2', b: '1' }));
+  expect(contentHash({ a: '1' })).toMatch(/^[0-9a-f]{16}$/);
 });

@@ -1,4 +1,4 @@
-import { contentHash } from '../../lib/st2/st2-config';
+import { contentHash } from '../../lib/common/hash';
 import { SYNC_STAGES } from '../../lib/policy/sync-waves';
 import { expectSettingError } from '../support/errors';
 import { validateAll } from '../support/k8s-schema';

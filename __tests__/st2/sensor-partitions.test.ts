@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SettingError, StackStormHaSettings } from '../../lib';
-import { prepareScript, SENSOR_PARTITION_FILE } from '../../lib/st2/prepare-script';
+import { prepareScript, SENSOR_PARTITION_FILE } from '../../lib/common/prepare-script';
 import { checkHashCoverage, equalHashRanges, HASH_MAX, sensorPartitions } from '../../lib/st2/sensor-partitions';
 import { validateAll } from '../support/k8s-schema';
 import { parse as ini } from '../support/ini';

@@ -1,6 +1,6 @@
 import { renderIni } from '../../lib/common/ini';
 import { mongoUri, renderSt2Conf, St2ConfInput, st2SecretsTemplate } from '../../lib/st2/st2-conf';
-import { prepareScript } from '../../lib/st2/prepare-script';
+import { prepareScript } from '../../lib/common/prepare-script';
 import { interpreters } from '../support/python';
 import { parse } from '../support/ini';
 import { execFileSync, spawnSync } from 'child_process';

@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
@@ -9,9 +8,9 @@ import { ResourceSettings, toContainerResources } from '../common/resources';
 import {
   ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity, RunAs, selectByLabels, spreadFor,
 } from '../common/workload';
-import { DisruptionBudget } from '../policy/disruption-budget';
+import { DisruptionBudget } from '../common/disruption-budget';
 import { memberHost } from './members';
-import { checkQuorumMembers } from './quorum';
+import { checkQuorumMembers } from '../common/quorum';
 
 /**
  * The settings a caller gives an in-cluster datastore that takes them one by one
@@ -232,11 +231,4 @@ export class MemberSet extends Construct {
     // Patches apply at synth, after the datastore has added its containers.
     api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: claimName, mountPath: claim.mountPath }));
   }
-}
-
-/** A short digest of config files by name: a changed file changes the pod template and rolls the members. */
-export function filesChecksum(files: Readonly<Record<string, string>>): string {
-  const digest = createHash('sha256');
-  for (const name of Object.keys(files).sort()) digest.update(`${name}\0${files[name]}\0`);
-  return digest.digest('hex').slice(0, 16);
 }

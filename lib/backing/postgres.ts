@@ -1,3 +1,4 @@
+import { contentHash } from '../common/hash';
 import { serverAccountOf } from '../images/image-model';
 import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
@@ -7,7 +8,8 @@ import { componentLabels, labelAll, ReleaseIdentity, selectorLabels, serviceHost
 import { ResourceSettings, RESOURCE_PRESETS, toContainerResources } from '../common/resources';
 import { containerSecurity, ImageSettings, imageReference, patchPodSpec, podSecurity, pullPolicy, RunAs } from '../common/workload';
 import { PostgresEndpoint } from '../config/endpoints';
-import { filesChecksum, MemberSet } from './member-set';
+import { MemberSet } from './member-set';
+import { PostgresSettings } from '../config/mistral';
 import {
   POSTGRES_FILES, POSTGRES_PATHS, POSTGRES_PORT, renderCreateRoleSql, renderPostgresInitScript, renderPgHba, renderPostgresqlConf,
 } from './postgres-conf';
@@ -18,58 +20,6 @@ export const POSTGRES_USER: RunAs = serverAccountOf('postgres');
 const DEFAULT_RESOURCES: ResourceSettings = { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '1Gi' };
 /** Environment variable the init Job reads Mistral's password from. */
 export const MISTRAL_DB_PASSWORD_ENV = 'MISTRAL_DB_PASSWORD';
-
-/** PostgreSQL run here: one server with its own claim. */
-export interface PostgresInClusterSettings {
-  /** Image fields to override. @default docker.io/library/postgres:15.13 */
-  readonly image?: Partial<ImageSettings>;
-  /** Container resources; a quarter of the memory limit becomes shared_buffers. @default 100m / 256Mi, limit 1Gi */
-  readonly resources?: ResourceSettings;
-  /** Size of the PersistentVolumeClaim. @default '8Gi' */
-  readonly storageSize?: string;
-  /** StorageClass of the claim. @default the cluster default */
-  readonly storageClassName?: string;
-  /**
-   * Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is
-   * the finer guard; the role still needs its password from anywhere.
-   * @default ['0.0.0.0/0', '::/0']
-   */
-  readonly clientCidrs?: readonly string[];
-  /**
-   * `max_connections`: each Mistral process keeps a pool of connections.
-   * @default 200
-   * @asType integer
-   * @minimum 20
-   */
-  readonly maxConnections?: number;
-}
-
-/** A PostgreSQL run elsewhere (a managed service, a Patroni cluster). */
-export interface PostgresExternalSettings {
-  /** `host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`. */
-  readonly host: string;
-}
-
-/** Where Mistral's PostgreSQL runs, and who Mistral is there. */
-export interface PostgresSettings {
-  /**
-   * `in-cluster` runs one PostgreSQL server here; `external` only connects (the role and
-   * database must exist: create them with the SQL from lib/backing/postgres-conf.ts).
-   * @default 'in-cluster'
-   */
-  readonly mode?: 'in-cluster' | 'external';
-  readonly inCluster?: PostgresInClusterSettings;
-  readonly external?: PostgresExternalSettings;
-  /** Mistral's database. @default 'mistral' */
-  readonly database?: string;
-  /** Mistral's role. @default 'mistral' */
-  readonly username?: string;
-  /**
-   * Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the
-   * superuser, which only the init Job uses). @default 'st2-postgresql'
-   */
-  readonly secretName?: string;
-}
 
 /** Props of {@link PostgreSql}. */
 export interface PostgreSqlProps {
@@ -177,7 +127,7 @@ export class PostgreSql extends Construct {
       ports: [{ name: 'postgresql', port: POSTGRES_PORT }],
       clientPorts: [{ name: 'postgresql', port: POSTGRES_PORT }],
       // Only the server's own files roll the pod; the init scripts are read by the Job.
-      podAnnotations: { 'checksum/config': filesChecksum({ conf: this.files[POSTGRES_FILES.conf], hba: this.files[POSTGRES_FILES.hba] }) },
+      podAnnotations: { 'checksum/config': contentHash({ conf: this.files[POSTGRES_FILES.conf], hba: this.files[POSTGRES_FILES.hba] }) },
       // The preStop fast shutdown must finish before the kubelet's SIGKILL.
       terminationGracePeriodSeconds: 90,
       volumeClaim: { size: storageSize, storageClassName: inCluster.storageClassName, mountPath: POSTGRES_PATHS.dataMount },

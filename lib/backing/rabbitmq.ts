@@ -1,3 +1,4 @@
+import { contentHash } from '../common/hash';
 import { serverAccountOf } from '../images/image-model';
 import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
@@ -9,7 +10,7 @@ import { ResourceSettings, toContainerResources } from '../common/resources';
 import { containerSecurity, ImageSettings, imageReference, PlacementSettings, pullPolicy, RunAs } from '../common/workload';
 import { RabbitMqSettings } from '../config/datastores';
 import { RabbitMqEndpoint } from '../config/endpoints';
-import { filesChecksum, MemberSet } from './member-set';
+import { MemberSet } from './member-set';
 import { memberHostPorts } from './members';
 import {
   PASSWORD_ENV, RABBITMQ_PATHS, RABBITMQ_PORTS, RABBITMQ_SECRET_KEYS, rabbitMqDefinitions,
@@ -169,7 +170,7 @@ export class RabbitMq extends Construct {
       serviceAccountName: RABBITMQ_NAME,
       // A stopping node hands its queue masters to mirrors and flushes the message store.
       terminationGracePeriodSeconds: 120,
-      podAnnotations: { 'checksum/config': filesChecksum(this.files) },
+      podAnnotations: { 'checksum/config': contentHash(this.files) },
       volumeClaim: { size: storageSize, storageClassName: inCluster.storageClassName, mountPath: RABBITMQ_PATHS.dataDir },
       // One node at a time: with 3 nodes the other two keep a majority (pause_minority) and
       // a full mirror of every queue.

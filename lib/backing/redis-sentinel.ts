@@ -1,3 +1,4 @@
+import { contentHash } from '../common/hash';
 import { serverAccountOf } from '../images/image-model';
 import { Duration, Size } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
@@ -7,8 +8,8 @@ import { labelAll } from '../common/meta';
 import { ResourceSettings, toContainerResources } from '../common/resources';
 import { containerSecurity, ImageSettings, pullPolicy } from '../common/workload';
 import { CoordinationEndpoint } from '../config/endpoints';
-import { filesChecksum, MemberSet, MemberSetSettings, resolveMemberSettings } from './member-set';
-import { majority } from './quorum';
+import { MemberSet, MemberSetSettings, resolveMemberSettings } from './member-set';
+import { majority } from '../common/quorum';
 import { REDIS_PORTS, renderRedisBootstrap, renderRedisConf, renderSentinelConf } from './redis-conf';
 
 /** The pinned official image; its `redis` user is UID/GID 999. */
@@ -109,7 +110,7 @@ export class RedisSentinel extends Construct {
     files['bootstrap.sh'] = renderRedisBootstrap({ members: hosts, masterName, quorum });
     this.files = files;
     this.configMap = new kplus.ConfigMap(this, 'Config', { metadata: { name: `${NAME}-config` }, data: files });
-    this.statefulSet.podMetadata.addAnnotation('checksum/config', filesChecksum(files));
+    this.statefulSet.podMetadata.addAnnotation('checksum/config', contentHash(files));
 
     const config = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' });
     const live = kplus.Volume.fromEmptyDir(this, 'LiveVolume', 'live', { sizeLimit: Size.mebibytes(1) });

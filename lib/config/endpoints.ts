@@ -74,3 +74,14 @@ export function portOf(hostPort: string, fallback: number): number {
   const at = hostPort.lastIndexOf(':');
   return at < 0 ? fallback : Number(hostPort.slice(at + 1));
 }
+
+/** A Kubernetes Service as a client inside the cluster reaches it. */
+export interface ServiceEndpoint {
+  /**
+   * Fully qualified DNS name, e.g. `st2api.stackstorm.svc.cluster.local`. nginx's own
+   * resolver applies no search domains, so a short name would never resolve.
+   */
+  readonly host: string;
+  /** Service port. */
+  readonly port: number;
+}

@@ -1,37 +1,14 @@
-import { ResourceSettings } from '../common/resources';
-import { ImageSettings, PlacementSettings } from '../common/workload';
-import { ContentSettings } from '../st2/content';
-import { GarbageCollectionTtls } from '../st2/st2-conf';
+import { PlacementSettings } from '../common/workload';
+import { ComponentSettings } from './component';
+import { ContentSettings } from './content';
 import { DatastoreSettings } from './datastores';
-import type { ActionRunnerSettings } from '../st2/action-runner';
-import type { ChatOpsSettings } from '../st2/chatops';
-import type { St2JobsSettings } from '../st2/jobs';
-import type { SmokeTestSettings } from '../st2/smoke-test';
-import type { SensorContainerSettings } from '../st2/sensor-container';
-import type { NginxSettings } from '../edge/nginx';
-import type { NotifierSettings } from '../st2/notifier';
-import type { RulesEngineSettings } from '../st2/rules-engine';
-import type { MistralSettings } from '../mistral/mistral-settings';
-import type { NetworkPort } from '../policy/network-policy';
-
-/**
- * Settings every st2 component accepts. Values files (environments/*.yaml) map onto these
- * same types.
- */
-export interface ComponentSettings {
-  /** Deploy this component at all (the guide: each process can be turned on or off). @default true for core processes */
-  readonly enabled?: boolean;
-  /**
-   * Replicas; the component's HA mode decides the allowed range. @default per component
-   * @asType integer
-   * @minimum 1
-   */
-  readonly replicas?: number;
-  /** Container resources. @default sized by the component's role */
-  readonly resources?: ResourceSettings;
-  /** Image fields to override for this component only. @default the release image */
-  readonly image?: Partial<ImageSettings>;
-}
+import type { NginxSettings } from './edge';
+import type { MistralSettings } from './mistral';
+import type { NetworkPort } from './network';
+import type {
+  ActionRunnerSettings, ChatOpsSettings, GarbageCollectionTtls, NotifierSettings, RulesEngineSettings, SensorContainerSettings,
+  SmokeTestSettings, St2JobsSettings,
+} from './st2';
 
 /** The StackStorm release every st2 image is taken from. */
 export interface ReleaseSettings {

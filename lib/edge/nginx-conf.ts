@@ -1,3 +1,5 @@
+import type { ServiceEndpoint } from '../config/endpoints';
+import type { EdgeTlsMode, NginxTimeouts } from '../config/edge';
 import { SettingError, requireInteger } from '../common/errors';
 
 /**
@@ -12,15 +14,7 @@ import { SettingError, requireInteger } from '../common/errors';
  */
 
 /** One Kubernetes Service the edge proxies to. */
-export interface EdgeUpstream {
-  /**
-   * Fully qualified DNS name, e.g. `st2api.stackstorm.svc.cluster.local`. nginx's own
-   * resolver applies no search domains, so a short name would never resolve.
-   */
-  readonly host: string;
-  /** Service port. */
-  readonly port: number;
-}
+export type EdgeUpstream = ServiceEndpoint;
 
 /** Every Service the edge routes to. */
 export interface EdgeUpstreams {
@@ -34,56 +28,6 @@ export interface EdgeUpstreams {
   readonly web: EdgeUpstream;
   /** mistral-api (8989), behind `/mistral/`; only in the legacy (st2 2.x) topology. @default no route */
   readonly mistral?: EdgeUpstream;
-}
-
-/**
- * Where TLS ends:
- * - `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and
- *   redirects plain HTTP to it;
- * - `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)
- *   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http.
- */
-export type EdgeTlsMode = 'terminate' | 'plain';
-
-/** Proxy timeouts, in seconds. */
-export interface NginxTimeouts {
-  /**
-   * Time to open a connection to a Service. @default 5
-   * @asType integer
-   * @minimum 1
-   */
-  readonly connectSeconds?: number;
-  /**
-   * Time between two reads from st2api. @default 90
-   * @asType integer
-   * @minimum 1
-   */
-  readonly apiReadSeconds?: number;
-  /**
-   * Time between two reads from st2auth. @default 90
-   * @asType integer
-   * @minimum 1
-   */
-  readonly authReadSeconds?: number;
-  /**
-   * Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or
-   * an idle but healthy event stream is cut between two heartbeats. @default 200
-   * @asType integer
-   * @minimum 1
-   */
-  readonly streamReadSeconds?: number;
-  /**
-   * Time between two reads from st2web and mistral-api. @default 60
-   * @asType integer
-   * @minimum 1
-   */
-  readonly webReadSeconds?: number;
-  /**
-   * Time between two writes to any upstream. @default 60
-   * @asType integer
-   * @minimum 1
-   */
-  readonly sendSeconds?: number;
 }
 
 export const NGINX_TIMEOUT_DEFAULTS: Required<NginxTimeouts> = {

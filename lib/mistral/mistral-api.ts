@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { RESOURCE_PRESETS } from '../common/resources';
-import { ComponentSettings } from '../config/settings';
-import { httpProbe, tcpProbe } from '../st2/st2-process';
+import { ComponentSettings } from '../config/component';
+import { httpProbe, tcpProbe } from '../common/probes';
 import { MISTRAL_API_PORT, MISTRAL_PATHS } from './mistral-conf';
 import { MistralConfig } from './mistral-config';
 import { MistralProcess } from './mistral-process';

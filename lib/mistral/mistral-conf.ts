@@ -1,6 +1,6 @@
 import { IniDocument, renderIni } from '../common/ini';
 import { hostOf, PostgresEndpoint, portOf, RabbitMqEndpoint } from '../config/endpoints';
-import { SECRET_ENV } from '../st2/st2-conf';
+import { SECRET_ENV } from '../common/prepare-script';
 
 export const MISTRAL_API_PORT = 8989;
 

@@ -5,8 +5,8 @@ import { ReleaseIdentity } from '../common/meta';
 import { RESOURCE_PRESETS, ResourceSettings, toContainerResources } from '../common/resources';
 import { containerSecurity, ImageSettings, imageReference, PlacementSettings, pullPolicy, RunAs } from '../common/workload';
 import { PostgresEndpoint, RabbitMqEndpoint, SecretKeyRef } from '../config/endpoints';
-import { prepareScript } from '../st2/prepare-script';
-import { contentHash } from '../st2/st2-config';
+import { prepareScript } from '../common/prepare-script';
+import { contentHash } from '../common/hash';
 import { MISTRAL_PATHS, MISTRAL_SECRET_ENV, renderMistralConfTemplate } from './mistral-conf';
 
 /** Props of {@link MistralConfig}. */

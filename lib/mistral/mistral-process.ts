@@ -4,7 +4,7 @@ import { checkReplicas } from '../config/ha-mode';
 import { componentLabels, labelAll, selectorLabels } from '../common/meta';
 import { ResourceSettings } from '../common/resources';
 import { ImageSettings, labelledDeployment, patchPodSpec, spreadFor } from '../common/workload';
-import { DisruptionBudget } from '../policy/disruption-budget';
+import { DisruptionBudget } from '../common/disruption-budget';
 import { addMistralContainers, MistralConfig } from './mistral-config';
 
 /** Props of {@link MistralProcess}. */

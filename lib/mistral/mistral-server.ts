@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { RESOURCE_PRESETS } from '../common/resources';
-import { ComponentSettings } from '../config/settings';
+import { ComponentSettings } from '../config/component';
 import { MISTRAL_PATHS } from './mistral-conf';
 import { MistralConfig } from './mistral-config';
 import { MistralProcess } from './mistral-process';

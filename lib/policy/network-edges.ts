@@ -1,20 +1,10 @@
 import { IConstruct } from 'constructs';
-import { MONGO_PORT } from '../backing/mongodb';
-import { POSTGRES_PORT } from '../backing/postgres-conf';
-import { RABBITMQ_PORTS } from '../backing/rabbitmq-conf';
-import { REDIS_PORTS } from '../backing/redis-conf';
-import { ZOOKEEPER_PORTS } from '../backing/zoo-cfg';
 import { check } from '../common/errors';
 import { CoordinationEndpoint, MongoEndpoint, PostgresEndpoint, portOf, RabbitMqEndpoint } from '../config/endpoints';
 import { NetworkPolicySettings } from '../config/settings';
-import type { NginxSettings } from '../edge/nginx';
-import { NGINX_PORT_DEFAULTS } from '../edge/nginx-conf';
-import { MISTRAL_API_PORT } from '../mistral/mistral-conf';
-import { ST2API_PORT } from '../st2/api';
-import { ST2AUTH_PORT } from '../st2/auth';
-import { ST2STREAM_PORT } from '../st2/stream';
-import { ST2WEB_PORT } from '../st2/web';
-import { checkCidrs, checkPorts, NetworkEdge, NetworkPeer, NetworkPort, PodGroup, podGroupsOf } from './network-policy';
+import type { NginxSettings } from '../config/edge';
+import { checkCidrs, checkPorts, NetworkEdge, NetworkPeer, PodGroup, podGroupsOf } from './network-policy';
+import { ComponentPorts, NetworkPort } from '../config/network';
 
 /** A datastore as its clients and members reach it. */
 export interface DatastorePods {
@@ -194,6 +184,8 @@ export interface BuiltComponents {
   };
   /** The edge's settings: TLS mode and load balancer source ranges decide its ingress. */
   readonly edgeSettings?: NginxSettings;
+  /** The ports each component serves. */
+  readonly ports: ComponentPorts;
 }
 
 /** Keys of StackStormHa.st2 that are not Python st2 processes. */
@@ -229,15 +221,15 @@ export function deploymentNetwork(built: BuiltComponents): DeploymentNetwork {
   const of = (key: string) => (built.st2[key] ? podGroupsOf(built.st2[key]) : []);
   const service = (key: string, port: number): ServicePods => ({ pods: of(key), port });
   const st2 = Object.keys(built.st2).filter((key) => !NOT_ST2_PROCESSES.has(key)).flatMap(of);
-  const { endpoints } = built;
+  const { endpoints, ports } = built;
   const coordination = endpoints.coordination.backend === 'none' ? undefined
     : endpoints.coordination.backend === 'zookeeper'
-      ? datastorePods(built.coordination, [ZOOKEEPER_PORTS.client], Object.values(ZOOKEEPER_PORTS), [])
-      : datastorePods(built.coordination, [REDIS_PORTS.redis, REDIS_PORTS.sentinel], [REDIS_PORTS.redis, REDIS_PORTS.sentinel],
+      ? datastorePods(built.coordination, ports.zookeeper.client, ports.zookeeper.peer, [])
+      : datastorePods(built.coordination, ports.redisSentinel.client, ports.redisSentinel.peer,
         endpoints.coordination.backend === 'external' ? toozHostPorts(endpoints.coordination.url) : endpoints.coordination.hosts);
   const edge = built.edgeSettings ?? {};
-  const edgePorts: NetworkPort[] = [{ port: NGINX_PORT_DEFAULTS.http }];
-  if ((edge.tls?.mode ?? 'terminate') === 'terminate') edgePorts.push({ port: NGINX_PORT_DEFAULTS.https });
+  const edgePorts: NetworkPort[] = [{ port: ports.edge.http }];
+  if ((edge.tls?.mode ?? 'terminate') === 'terminate') edgePorts.push({ port: ports.edge.https });
   // Source ranges identify clients only while the load balancer keeps their addresses
   // (externalTrafficPolicy Local) and no Ingress controller stands in between.
   const ranges = edge.service?.loadBalancerSourceRanges;
@@ -248,18 +240,18 @@ export function deploymentNetwork(built: BuiltComponents): DeploymentNetwork {
     chatops: of('chatops'),
     smokeTest: of('smokeTest'),
     automation: AUTOMATION.flatMap(of),
-    api: service('api', ST2API_PORT),
-    auth: service('auth', ST2AUTH_PORT),
-    stream: service('stream', ST2STREAM_PORT),
-    web: service('web', ST2WEB_PORT),
-    mistralApi: service('mistralApi', MISTRAL_API_PORT),
+    api: service('api', ports.st2api),
+    auth: service('auth', ports.st2auth),
+    stream: service('stream', ports.st2stream),
+    web: service('web', ports.st2web),
+    mistralApi: service('mistralApi', ports.mistralApi),
     mistral: [...of('mistralApi'), ...of('mistralServer')],
     mistralJobs: of('mistralSchema'),
     edge: { pods: podGroupsOf(built.edge), ports: edgePorts },
     clients: ranges && ranges.length > 0 && keepsClientAddress ? { cidrs: ranges } : { anywhere: true },
-    mongodb: datastorePods(built.mongodb, [MONGO_PORT], [MONGO_PORT], endpoints.mongo.hosts),
-    rabbitmq: datastorePods(built.rabbitmq, [RABBITMQ_PORTS.amqp], [RABBITMQ_PORTS.epmd, RABBITMQ_PORTS.dist], endpoints.rabbit.hosts, true),
+    mongodb: datastorePods(built.mongodb, ports.mongodb.client, ports.mongodb.peer, endpoints.mongo.hosts),
+    rabbitmq: datastorePods(built.rabbitmq, ports.rabbitmq.client, ports.rabbitmq.peer, endpoints.rabbit.hosts, true),
     coordination,
-    postgresql: endpoints.postgres ? datastorePods(built.postgresql, [POSTGRES_PORT], [], [endpoints.postgres.host]) : undefined,
+    postgresql: endpoints.postgres ? datastorePods(built.postgresql, ports.postgresql.client, ports.postgresql.peer, [endpoints.postgres.host]) : undefined,
   };
 }

@@ -2,6 +2,7 @@ import kplus = require('cdk8s-plus-27');
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import { check } from '../common/errors';
+import { NetworkPort } from '../config/network';
 
 /** The pods of one workload, as a NetworkPolicy selects them. */
 export interface PodGroup {
@@ -11,26 +12,6 @@ export interface PodGroup {
   readonly kind: 'Deployment' | 'StatefulSet' | 'Job';
   /** Labels that select exactly these pods. */
   readonly selector: Readonly<Record<string, string>>;
-}
-
-/** A port (or port range) of a NetworkPolicy rule. */
-export interface NetworkPort {
-  /**
-   * Port number; with `endPort` the first of a range.
-   * @asType integer
-   * @minimum 1
-   * @maximum 65535
-   */
-  readonly port: number;
-  /**
-   * Last port of a range. @default a single port
-   * @asType integer
-   * @minimum 1
-   * @maximum 65535
-   */
-  readonly endPort?: number;
-  /** @default 'TCP' */
-  readonly protocol?: 'TCP' | 'UDP';
 }
 
 /** One end of an edge. */

@@ -1,4 +1,4 @@
-import { majority } from '../backing/quorum';
+import { majority } from '../common/quorum';
 
 /**
  * What survives the loss of a node, of a zone, and a rolling node drain, computed from the

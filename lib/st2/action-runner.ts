@@ -3,38 +3,10 @@ import { Construct } from 'constructs';
 import { SettingError } from '../common/errors';
 import { RESOURCE_PRESETS } from '../common/resources';
 import { labelAll } from '../common/meta';
-import { ComponentSettings } from '../config/settings';
+
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
-
-/** Scale action runners on CPU. */
-export interface ActionRunnerAutoscaling {
-  /**
-   * Fewest runners.
-   * @asType integer
-   * @minimum 1
-   */
-  readonly minReplicas: number;
-  /**
-   * Most runners.
-   * @asType integer
-   * @minimum 1
-   */
-  readonly maxReplicas: number;
-  /**
-   * Target average CPU utilisation in percent of the request. @default 70
-   * @asType integer
-   * @minimum 1
-   * @maximum 100
-   */
-  readonly cpuUtilization?: number;
-}
-
-/** Settings of the action runners. */
-export interface ActionRunnerSettings extends ComponentSettings {
-  /** A HorizontalPodAutoscaler instead of a fixed count. @default fixed replicas */
-  readonly autoscaling?: ActionRunnerAutoscaling;
-}
+import { ActionRunnerSettings } from '../config/st2';
 
 /** Props of {@link St2ActionRunner}. */
 export interface St2ActionRunnerProps {

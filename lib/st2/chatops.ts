@@ -6,24 +6,15 @@ import { componentLabels, labelAll, selectorLabels, serviceHost } from '../commo
 import { RESOURCE_PRESETS, toContainerResources } from '../common/resources';
 import { containerSecurity, imageReference, labelledDeployment, patchPodSpec, pullPolicy } from '../common/workload';
 import { checkReplicas } from '../config/ha-mode';
-import { ComponentSettings } from '../config/settings';
+
 import { St2Runtime } from './st2-process';
 import { st2Image } from './images';
 import { ST2API_PORT } from './api';
 import { ST2AUTH_PORT } from './auth';
 import { ST2STREAM_PORT } from './stream';
+import { ChatOpsSettings } from '../config/st2';
 
 export const CHATOPS_PORT = 8081;
-
-/** Settings of st2chatops. */
-export interface ChatOpsSettings extends ComponentSettings {
-  /**
-   * Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...),
-   * loaded whole with envFrom. Required when chatops is enabled.
-   * @default none
-   */
-  readonly adapterSecret?: string;
-}
 
 /** Props of {@link St2ChatOps}. */
 export interface St2ChatOpsProps {

@@ -7,6 +7,7 @@ import { toContainerResources } from '../common/resources';
 import { ST2_PATHS } from './st2-conf';
 import { shippedFile } from '../common/shipped-files';
 import { ST2_SHIPPED_PACKS } from '../images/image-model';
+import { ContentSettings, ImagesContent } from '../config/content';
 
 /** The seed script, from the project root. */
 export const SEED_SCRIPT_PATH = 'lib/st2/scripts/seed-system-packs.sh';
@@ -15,33 +16,6 @@ export const REFRESHED_PACKS = ['core', 'packs', 'linux', 'chatops'] as const;
 /** Shipped packs seeded only once: users add their own content to `default`. */
 export const KEPT_PACKS = ST2_SHIPPED_PACKS.filter((pack) => !(REFRESHED_PACKS as readonly string[]).includes(pack));
 const SEED_SCRIPTS_MOUNT = '/etc/st2/content-scripts';
-
-/**
- * How packs reach every pod that runs them. The guide's two strategies:
- * `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its
- * content management: packs are baked into images and copied in at pod start.
- */
-export type ContentSettings = SharedVolumesContent | ImagesContent;
-
-/** Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares. */
-export interface SharedVolumesContent {
-  readonly strategy: 'shared-volumes';
-  /** StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). @default the cluster default */
-  readonly storageClassName?: string;
-  /** Size of the packs claim. @default '1Gi' */
-  readonly packsSize?: string;
-  /** Size of the virtualenvs claim. @default '4Gi' */
-  readonly virtualenvsSize?: string;
-  /** Size of the pack configs claim. @default '1Gi' */
-  readonly configsSize?: string;
-}
-
-/** Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers. */
-export interface ImagesContent {
-  readonly strategy: 'images';
-  /** The pack images, copied in order (a later image wins on a name clash). */
-  readonly images: readonly ImageSettings[];
-}
 
 /** Props of {@link St2Content}. */
 export interface St2ContentProps {

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { RESOURCE_PRESETS } from '../common/resources';
 import { SettingError } from '../common/errors';
-import { ComponentSettings } from '../config/settings';
-import { GarbageCollectionTtls } from './st2-conf';
+import { ComponentSettings } from '../config/component';
+import { GarbageCollectionTtls } from '../config/st2';
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 

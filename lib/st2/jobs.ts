@@ -7,15 +7,7 @@ import { patchPodSpec, podSecurity } from '../common/workload';
 import { addSt2Containers, St2Runtime } from './st2-process';
 import { ST2_PATHS } from './st2-conf';
 import { st2Image } from './images';
-
-/** Settings of the per-release jobs. */
-export interface St2JobsSettings {
-  /**
-   * Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each
-   * release. @default no key-load job
-   */
-  readonly keysSecret?: string;
-}
+import { St2JobsSettings } from '../config/st2';
 
 /** Props of {@link St2Jobs}. */
 export interface St2JobsProps {

@@ -2,21 +2,10 @@ import { Construct } from 'constructs';
 import { check, SettingError } from '../common/errors';
 import { RESOURCE_PRESETS } from '../common/resources';
 import { IniDocument } from '../common/ini';
-import { ComponentSettings } from '../config/settings';
+
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
-
-/** Settings of st2notifier. */
-export interface NotifierSettings extends ComponentSettings {
-  /**
-   * release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`:
-   * every replica (needs a coordination backend, whose locks keep them from rescheduling
-   * the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one
-   * replica runs it, and it is off on `st2notifier`.
-   * @default 'all' with a coordination backend, 'one' without
-   */
-  readonly backupScheduler?: 'all' | 'one';
-}
+import { NotifierSettings } from '../config/st2';
 
 /** Props of {@link St2Notifier}. */
 export interface St2NotifierProps {

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { RESOURCE_PRESETS } from '../common/resources';
-import { ComponentSettings } from '../config/settings';
+import { ComponentSettings } from '../config/component';
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 

@@ -1,19 +1,10 @@
 import { Construct } from 'constructs';
 import { SettingError } from '../common/errors';
 import { RESOURCE_PRESETS } from '../common/resources';
-import { ComponentSettings } from '../config/settings';
+
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
-
-/** Settings of st2rulesengine. */
-export interface RulesEngineSettings extends ComponentSettings {
-  /**
-   * release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules
-   * engine that also runs the timers. Its replicas must stay 1.
-   * @default 1 replica, the rules engines' image and resources
-   */
-  readonly timers?: ComponentSettings;
-}
+import { RulesEngineSettings } from '../config/st2';
 
 /** Props of {@link St2RulesEngine}. */
 export interface St2RulesEngineProps {

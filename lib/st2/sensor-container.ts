@@ -3,17 +3,13 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { RESOURCE_PRESETS } from '../common/resources';
 import { labelAll, componentLabels } from '../common/meta';
-import { ComponentSettings } from '../config/settings';
-import { ordinalHashPartitions, PARTITION_FILE, SensorPartitioning, sensorPartitions } from './sensor-partitions';
-import { SENSOR_PARTITION_FILE } from './prepare-script';
+
+import { ordinalHashPartitions, PARTITION_FILE, sensorPartitions } from './sensor-partitions';
+
+import { SENSOR_PARTITION_FILE } from '../common/prepare-script';
 import { renderOverrides, St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
-
-/** Settings of the sensor containers. */
-export interface SensorContainerSettings extends ComponentSettings {
-  /** How sensors are split among pods. @default all sensors in one pod */
-  readonly partitioning?: SensorPartitioning;
-}
+import { SensorContainerSettings } from '../config/st2';
 
 /** Props of {@link St2SensorContainer}. */
 export interface St2SensorContainerProps {

@@ -1,40 +1,10 @@
 import { SettingError } from '../common/errors';
 import { IniDocument } from '../common/ini';
+import { SensorPartitioning } from '../config/st2';
 
 /** st2's hash space: ranges are start-inclusive, end-exclusive, within [0, 2^32). */
 export const HASH_MIN = 0;
 export const HASH_MAX = 4294967296;
-
-/**
- * How sensors are shared among st2sensorcontainer pods (the guide: "Partitioning
- * Sensors"). Each partition is one pod that Kubernetes restarts; partitions never fail over.
- */
-export interface SensorPartitioning {
-  /**
-   * - `all`: one pod runs every sensor;
-   * - `hash`: each pod runs the sensors whose hash falls in its ranges;
-   * - `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;
-   * - `file`: each pod runs the refs listed for it in a file rendered from `assignments`;
-   * - `single-sensor`: one pod per sensor ref.
-   * @default 'all'
-   */
-  readonly mode?: 'all' | 'hash' | 'kvstore' | 'file' | 'single-sensor';
-  /**
-   * `hash`: split the hash space into this many equal partitions. @default none
-   * @asType integer
-   * @minimum 1
-   * @maximum 1024
-   */
-  readonly partitions?: number;
-  /** `hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. @default none */
-  readonly hashRanges?: Readonly<Record<string, string>>;
-  /** `kvstore`: the node names. @default none */
-  readonly nodes?: readonly string[];
-  /** `file`: node name to the sensor refs it runs. @default none */
-  readonly assignments?: Readonly<Record<string, readonly string[]>>;
-  /** `single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. @default none */
-  readonly sensors?: readonly string[];
-}
 
 /** One sensor container pod's share. */
 export interface SensorPartition {

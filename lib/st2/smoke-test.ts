@@ -12,20 +12,7 @@ import { ST2AUTH_PORT } from './auth';
 import { st2Image } from './images';
 import { St2Runtime } from './st2-process';
 import { ST2STREAM_PORT } from './stream';
-
-/** Settings of the post-deploy smoke test. */
-export interface SmokeTestSettings {
-  /** Create the smoke-test Job. @default true */
-  readonly enabled?: boolean;
-  /**
-   * Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply`
-   * and Flux run it at once, while st2 is still starting).
-   * @default 600
-   * @asType integer
-   * @minimum 30
-   */
-  readonly waitSeconds?: number;
-}
+import { SmokeTestSettings } from '../config/st2';
 
 /** Props of {@link St2SmokeTest}. */
 export interface St2SmokeTestProps {

@@ -1,5 +1,7 @@
 import { IniDocument, mergeIni, renderIni } from '../common/ini';
 import { CoordinationEndpoint, MongoEndpoint, RabbitMqEndpoint } from '../config/endpoints';
+import { SECRET_ENV } from '../common/prepare-script';
+import { GarbageCollectionTtls } from '../config/st2';
 
 /** Paths inside every st2 container; one place so mounts and config agree. */
 export const ST2_PATHS = {
@@ -37,58 +39,6 @@ export const ST2_PATHS = {
   bin: '/opt/stackstorm/st2/bin',
   python: '/opt/stackstorm/st2/bin/python',
 } as const;
-
-/** Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever). */
-export interface GarbageCollectionTtls {
-  /**
-   * Days to keep action executions. @default keep forever
-   * @asType integer
-   * @minimum 1
-   */
-  readonly actionExecutionsDays?: number;
-  /**
-   * Days to keep action execution output. @default keep forever
-   * @asType integer
-   * @minimum 1
-   */
-  readonly actionExecutionsOutputDays?: number;
-  /**
-   * Days to keep trigger instances. @default keep forever
-   * @asType integer
-   * @minimum 1
-   */
-  readonly triggerInstancesDays?: number;
-  /**
-   * Days to keep traces. @default keep forever
-   * @asType integer
-   * @minimum 1
-   */
-  readonly tracesDays?: number;
-  /**
-   * Days to keep rule enforcements. @default keep forever
-   * @asType integer
-   * @minimum 1
-   */
-  readonly ruleEnforcementsDays?: number;
-  /**
-   * Days to keep workflow executions. @default keep forever
-   * @asType integer
-   * @minimum 1
-   */
-  readonly workflowExecutionsDays?: number;
-  /**
-   * Days to keep task executions. @default keep forever
-   * @asType integer
-   * @minimum 1
-   */
-  readonly taskExecutionsDays?: number;
-  /**
-   * Days to keep expired tokens. @default keep forever
-   * @asType integer
-   * @minimum 1
-   */
-  readonly tokensDays?: number;
-}
 
 /** Everything st2.conf is rendered from. */
 export interface St2ConfInput {
@@ -208,12 +158,6 @@ export function st2ConfDocument(input: St2ConfInput): IniDocument {
 export function renderSt2Conf(input: St2ConfInput): string {
   return renderIni(st2ConfDocument(input), 'st2.conf rendered by stackstorm-ha-cdk8s. Credentials are not here:\nsee st2.secrets.conf, written at pod start from Kubernetes Secrets.');
 }
-
-/** Environment variable names the secrets file template refers to. */
-export const SECRET_ENV = {
-  mongoPassword: 'ST2_MONGODB_PASSWORD',
-  rabbitPassword: 'ST2_RABBITMQ_PASSWORD',
-} as const;
 
 /**
  * The template of st2.secrets.conf: `${VAR}` is replaced by the Secret value in the pod,

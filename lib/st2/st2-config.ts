@@ -1,7 +1,7 @@
-import { createHash } from 'crypto';
+import { contentHash } from '../common/hash';
 import { Construct } from 'constructs';
 import kplus = require('cdk8s-plus-27');
-import { prepareScript } from './prepare-script';
+import { prepareScript } from '../common/prepare-script';
 import { renderSt2Conf, St2ConfInput, st2SecretsTemplate } from './st2-conf';
 
 /** Props of {@link St2Config}. */
@@ -37,11 +37,4 @@ export class St2Config extends Construct {
     });
     this.hash = contentHash(this.files);
   }
-}
-
-/** Stable short hash of named file contents, for `checksum/config` pod annotations. */
-export function contentHash(files: Readonly<Record<string, string>>): string {
-  const digest = createHash('sha256');
-  for (const name of Object.keys(files).sort()) digest.update(`${name}\0${files[name]}\0`);
-  return digest.digest('hex').slice(0, 16);
 }

@@ -11,9 +11,11 @@ import {
   podSecurity, pullPolicy, RunAs, selectByLabels, spreadFor,
 } from '../common/workload';
 import { SecretKeyRef } from '../config/endpoints';
-import { DisruptionBudget } from '../policy/disruption-budget';
-import { St2Config, contentHash } from './st2-config';
-import { SECRET_ENV, ST2_PATHS } from './st2-conf';
+import { DisruptionBudget } from '../common/disruption-budget';
+import { contentHash } from '../common/hash';
+import { St2Config } from './st2-config';
+import { SECRET_ENV } from '../common/prepare-script';
+import { ST2_PATHS } from './st2-conf';
 import { St2Content } from './content';
 
 /** Names of the Secrets the user creates for StackStorm itself (see README, "Secrets"). */
@@ -308,28 +310,6 @@ export const PARTITION_LABEL = 'stackstorm.io/partition';
 /** The overrides file of process `name`, as its ConfigMap holds it. */
 export function renderOverrides(name: string, overrides: IniDocument): string {
   return renderIni(overrides, `${name}: settings for this process only, layered after the shared st2.conf.`);
-}
-
-/** A TCP probe, for services st2 offers no unauthenticated HTTP check on (st2 issue 4020). */
-export function tcpProbe(port: number, periodSeconds: number, failureThreshold: number, initialDelaySeconds = 0): kplus.Probe {
-  return kplus.Probe.fromTcpSocket({
-    port,
-    periodSeconds: Duration.seconds(periodSeconds),
-    failureThreshold,
-    initialDelaySeconds: Duration.seconds(initialDelaySeconds),
-    timeoutSeconds: Duration.seconds(3),
-  });
-}
-
-/** An HTTP GET probe. */
-export function httpProbe(path: string, port: number, periodSeconds: number, failureThreshold: number, initialDelaySeconds = 0): kplus.Probe {
-  return kplus.Probe.fromHttpGet(path, {
-    port,
-    periodSeconds: Duration.seconds(periodSeconds),
-    failureThreshold,
-    initialDelaySeconds: Duration.seconds(initialDelaySeconds),
-    timeoutSeconds: Duration.seconds(3),
-  });
 }
 
 /** What {@link addSt2Containers} puts into a pod. */

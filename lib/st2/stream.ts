@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { RESOURCE_PRESETS } from '../common/resources';
-import { ComponentSettings } from '../config/settings';
-import { St2Process, St2Runtime, tcpProbe } from './st2-process';
+import { ComponentSettings } from '../config/component';
+import { tcpProbe } from '../common/probes';
+import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 
 export const ST2STREAM_PORT = 9102;

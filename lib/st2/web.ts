@@ -7,9 +7,9 @@ import { toContainerResources } from '../common/resources';
 import {
   containerSecurity, imageReference, labelledDeployment, patchPodSpec, pullPolicy, RunAs, spreadFor,
 } from '../common/workload';
-import { ComponentSettings } from '../config/settings';
-import { EdgeUpstream } from '../edge/nginx-conf';
-import { DisruptionBudget } from '../policy/disruption-budget';
+import { ComponentSettings } from '../config/component';
+import { ServiceEndpoint } from '../config/endpoints';
+import { DisruptionBudget } from '../common/disruption-budget';
 import { st2Image } from './images';
 import { St2Runtime } from './st2-process';
 
@@ -25,7 +25,7 @@ export interface St2WebProps {
    * resolve). Browsers never use these routes: the edge sends /api, /auth and /stream
    * straight to the Services; st2web only serves the static UI.
    */
-  readonly upstreams: { readonly api: EdgeUpstream; readonly auth: EdgeUpstream; readonly stream: EdgeUpstream };
+  readonly upstreams: { readonly api: ServiceEndpoint; readonly auth: ServiceEndpoint; readonly stream: ServiceEndpoint };
 }
 
 /**
@@ -55,7 +55,7 @@ export class St2Web extends Construct {
 
     this.deployment = labelledDeployment(this, { name, replicas, selector: this.selector, labels, runAs: root });
 
-    const url = (upstream: EdgeUpstream) => kplus.EnvValue.fromValue(`http://${upstream.host}:${upstream.port}/`);
+    const url = (upstream: ServiceEndpoint) => kplus.EnvValue.fromValue(`http://${upstream.host}:${upstream.port}/`);
     const probe = (period: number, failures: number) => kplus.Probe.fromHttpGet('/', {
       port: ST2WEB_PORT,
       periodSeconds: Duration.seconds(period),

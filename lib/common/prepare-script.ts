@@ -1,4 +1,4 @@
-import { shippedFile } from '../common/shipped-files';
+import { shippedFile } from './shipped-files';
 
 /**
  * The init step every st2 pod runs before its process: wait (bounded) until each datastore
@@ -16,9 +16,15 @@ import { shippedFile } from '../common/shipped-files';
 export const SENSOR_PARTITION_FILE = 'sensor-partition.conf';
 
 /** The script, from the project root. */
-export const PREPARE_SCRIPT_PATH = 'lib/st2/scripts/prepare.py';
+export const PREPARE_SCRIPT_PATH = 'lib/common/scripts/prepare.py';
 
 /** prepare.py, the file {@link PREPARE_SCRIPT_PATH} names. */
 export function prepareScript(): string {
   return shippedFile(PREPARE_SCRIPT_PATH);
 }
+
+/** Environment variable names the secrets file template refers to. */
+export const SECRET_ENV = {
+  mongoPassword: 'ST2_MONGODB_PASSWORD',
+  rabbitPassword: 'ST2_RABBITMQ_PASSWORD',
+} as const;

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
-import { SettingError } from '../common/errors';
+import { SettingError } from './errors';
 
 /** Props of {@link DisruptionBudget}. */
 export interface DisruptionBudgetProps {

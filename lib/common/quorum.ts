@@ -1,4 +1,4 @@
-import { SettingError } from '../common/errors';
+import { SettingError } from './errors';
 
 /** Votes that make a majority of `members`. */
 export function majority(members: number): number {
