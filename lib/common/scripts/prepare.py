@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-# The init step of every st2 and Mistral pod (see lib/st2/prepare-script.ts): wait, bounded,
+# The init step of every st2 and Mistral pod (see lib/common/prepare-script.ts): wait, bounded,
 # until each datastore answers on TCP, then write the secrets config file from its template
 # and the Secret values in the environment. Runs on the image's own Python (3, or 2.7 in the
 # st2 2.x images).
