@@ -11,7 +11,8 @@ type Manifest = { kind: string; metadata: { name: string; labels?: Record<string
 
 /** The objects of one component (`app.kubernetes.io/name`) of a default deployment. */
 function component(name: string): Manifest[] {
-  const chart = new StackStormHa(Testing.app(), 'snapshot', {});
+  const chart = Testing.chart();
+  new StackStormHa(chart, 'snapshot', {});
   return (Testing.synth(chart) as Manifest[]).filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === name);
 }
 

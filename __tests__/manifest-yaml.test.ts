@@ -79,7 +79,7 @@ describe('writeEnvironment', () => {
       const app = buildEnvironment('ha', ENVIRONMENTS.ha, path.join(work, 'out'));
       const broken = app.node.findAll().find((c) => c.node.path.endsWith('St2Api'))!;
       broken.node.addValidation({ validate: () => ['no good'] });
-      expect(() => writeEnvironment(app)).toThrow(/Validation failed with the following errors:\n {2}\[ha\/St2Api\] no good/);
+      expect(() => writeEnvironment(app)).toThrow(/Validation failed with the following errors:\n {2}\[ha\/StackStormHa\/St2Api\] no good/);
       expect(fs.existsSync(path.join(work, 'out'))).toBe(false);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });

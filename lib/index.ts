@@ -1,4 +1,5 @@
 export * from './stackstorm-ha';
+export * from './stackstorm-ha-chart';
 export * from './config/settings';
 export * from './config/component';
 export * from './config/st2';

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
 import { check, requireInteger, SettingError } from './common/errors';
@@ -51,11 +51,8 @@ import { deploymentEdges, deploymentNetwork, networkGroups, resolveNetworkPolicy
 import { labelPodSecurity, podSecurityLevel } from './policy/pod-security';
 import { applySyncWaves } from './policy/sync-waves';
 
-/** Props of {@link StackStormHa}. */
-export interface StackStormHaProps extends StackStormHaSettings {
-  /** Extra chart props (labels on every object). @default none */
-  readonly chart?: Omit<ChartProps, 'namespace' | 'disableResourceNameHashes'>;
-}
+/** Props of {@link StackStormHa}: the settings a values file holds. */
+export type StackStormHaProps = StackStormHaSettings;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
@@ -83,9 +80,12 @@ export const DEFAULT_ST2_VERSION = '3.9.0';
 
 /**
  * The whole deployment: picks the components for the topology, hands each the endpoints
- * of the others, and puts every object in one namespace with stable, human names.
+ * of the others, and puts every object in one namespace with stable, human names. A
+ * construct, so it can live in any cdk8s Chart beside the app's own objects (the Chart's
+ * namespace does not apply: every object goes to `namespace`); StackStormHaChart is the
+ * one-deployment Chart the synth writes to dist/.
  */
-export class StackStormHa extends Chart {
+export class StackStormHa extends Construct {
   public readonly identity: ReleaseIdentity;
   public readonly runtime: St2Runtime;
   /** Every st2 component built, by its settings key (e.g. `api`, `actionRunner`). */
@@ -96,7 +96,7 @@ export class StackStormHa extends Chart {
   constructor(scope: Construct, id: string, props: StackStormHaProps = {}) {
     const namespace = props.namespace ?? 'stackstorm';
     check(DNS_LABEL.test(namespace), 'namespace', `${JSON.stringify(namespace)} is not a DNS label`, 'use lower-case letters, digits and -, at most 63 characters');
-    super(scope, id, { ...props.chart, namespace, disableResourceNameHashes: true });
+    super(scope, id);
     const instance = props.instance ?? 'stackstorm';
     check(DNS_LABEL.test(instance), 'instance', `${JSON.stringify(instance)} is not a DNS label`, 'use lower-case letters, digits and -');
     const clusterDomain = props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
@@ -188,6 +188,7 @@ export class StackStormHa extends Chart {
     this.addPolicies(props, networkPolicy, { mongo, rabbit, coordination });
     // Last: every object (and its component label) exists now.
     applySyncWaves(this);
+    placeInNamespace(this, namespace);
   }
 
   /** The guide's processes, each on unless `enabled: false`; GC and chatops only when configured. */
@@ -341,8 +342,6 @@ export class StackStormHa extends Chart {
 
   private addNamespace(): void {
     const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: this.identity.namespace } });
-    // A Namespace is cluster-scoped; the chart's namespace must not be stamped on it.
-    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     labelAll(namespace, componentLabels(this.identity, 'namespace', 'namespace', 'v1'));
   }
 
@@ -375,5 +374,24 @@ export class StackStormHa extends Chart {
       return { ...common, hosts: external.hosts };
     }
     return new RabbitMq(this, 'RabbitMq', { identity: this.identity, settings, placement: props.placement }).endpoint;
+  }
+}
+
+/** Kinds without a namespace among those StackStormHa creates. */
+const CLUSTER_SCOPED: ReadonlySet<string> = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass']);
+
+/**
+ * Puts every namespaced object of `scope` in `namespace`, whatever Chart holds it: a
+ * Chart's own namespace is given to its objects when they are created, so it is replaced
+ * (or removed from cluster-scoped objects) at synthesis.
+ */
+function placeInNamespace(scope: Construct, namespace: string): void {
+  for (const construct of scope.node.findAll()) {
+    if (!(construct instanceof ApiObject)) continue;
+    if (CLUSTER_SCOPED.has(construct.kind)) {
+      if (construct.metadata.namespace !== undefined) construct.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    } else if (construct.metadata.namespace !== namespace) {
+      construct.addJsonPatch(JsonPatch.add('/metadata/namespace', namespace));
+    }
   }
 }

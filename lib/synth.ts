@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, YamlOutputType } from 'cdk8s';
-import { StackStormHa } from './stackstorm-ha';
+import { StackStormHaChart } from './stackstorm-ha-chart';
 import { manifestYaml } from './common/manifest-yaml';
 import { StackStormHaSettings } from './config/settings';
 import { SettingError } from './common/errors';
@@ -17,7 +17,7 @@ export class EnvironmentError extends Error {
 /** Builds one environment's app in memory (no files written). */
 export function buildEnvironment(name: string, settings: StackStormHaSettings, outdir = path.join('dist', name)): App {
   const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_RESOURCE });
-  new StackStormHa(app, name, settings);
+  new StackStormHaChart(app, name, settings);
   return app;
 }
 

@@ -1,0 +1,26 @@
+/**
+ * StackStormHa as a construct in another cdk8s app: nested in the app's own Chart, beside
+ * the app's own objects, it keeps its namespace and its stable names.
+ */
+import { ApiObject, Chart, Testing } from 'cdk8s';
+import kplus = require('cdk8s-plus-27');
+import { StackStormHa } from '../lib';
+
+test('nested in a Chart of its own namespace and with name hashes, beside the app\'s objects', () => {
+  const chart = new Chart(Testing.app(), 'app', { namespace: 'apps' });
+  // A Chart of another namespace, with cdk8s's hashed names on: neither may leak into ours.
+  const own = new kplus.ConfigMap(chart, 'AppSettings', { data: { greeting: 'hello' } });
+  const deployment = new StackStormHa(chart, 'St2', { namespace: 'automation' });
+  const objects = Testing.synth(chart) as { kind: string; metadata: { name: string; namespace?: string } }[];
+
+  expect(objects.find((o) => o.metadata.name === own.name)!.metadata.namespace).toBe('apps');
+  expect(own.name).toMatch(/-c8[0-9a-f]{6,}$/);
+  const ours = objects.filter((o) => o.metadata.name !== own.name);
+  expect(ours.length).toBeGreaterThan(60);
+  expect(ours.filter((o) => o.kind !== 'Namespace').every((o) => o.metadata.namespace === 'automation')).toBe(true);
+  expect(ours.find((o) => o.kind === 'Namespace')!.metadata).toEqual(expect.not.objectContaining({ namespace: expect.anything() }));
+  // The names a values-file deployment gets, not cdk8s's hashed ones.
+  for (const name of ['st2api', 'st2-config', 'mongodb', 'st2-smoke-test']) expect(ours.map((o) => o.metadata.name)).toContain(name);
+  expect(ours.every((o) => !/-c8[0-9a-f]{6,}$/.test(o.metadata.name))).toBe(true);
+  expect(deployment.node.findAll().filter((c) => c instanceof ApiObject)).toHaveLength(ours.length);
+});
