@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the real servers the server-stage tests run (Debian packages; none auto-start).
+# Installs the real servers the server-stage tests run, and the Python client libraries st2
+# uses that its drills need (Debian packages; none auto-start).
 set -euo pipefail
-packages=(nginx redis-server redis-sentinel zookeeper default-jre-headless rabbitmq-server postgresql dnsmasq-base openssl netcat-openbsd)
+packages=(nginx redis-server redis-sentinel zookeeper default-jre-headless rabbitmq-server postgresql dnsmasq-base openssl netcat-openbsd
+  python3-oslo.config python3-pymongo)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
