@@ -38,7 +38,9 @@ const log = (message: string) => console.log(`[postgresql +${((Date.now() - star
 
 /** Runs a command with a bound; returns the full result (never throws on a non-zero exit). */
 function run(command: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { encoding: 'utf8', timeout: 30000, env: { ...process.env, PGCONNECT_TIMEOUT: '5', ...env } });
+  // cwd: the postgres user may not be allowed into the checkout (a clone under a private
+  // mktemp -d), and initdb and postgres fail when they cannot look at their working directory.
+  return spawnSync(command, args, { cwd: work, encoding: 'utf8', timeout: 30000, env: { ...process.env, PGCONNECT_TIMEOUT: '5', ...env } });
 }
 
 function asPostgres(command: string, args: string[]): string[] {
@@ -119,7 +121,7 @@ test('our postgresql.conf and pg_hba.conf serve Mistral: role and database creat
   for (const name of ['init-mistral.sh', 'create-mistral.sql']) fs.writeFileSync(path.join(work, 'scripts', name), files[name]);
 
   const out = fs.openSync(path.join(work, 'server.log'), 'a');
-  postgres = spawn('setpriv', asPostgres(`${BIN}/postgres`, ['-D', data, '-c', `config_file=${confFile}`]), { stdio: ['ignore', out, out] });
+  postgres = spawn('setpriv', asPostgres(`${BIN}/postgres`, ['-D', data, '-c', `config_file=${confFile}`]), { cwd: work, stdio: ['ignore', out, out] });
   const serverLog = () => fs.readFileSync(path.join(work, 'server.log'), 'utf8');
   const up = await waitUntil('PostgreSQL to accept connections', 30000, () => {
     if (postgres!.exitCode !== null) throw new Error(`postgres exited: ${serverLog()}`);
@@ -162,7 +164,7 @@ test('our postgresql.conf and pg_hba.conf serve Mistral: role and database creat
   expect([empty.status, empty.stderr.trim()]).toEqual([1, 'MISTRAL_DB_PASSWORD is empty: check the Secret']);
 
   // The preStop hook's fast shutdown stops the server with clients still connected.
-  const idle = spawn('psql', ['-X', '-h', IP, '-p', String(PORT), '-U', 'mistral', '-d', 'mistral'], { env: { ...process.env, PGPASSWORD: ROTATED_PASSWORD }, stdio: ['pipe', 'ignore', 'ignore'] });
+  const idle = spawn('psql', ['-X', '-h', IP, '-p', String(PORT), '-U', 'mistral', '-d', 'mistral'], { cwd: work, env: { ...process.env, PGPASSWORD: ROTATED_PASSWORD }, stdio: ['pipe', 'ignore', 'ignore'] });
   await waitUntil('the idle client to connect', 10000, () => psql('mistral', ROTATED_PASSWORD, 'mistral', "SELECT count(*) FROM pg_stat_activity WHERE usename = 'mistral'").stdout.trim() === '2');
   const preStop = (server.lifecycle.preStop.exec.command as string[]).map((arg) => (arg === '/var/lib/postgresql/data/pgdata' ? data : arg));
   const [command, ...args] = preStop;

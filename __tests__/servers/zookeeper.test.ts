@@ -115,7 +115,10 @@ test('an ensemble from our zoo.cfg keeps serving reads and writes after losing i
   const survivors = [0, 1, 2].filter((i) => i !== leader);
   const stoppedAt = Date.now();
   nodes[leader].kill('SIGKILL');
-  const recovered = await waitUntil('the two survivors to serve again', 30000, () => survivors.every((i) => mode(i) !== undefined));
+  // Wait for what is asserted next: a new leader among the survivors (right after the kill
+  // both may still report their old mode, then none while they elect) and both ready.
+  const recovered = await waitUntil('the two survivors to elect a leader and be ready', 30000, () =>
+    survivors.map(mode).sort().join(',') === 'follower,leader' && survivors.every((i) => probe('readinessProbe', i)));
   log(`leader (node ${leader}) SIGKILLed; survivors serve again after ${recovered} ms (${survivors.map((i) => `${i}: ${mode(i)}`).join(', ')})`);
   // A node without quorum answers srvr without a Mode, so readiness tells the two apart.
   expect(survivors.map((i) => probe('readinessProbe', i))).toEqual([true, true]);
