@@ -14,7 +14,7 @@
  *
  * The last tests stop stand-ins (st2stream, then st2api and st2auth) to see each outage answer.
  */
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFileSync, spawnSync } from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -25,6 +25,7 @@ import { pollFor } from '../support/wait';
 import { Resolver } from 'dns/promises';
 import { parse } from 'yaml';
 import { renderNginxConf } from '../../lib/edge/nginx-conf';
+import { spawnTracked } from '../support/children';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DNS_IP = '127.0.40.53';
@@ -56,7 +57,7 @@ const received = new EventEmitter();
 function start(name: string, command: string, args: string[], signal: NodeJS.Signals): ChildProcess {
   const log = path.join(work, `${name.replace(/[^a-z]+/g, '-')}.log`);
   const fd = fs.openSync(log, 'a');
-  const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
+  const child = spawnTracked(command, args, { stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
   processes.push({ name, child, log, signal });
   return child;

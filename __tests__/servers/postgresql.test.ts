@@ -7,13 +7,14 @@
  * (POSTGRES_INITDB_ARGS). PostgreSQL refuses to run as root: it runs as Debian's `postgres`
  * user through setpriv, which execs, so the spawned PID is the postmaster's.
  */
-import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
+import { ChildProcess, execFileSync, spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { K8sObject } from '../support/synth';
 import { waitUntil } from '../support/wait';
+import { spawnTracked } from '../support/children';
 
 const DIST = path.join(__dirname, '..', '..', 'dist', 'ha-legacy-mistral');
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -121,7 +122,7 @@ test('our postgresql.conf and pg_hba.conf serve Mistral: role and database creat
   for (const name of ['init-mistral.sh', 'create-mistral.sql']) fs.writeFileSync(path.join(work, 'scripts', name), files[name]);
 
   const out = fs.openSync(path.join(work, 'server.log'), 'a');
-  postgres = spawn('setpriv', asPostgres(`${BIN}/postgres`, ['-D', data, '-c', `config_file=${confFile}`]), { cwd: work, stdio: ['ignore', out, out] });
+  postgres = spawnTracked('setpriv', asPostgres(`${BIN}/postgres`, ['-D', data, '-c', `config_file=${confFile}`]), { cwd: work, stdio: ['ignore', out, out] });
   const serverLog = () => fs.readFileSync(path.join(work, 'server.log'), 'utf8');
   const up = await waitUntil('PostgreSQL to accept connections', 30000, () => {
     if (postgres!.exitCode !== null) throw new Error(`postgres exited: ${serverLog()}`);
@@ -164,7 +165,7 @@ test('our postgresql.conf and pg_hba.conf serve Mistral: role and database creat
   expect([empty.status, empty.stderr.trim()]).toEqual([1, 'MISTRAL_DB_PASSWORD is empty: check the Secret']);
 
   // The preStop hook's fast shutdown stops the server with clients still connected.
-  const idle = spawn('psql', ['-X', '-h', IP, '-p', String(PORT), '-U', 'mistral', '-d', 'mistral'], { cwd: work, env: { ...process.env, PGPASSWORD: ROTATED_PASSWORD }, stdio: ['pipe', 'ignore', 'ignore'] });
+  const idle = spawnTracked('psql', ['-X', '-h', IP, '-p', String(PORT), '-U', 'mistral', '-d', 'mistral'], { cwd: work, env: { ...process.env, PGPASSWORD: ROTATED_PASSWORD }, stdio: ['pipe', 'ignore', 'ignore'] });
   await waitUntil('the idle client to connect', 10000, () => psql('mistral', ROTATED_PASSWORD, 'mistral', "SELECT count(*) FROM pg_stat_activity WHERE usename = 'mistral'").stdout.trim() === '2');
   const preStop = (server.lifecycle.preStop.exec.command as string[]).map((arg) => (arg === '/var/lib/postgresql/data/pgdata' ? data : arg));
   const [command, ...args] = preStop;

@@ -9,13 +9,14 @@
  * Three nodes on 127.0.0.1 with distinct ports, their own epmd on a private port, and a
  * private Erlang cookie; every process is stopped by PID in afterAll.
  */
-import { ChildProcess, execFile, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { pollFor, waitUntil } from '../support/wait';
 import { parse } from 'yaml';
+import { spawnTracked } from '../support/children';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const amqp = require('amqplib');
 
@@ -109,7 +110,7 @@ function portOpen(port: number): Promise<boolean> {
 
 function startNode(node: Node): void {
   fs.mkdirSync(path.join(node.dir, 'log'), { recursive: true });
-  const child = spawn(`${BIN}/rabbitmq-server`, [], { env: nodeEnv(node), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTracked(`${BIN}/rabbitmq-server`, [], { env: nodeEnv(node), stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk) => node.output.push(String(chunk)));
   child.stderr!.on('data', (chunk) => node.output.push(String(chunk)));
   node.wrapper = child;
@@ -187,7 +188,7 @@ beforeAll(async () => {
   if (rendered.status !== 0) throw new Error(`render-definitions.sh failed: ${rendered.stderr}`);
 
   let started = Date.now();
-  epmd = spawn('epmd', ['-address', '127.0.0.1', '-port', String(EPMD_PORT)], { env: baseEnv(), stdio: 'ignore' });
+  epmd = spawnTracked('epmd', ['-address', '127.0.0.1', '-port', String(EPMD_PORT)], { env: baseEnv(), stdio: 'ignore' });
   await waitUntil('epmd', 5000, () => portOpen(EPMD_PORT), 50);
 
   // Node 1 alone first (naming only itself), then 2 and 3 join it: starting all three at

@@ -5,12 +5,13 @@
  * and the bootstrap script run under `unshare --mount` with /etc/hosts bind-mounted to map
  * those names to the loopback addresses, so announce values are the real ones.
  */
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { waitUntil } from '../support/wait';
 import { parse } from 'yaml';
+import { spawnTracked } from '../support/children';
 
 const DIST_CONFIGMAP = path.join(__dirname, '..', '..', 'dist', 'ha', 'ConfigMap.redis-config.k8s.yaml');
 const MEMBERS = 3;
@@ -36,7 +37,7 @@ function wrap(command: string): string[] {
 function startServer(name: string, cwd: string, command: string): ChildProcess {
   const out = fs.openSync(path.join(work, `${name}.log`), 'a');
   // unshare and sh both exec, so the child's PID is the server's.
-  const child = spawn('unshare', wrap(`exec ${command}`), { cwd, stdio: ['ignore', out, out] });
+  const child = spawnTracked('unshare', wrap(`exec ${command}`), { cwd, stdio: ['ignore', out, out] });
   processes.push({ name, child });
   return child;
 }

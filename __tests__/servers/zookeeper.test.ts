@@ -5,13 +5,14 @@
  * binds the node's loopback address (127.0.20.N+1). Member DNS names stay: each JVM runs
  * under `unshare --mount` with /etc/hosts bind-mounted to map them.
  */
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { waitUntil } from '../support/wait';
 import { parse } from 'yaml';
 import { K8sObject } from '../support/synth';
+import { spawnTracked } from '../support/children';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
 const ip = (ordinal: number) => `127.0.20.${ordinal + 1}`;
@@ -97,7 +98,7 @@ test('an ensemble from our zoo.cfg keeps serving reads and writes after losing i
       zooCfg.replace(/^dataDir=.*$/m, `dataDir=${path.join(dir, 'data')}`) + `clientPortAddress=${ip(i)}\n`);
     const out = fs.openSync(path.join(dir, 'server.log'), 'a');
     const java = `exec java -Xmx64m -Dzookeeper.root.logger=INFO,CONSOLE -cp ${CLASSPATH} org.apache.zookeeper.server.quorum.QuorumPeerMain ${path.join(dir, 'zoo.cfg')}`;
-    nodes.push(spawn('unshare', ['--mount', 'sh', '-c', `mount --bind ${hostsFile} /etc/hosts && ${java}`], { cwd: dir, stdio: ['ignore', out, out] }));
+    nodes.push(spawnTracked('unshare', ['--mount', 'sh', '-c', `mount --bind ${hostsFile} /etc/hosts && ${java}`], { cwd: dir, stdio: ['ignore', out, out] }));
   }
   const quorum = await waitUntil('a leader and two followers', 60000, () => {
     const modes = [0, 1, 2].map(mode).sort();
