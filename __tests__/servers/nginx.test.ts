@@ -25,7 +25,7 @@ import { pollFor } from '../support/wait';
 import { Resolver } from 'dns/promises';
 import { parse } from 'yaml';
 import { renderNginxConf } from '../../lib/edge/nginx-conf';
-import { spawnTracked } from '../support/children';
+import { endTrackedChildren, spawnTracked } from '../support/children';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DNS_IP = '127.0.40.53';
@@ -415,3 +415,5 @@ test.each(EDGES)('with st2api and st2auth down, %s answers /api and /auth with 5
     expect(reply.headers['x-content-type-options']).toBe('nosniff');
   }
 });
+
+endTrackedChildren();

@@ -14,7 +14,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { K8sObject } from '../support/synth';
 import { waitUntil } from '../support/wait';
-import { spawnTracked } from '../support/children';
+import { endTrackedChildren, spawnTracked } from '../support/children';
 
 const DIST = path.join(__dirname, '..', '..', 'dist', 'ha-legacy-mistral');
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -177,3 +177,5 @@ test('our postgresql.conf and pg_hba.conf serve Mistral: role and database creat
   expect(serverLog()).toMatch(/received fast shutdown request/);
   idle.kill('SIGKILL');
 });
+
+endTrackedChildren();

@@ -16,7 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pollFor, waitUntil } from '../support/wait';
 import { parse } from 'yaml';
-import { spawnTracked } from '../support/children';
+import { endTrackedChildren, spawnTracked } from '../support/children';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const amqp = require('amqplib');
 
@@ -344,3 +344,5 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
     expect(after[queue].master).not.toBe(master.name);
   }, 90000);
 });
+
+endTrackedChildren();

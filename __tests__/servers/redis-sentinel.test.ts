@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { waitUntil } from '../support/wait';
 import { parse } from 'yaml';
-import { spawnTracked } from '../support/children';
+import { endTrackedChildren, spawnTracked } from '../support/children';
 
 const DIST_CONFIGMAP = path.join(__dirname, '..', '..', 'dist', 'ha', 'ConfigMap.redis-config.k8s.yaml');
 const MEMBERS = 3;
@@ -161,3 +161,5 @@ test('the set forms from the dist files; a SIGKILLed master is replaced and a re
   expect(cli(ip(0), 6379, 'GET', 'tooz-probe').trim()).toBe('after-failover');
   log(`restarted member 0 replicates from ${promoted![0]} after ${rejoined} ms`);
 });
+
+endTrackedChildren();

@@ -12,7 +12,7 @@ import * as path from 'path';
 import { waitUntil } from '../support/wait';
 import { parse } from 'yaml';
 import { K8sObject } from '../support/synth';
-import { spawnTracked } from '../support/children';
+import { endTrackedChildren, spawnTracked } from '../support/children';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
 const ip = (ordinal: number) => `127.0.20.${ordinal + 1}`;
@@ -129,3 +129,5 @@ test('an ensemble from our zoo.cfg keeps serving reads and writes after losing i
   expect(zkCli(survivors[0], 'get', '/st2-after')).toMatch(/^written-with-2-of-3$/m);
   log(`reads and writes on 2 of 3 checked ${Date.now() - stoppedAt} ms after the kill`);
 });
+
+endTrackedChildren();

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, SpawnOptions } from 'child_process';
+import { ChildProcess, spawn, SpawnOptions, spawnSync } from 'child_process';
 
 /**
  * Server processes the real-server tests start. Whatever a test does, every one of them is
@@ -16,10 +16,14 @@ export function spawnTracked(command: string, args: readonly string[], options: 
   return child;
 }
 
-/** SIGKILLs every tracked child still running; returns how many there were. */
+/**
+ * SIGKILLs every tracked child still running, and its own children first (nginx's workers
+ * would otherwise outlive their master and keep its port); returns how many there were.
+ */
 export function killAll(): number {
   const left = [...running];
   for (const child of left) {
+    if (child.pid !== undefined) spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
     try {
       child.kill('SIGKILL');
     } catch {
@@ -29,6 +33,13 @@ export function killAll(): number {
   return left.length;
 }
 
+/**
+ * Ends what is left once the file's own clean-up has run: call it after the file's own
+ * `afterAll` (jest runs root hooks in the order they are declared, so a graceful stop
+ * there still comes first).
+ */
+export function endTrackedChildren(): void {
+  afterAll(() => { killAll(); });
+}
+
 process.once('exit', killAll);
-// Registered once per test file that imports this module, after the file's own hooks.
-if (typeof afterAll === 'function') afterAll(() => { killAll(); });

@@ -9,6 +9,16 @@ test('the real-server stage ends every child it started, whether or not the test
   expect(killAll()).toBe(0);
 });
 
+test('a child\'s own children go too (a server master\'s workers)', async () => {
+  const parent = spawnTracked('sh', ['-c', 'sleep 60 & echo $!; wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const grandchild = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (data: Buffer) => resolve(data.toString().trim()))));
+  killAll();
+  await new Promise((resolve) => parent.once('exit', resolve));
+  const alive = () => { try { process.kill(grandchild, 0); return true; } catch { return false; } };
+  for (let i = 0; i < 50 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(alive()).toBe(false);
+});
+
 test('the stage has its own time bound', () => {
   const run = spawnSync('bash', ['-c', 'grep -E "^exec timeout --kill-after=[0-9]+ [0-9]+ " __tests__/servers/run.sh'], { encoding: 'utf8' });
   expect(run.status).toBe(0);
