@@ -39,12 +39,9 @@ describe('the image model', () => {
 
 describe.each(environments)('dist/%s as the kubelet and the images would run it', (environment) => {
   const objects = readDist(environment);
+  // Includes that every image has a model: numeric-user-exists reports any it lacks.
   test('no pod-runtime violation', () => {
     expect(runtimeViolations(objects)).toEqual([]);
-  });
-  test('every image we deploy has a model', () => {
-    const images = objects.flatMap((o) => (o.spec?.template?.spec ? [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers] : [])).map((c: any) => c.image);
-    for (const image of new Set(images)) expect([image, imageModelOf(image) !== undefined]).toEqual([image, true]);
   });
 });
 

@@ -1,12 +1,12 @@
 import { Duration } from 'cdk8s';
 import kplus = require('cdk8s-plus-27');
 import { Construct } from 'constructs';
-import { componentLabels, labelAll, serviceHost } from '../common/meta';
+import { serviceHost } from '../common/meta';
 import { RESOURCE_PRESETS } from '../common/resources';
-import { patchPodSpec, podSecurity } from '../common/workload';
 import { addSt2Containers, St2Runtime } from './st2-process';
 import { ST2_PATHS } from './st2-conf';
 import { st2Image } from './images';
+import { st2HookJob } from './hook-job';
 import { St2JobsSettings } from '../config/st2';
 
 /** Props of {@link St2Jobs}. */
@@ -73,29 +73,11 @@ export class St2Jobs extends Construct {
   }
 
   private job(id: string, name: string, fill: (job: kplus.Job) => kplus.Container): kplus.Job {
-    const job = new kplus.Job(this, id, {
-      metadata: {
-        name,
-        annotations: {
-          // Argo CD: run on every sync, replacing the last run; the wave (after the st2
-          // processes) comes from lib/policy/sync-waves.ts.
-          'argocd.argoproj.io/hook': 'Sync',
-          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-        },
-      },
-      backoffLimit: 6,
-      activeDeadline: Duration.minutes(30),
-      automountServiceAccountToken: false,
-      securityContext: podSecurity(this.runtime.st2User),
-      restartPolicy: kplus.RestartPolicy.NEVER,
-      select: false,
-    } as kplus.JobProps);
+    // The wave (after the st2 processes) comes from lib/policy/sync-waves.ts.
+    const job = st2HookJob(this, id, { runtime: this.runtime, name, phase: 'Sync', backoffLimit: 6, activeDeadline: Duration.minutes(30) });
     fill(job);
-    const labels = componentLabels(this.runtime.identity, name, 'job', this.runtime.release.version);
-    for (const [key, value] of Object.entries(labels)) job.podMetadata.addLabel(key, value);
-    patchPodSpec(job, { selector: labels, architectures: this.runtime.release.architectures });
-    labelAll(job, labels);
     return job;
   }
+
 
 }

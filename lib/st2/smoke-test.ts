@@ -5,12 +5,13 @@ import { requireInteger } from '../common/errors';
 import { componentLabels, labelAll, serviceHost } from '../common/meta';
 import { toContainerResources } from '../common/resources';
 import { shippedFile } from '../common/shipped-files';
-import { containerSecurity, imageReference, patchPodSpec, podSecurity, pullPolicy } from '../common/workload';
+import { containerSecurity, imageReference, pullPolicy } from '../common/workload';
 import { ST2_STANLEY } from '../images/image-model';
 import { ST2API_PORT } from './api';
 import { ST2AUTH_PORT } from './auth';
 import { st2Image } from './images';
 import { St2Runtime } from './st2-process';
+import { st2HookJob } from './hook-job';
 import { ST2STREAM_PORT } from './stream';
 import { SmokeTestSettings } from '../config/st2';
 
@@ -51,22 +52,8 @@ export class St2SmokeTest extends Construct {
       metadata: { name: SMOKE_TEST_NAME },
       data: { 'smoke-test.sh': shippedFile(SMOKE_TEST_SCRIPT_PATH) },
     });
-    this.job = new kplus.Job(this, 'Job', {
-      metadata: {
-        name: SMOKE_TEST_NAME,
-        annotations: {
-          'argocd.argoproj.io/hook': 'PostSync',
-          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-        },
-      },
-      // The script retries the login itself; a second pod would only repeat a verdict.
-      backoffLimit: 0,
-      activeDeadline: Duration.seconds(wait + 600),
-      automountServiceAccountToken: false,
-      securityContext: podSecurity(runtime.st2User),
-      restartPolicy: kplus.RestartPolicy.NEVER,
-      select: false,
-    } as kplus.JobProps);
+    // backoffLimit 0: the script retries the login itself; a second pod would only repeat a verdict.
+    this.job = st2HookJob(this, 'Job', { runtime, name: SMOKE_TEST_NAME, phase: 'PostSync', backoffLimit: 0, activeDeadline: Duration.seconds(wait + 600) });
 
     const image = st2Image(runtime, 'st2actionrunner');
     const admin = kplus.Secret.fromSecretName(this, 'Admin', runtime.secrets.adminCredentials);
@@ -95,9 +82,6 @@ export class St2SmokeTest extends Construct {
     container.mount(SCRIPT_MOUNT, kplus.Volume.fromConfigMap(this, 'ScriptVolume', this.configMap, { name: 'smoke-test' }), { readOnly: true });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(64) }));
 
-    const labels = componentLabels(runtime.identity, SMOKE_TEST_NAME, 'job', runtime.release.version);
-    for (const [key, value] of Object.entries(labels)) this.job.podMetadata.addLabel(key, value);
-    patchPodSpec(this.job, { selector: labels, architectures: runtime.release.architectures });
-    labelAll(this, labels);
+    labelAll(this.configMap, componentLabels(runtime.identity, SMOKE_TEST_NAME, 'job', runtime.release.version));
   }
 }
