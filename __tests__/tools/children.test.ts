@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { spawnSync } from 'child_process';
 import { killAll, spawnTracked } from '../support/children';
 
@@ -14,8 +15,16 @@ test('a child\'s own children go too (a server master\'s workers)', async () => 
   const grandchild = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (data: Buffer) => resolve(data.toString().trim()))));
   killAll();
   await new Promise((resolve) => parent.once('exit', resolve));
-  const alive = () => { try { process.kill(grandchild, 0); return true; } catch { return false; } };
-  for (let i = 0; i < 50 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  // Killed but not yet reaped (its parent is gone, so whoever adopts it reaps it, maybe late)
+  // is a zombie: state Z in /proc. Anything else means it still runs.
+  const alive = () => {
+    try {
+      return fs.readFileSync(`/proc/${grandchild}/stat`, 'utf8').replace(/^.*\) /, '')[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 100 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
   expect(alive()).toBe(false);
 });
 
