@@ -3,7 +3,7 @@
  * the app's own objects, it keeps its namespace and its stable names.
  */
 import { ApiObject, Chart, Testing } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { StackStormHa } from '../lib';
 
 test('nested in a Chart of its own namespace and with name hashes, beside the app\'s objects', () => {

@@ -1,5 +1,5 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { check, requireInteger, SettingError } from './common/errors';
 import { componentLabels, DEFAULT_CLUSTER_DOMAIN, labelAll, ReleaseIdentity, serviceHost } from './common/meta';

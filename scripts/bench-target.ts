@@ -1,16 +1,18 @@
 /**
  * One measured synth, run as its own process by scripts/bench.ts from the project root:
- *   bench-target.ts <ha|large|named> <partitions> <outdir>   (partitions: large, named)
- * Writes the objects to `<outdir>/dist/<case>/` (bench.ts creates and removes `<outdir>`,
- * outside the measured time) and prints `{"objects": N, "maxRssKiB": M}` on stdout.
- * Paths are relative to the working directory: like main.ts, this runs as one bundle.
+ *   bench-target <ha|ha-cdk8s-writer|all|large|named> <partitions> <outdir>   (partitions: large, named)
+ * Writes the objects to `<outdir>/dist/<environment>/` (bench.ts creates and removes
+ * `<outdir>`, outside the measured time) and prints `{"objects": N, "maxRssKiB": M}` on
+ * stdout. `all` is main.ts's work: every values file in environments/; `ha-cdk8s-writer` is
+ * `ha` written by cdk8s's own `app.synth()` instead of lib/synth.ts's writer (same bytes). Paths are relative to
+ * the working directory, the project root, as for main.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { StackStormHaSettings } from '../lib';
-import { loadEnvironment } from '../lib/config/environments';
+import { loadEnvironment, loadEnvironments } from '../lib/config/environments';
 import { SensorPartitioning } from '../lib/config/st2';
-import { synthEnvironments } from '../lib/synth';
+import { buildEnvironment, synthEnvironments } from '../lib/synth';
 
 /**
  * environments/ha.yaml alone: importing `../environments` would also parse and validate
@@ -40,9 +42,15 @@ export function largeSettings(partitions: number, named = false): StackStormHaSe
 
 if (require.main === module) {
   const [which, count, out] = process.argv.slice(2);
-  if (!out) throw new Error('usage: bench-target.ts <ha|large|named> <partitions> <outdir>');
-  const settings = which === 'ha' ? haSettings() : largeSettings(Number(count), which === 'named');
-  synthEnvironments(path.join(out, 'dist'), { [which]: settings });
-  const objects = fs.readdirSync(path.join(out, 'dist', which)).length;
+  if (!out) throw new Error('usage: bench-target <ha|ha-cdk8s-writer|all|large|named> <partitions> <outdir>');
+  if (which === 'ha-cdk8s-writer') {
+    buildEnvironment('ha', haSettings(), path.join(out, 'dist', 'ha')).synth();
+    process.stdout.write(JSON.stringify({ objects: fs.readdirSync(path.join(out, 'dist', 'ha')).length, maxRssKiB: process.resourceUsage().maxRSS }));
+    process.exit(0);
+  }
+  const environments = which === 'all' ? loadEnvironments(path.resolve('environments'))
+    : { [which]: which === 'ha' ? haSettings() : largeSettings(Number(count), which === 'named') };
+  synthEnvironments(path.join(out, 'dist'), environments);
+  const objects = Object.keys(environments).reduce((sum, name) => sum + fs.readdirSync(path.join(out, 'dist', name)).length, 0);
   process.stdout.write(JSON.stringify({ objects, maxRssKiB: process.resourceUsage().maxRSS }));
 }

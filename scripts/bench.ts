@@ -6,8 +6,8 @@
  * Cases run interleaved, one of each per round, so a busy machine slows every case alike;
  * a case's ratio is the median of its per-round ratios to the floor of the same round
  * (paired, so a slow stretch of the machine cancels out instead of landing in one case's
- * median only). One warm-up round (it also fills the caches of tools/register.js, as any
- * earlier synth on the machine does), then BENCH_RUNS measured rounds (default 9; the
+ * median only). One warm-up round (it also fills the code cache of tools/run-bundle.js, as
+ * any earlier synth on the machine does), then BENCH_RUNS measured rounds (default 9; the
  * growth series uses at most 5). Each synth writes into a fresh folder that the bench
  * creates and removes outside the measured time. Prints PASS/MISS per target; it does not
  * fail on a miss, the numbers are the point.
@@ -16,17 +16,18 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { packageRoot } from '../lib/common/shipped-files';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const GROWTH_RUNS = Math.min(RUNS, 5);
-const root = path.join(__dirname, '..');
+const root = packageRoot();
 const scratch = path.join(root, 'node_modules', '.cache', 'bench');
 const GROWTH_POINTS = [1, 16, 64, 128, 256];
-const TARGETS = { ha: 1.5, large: 2 };
+const TARGETS = { ha: 1.5, all: 2.5, large: 2 };
 const LOAD_LIBRARIES = "require('cdk8s'); require('cdk8s-plus-27'); require('yaml'); process.stdout.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }))";
 
 interface Sample { ms: number; rssKiB: number; objects?: number }
-interface Case { name: string; args: string[]; samples: Sample[]; synth?: boolean }
+interface Case { name: string; args: string[]; samples: Sample[]; synth?: boolean; env?: NodeJS.ProcessEnv; bundle?: string }
 interface Summary { median: number; min: number; max: number; rssMiB: number; objects?: number }
 
 function run(c: Case): Sample {
@@ -36,7 +37,7 @@ function run(c: Case): Sample {
   try {
     const args = c.synth ? [...c.args, out] : c.args;
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...c.env } });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (result.status !== 0) throw new Error(`${args.join(' ')} failed:\n${result.stderr}`);
     const report = JSON.parse(result.stdout.trim().split('\n').pop()!);
@@ -47,23 +48,40 @@ function run(c: Case): Sample {
 }
 
 /**
- * The node options of `npm run synth` (package.json), so the measured synth starts exactly
- * as a user's does: V8 flags (see README, "Performance") and the tools/register.js hook.
+ * How `npm run synth` builds and starts Node (package.json: `esbuild ... && node <flags>
+ * tools/run-bundle.js build/app/main.js`), so the measured synth starts exactly as a user's
+ * does: the same bundle build ahead, the same V8 flags and launcher, running the bench
+ * target's bundle instead of main's.
  */
-function synthNodeOptions(): string[] {
+function synthStart(): { bundle: string; flags: string[]; launcher: string } {
   const command: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.synth;
-  const words = command.split(/\s+/);
-  if (words[0] !== 'node' || words[words.length - 1] !== 'main.ts') throw new Error(`bench: expected "node <options> main.ts" as the synth script, found "${command}"`);
-  return words.slice(1, -1);
+  const run = command.split('&&').pop()!.trim().split(/\s+/);
+  if (run[0] !== 'node' || run[run.length - 1] !== 'build/app/main.js' || run[run.length - 2] !== 'tools/run-bundle.js') {
+    throw new Error(`bench: expected "... && node <flags> tools/run-bundle.js build/app/main.js" as the synth script, found "${command}"`);
+  }
+  return { bundle: command.split('&&')[0].trim(), flags: run.slice(1, -2), launcher: run[run.length - 2] };
 }
-const SYNTH_NODE_OPTIONS = synthNodeOptions();
+const SYNTH_START = synthStart();
+const BENCH_BUNDLE = path.join(root, 'build', 'app', 'scripts', 'bench-target.js');
 
-function synthCase(name: string, which: 'ha' | 'large' | 'named', partitions = 0): Case {
-  return { name, args: [...SYNTH_NODE_OPTIONS, 'scripts/bench-target.ts', which, String(partitions)], samples: [], synth: true };
+/**
+ * Each case runs its own copy of the bench target's bundle: the code cache holds what the
+ * run that wrote it compiled, so a case sharing one with another would run on a cache made
+ * by a different synth. A user's `npm run synth` always runs main's bundle, whose cache its
+ * own earlier runs wrote; a copy per case (filled by its warm-up run) is that situation.
+ */
+function synthCase(name: string, which: 'ha' | 'ha-cdk8s-writer' | 'all' | 'large' | 'named', partitions = 0, env: NodeJS.ProcessEnv = {}): Case {
+  const bundle = path.join(scratch, 'bundles', `${which}-${partitions}${env.RUN_BUNDLE_CACHE === 'off' ? '-uncached' : ''}.js`);
+  return { name, args: [...SYNTH_START.flags, SYNTH_START.launcher, bundle, which, String(partitions)], samples: [], synth: true, env, bundle };
 }
 
 /** One warm-up round, then `rounds` rounds of every case in turn. */
 function measureInterleaved(cases: Case[], rounds = RUNS): void {
+  for (const c of cases) {
+    if (!c.bundle) continue;
+    fs.mkdirSync(path.dirname(c.bundle), { recursive: true });
+    fs.copyFileSync(BENCH_BUNDLE, c.bundle);
+  }
   for (const c of cases) run(c);
   for (let round = 0; round < rounds; round++) {
     for (const c of cases) c.samples.push(run(c));
@@ -93,26 +111,32 @@ function summary(c: Case): Summary {
 }
 
 const floorCase: Case = { name: 'floor (load cdk8s, cdk8s-plus-27, yaml)', args: ['-e', LOAD_LIBRARIES], samples: [] };
-// The same load started like the synth (its V8 flags and tools/register.js): neither may
-// make the libraries load faster than the floor (they speed up the synth's own work).
-const hookedFloorCase: Case = { name: '  same, started like the synth (info)', args: [...SYNTH_NODE_OPTIONS, 'scripts/bench-floor.js'], samples: [] };
 const haCase = synthCase('ha environment', 'ha');
+// The one piece of start-up machinery we keep (tools/run-bundle.js, README "Performance")
+// has to earn its keep: the same bundle, compiled afresh on every run.
+const haUncachedCase = synthCase('  same, without the code cache (info)', 'ha', 0, { RUN_BUNDLE_CACHE: 'off' });
+// So has the manifest writer of lib/synth.ts: the same files written by cdk8s's app.synth().
+const haCdk8sWriterCase = synthCase('  same, files written by app.synth() (info)', 'ha-cdk8s-writer');
+const allCase = synthCase('every environment in environments/ (what npm run synth does)', 'all');
 const largeCase = synthCase('large (256 partitions, 64 runners, 5-member datastores)', 'large', 256);
 
 console.log(`synth benchmark: ${RUNS} interleaved rounds after a warm-up, node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-measureInterleaved([floorCase, hookedFloorCase, haCase, largeCase]);
+// The bundle is built ahead, as `npm run synth` does before it runs it.
+const bundled = spawnSync(SYNTH_START.bundle, { cwd: root, encoding: 'utf8', shell: true, env: { ...process.env, PATH: `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH}` } });
+if (bundled.status !== 0) throw new Error(`${SYNTH_START.bundle} failed:\n${bundled.stderr}`);
+measureInterleaved([floorCase, haCase, haUncachedCase, haCdk8sWriterCase, allCase, largeCase]);
 const floor = summary(floorCase);
 const fmt = (n: number, width = 6) => n.toFixed(0).padStart(width);
 console.log('case                                                     median    min    max  ratio  peak MiB  mem ratio  objects  target');
-for (const c of [floorCase, hookedFloorCase, haCase, largeCase]) {
+for (const c of [floorCase, haCase, haUncachedCase, haCdk8sWriterCase, allCase, largeCase]) {
   const m = summary(c);
   const ratio = pairedRatio(c, floorCase);
-  const limit = c === haCase ? TARGETS.ha : c === largeCase ? TARGETS.large : undefined;
+  const limit = c === haCase ? TARGETS.ha : c === allCase ? TARGETS.all : c === largeCase ? TARGETS.large : undefined;
   const verdict = limit === undefined ? '' : `${ratio <= limit ? 'PASS' : 'MISS'} <= ${limit}x`;
   console.log(`${c.name.padEnd(56)} ${fmt(m.median)} ${fmt(m.min)} ${fmt(m.max)}  ${ratio.toFixed(2).padStart(5)}  ${m.rssMiB.toFixed(0).padStart(8)}  ${(m.rssMiB / floor.rssMiB).toFixed(2).padStart(9)}  ${String(m.objects ?? '-').padStart(7)}  ${verdict}`);
 }
 const ofMedians = (c: Case) => (summary(c).median / floor.median).toFixed(2);
-console.log(`ratio: median of the per-round ratios to the floor; the ratio of the medians is ha ${ofMedians(haCase)}, large ${ofMedians(largeCase)}`);
+console.log(`ratio: median of the per-round ratios to the floor; the ratio of the medians is ha ${ofMedians(haCase)}, all ${ofMedians(allCase)}, large ${ofMedians(largeCase)}`);
 
 // Growth: the large case at several partition counts, both shapes, same interleaving.
 // Hash by count is one StatefulSet whatever N is; named partitions are a Deployment each

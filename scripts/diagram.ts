@@ -11,14 +11,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { architectureMarkdown, DIAGRAM_ENVIRONMENTS } from '../lib/report/architecture';
 import { readManifests } from '../lib/report/read-manifests';
+import { packageRoot } from '../lib/common/shipped-files';
 
 const USAGE = 'usage: npm run diagram -- [--check] [--dist=DIR]';
-const OUTPUT = path.join(__dirname, '..', 'docs', 'architecture.md');
+const OUTPUT = path.join(packageRoot(), 'docs', 'architecture.md');
 
 function main(argv: readonly string[]): number {
   const check = argv.includes('--check');
   const distOption = argv.find((arg) => arg.startsWith('--dist='));
-  const dist = distOption ? path.resolve(distOption.slice('--dist='.length)) : path.join(__dirname, '..', 'dist');
+  const dist = distOption ? path.resolve(distOption.slice('--dist='.length)) : path.join(packageRoot(), 'dist');
   const unknown = argv.filter((arg) => arg !== '--check' && arg !== distOption);
   if (unknown.length > 0) {
     console.error(`unknown argument ${unknown[0]}; ${USAGE}`);

@@ -13,6 +13,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { failureDomainReport, ManifestObject } from '../lib/report/failure-domains';
 import { renderReport } from '../lib/report/report-table';
+import { packageRoot } from '../lib/common/shipped-files';
 
 const USAGE = 'usage: npm run report -- [--no-fail] [--dist=DIR] [env ...]';
 
@@ -27,7 +28,7 @@ function readEnvironment(dist: string, environment: string): ManifestObject[] {
 function main(argv: readonly string[]): number {
   const noFail = argv.includes('--no-fail');
   const distOption = argv.find((arg) => arg.startsWith('--dist='));
-  const dist = distOption ? path.resolve(distOption.slice('--dist='.length)) : path.join(__dirname, '..', 'dist');
+  const dist = distOption ? path.resolve(distOption.slice('--dist='.length)) : path.join(packageRoot(), 'dist');
   const unknown = argv.filter((arg) => arg.startsWith('-') && arg !== '--no-fail' && arg !== distOption);
   if (unknown.length > 0) {
     console.error(`unknown option ${unknown[0]}; ${USAGE}`);

@@ -11,10 +11,11 @@ import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { createGenerator } from 'ts-json-schema-generator';
 import { AJV_OPTIONS } from '../lib/config/values-file';
+import { packageRoot } from '../lib/common/shipped-files';
 
-export const SCHEMA_FILE = path.join(__dirname, '..', 'schemas', 'settings.schema.json');
+export const SCHEMA_FILE = path.join(packageRoot(), 'schemas', 'settings.schema.json');
 /** The schema compiled to a validation function ahead of time: compiling at synth costs ~200 ms. */
-export const VALIDATOR_FILE = path.join(__dirname, '..', 'schemas', 'settings.validate.js');
+export const VALIDATOR_FILE = path.join(packageRoot(), 'schemas', 'settings.validate.js');
 
 /** Compiles the schema text into a standalone CommonJS validator module. */
 export function validatorCode(schemaText: string): string {
@@ -28,8 +29,8 @@ type Node = Record<string, any>;
 /** Generates the schema text. */
 export function settingsSchemaText(): string {
   const schema = createGenerator({
-    path: path.join(__dirname, '..', 'lib', 'config', 'settings.ts'),
-    tsconfig: path.join(__dirname, '..', 'tsconfig.json'),
+    path: path.join(packageRoot(), 'lib', 'config', 'settings.ts'),
+    tsconfig: path.join(packageRoot(), 'tsconfig.json'),
     type: 'StackStormHaSettings',
     jsDoc: 'extended',
     additionalProperties: false,

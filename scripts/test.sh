@@ -5,10 +5,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
+
 npx --no-install tsc -p . >"$logs/tsc" 2>&1 &
 typecheck=$!
-node -r ./tools/register.js scripts/settings-schema.ts --check >"$logs/schema" 2>&1 &
+# The schema script from the current sources (build/ may be stale), bundled by esbuild with the
+# packages left to Node, inside the project so it finds the package root as build/ does.
+schema_check=node_modules/.cache/test-scripts/settings-schema-$$.js
+trap 'rm -rf "$logs" "$schema_check"' EXIT
+{ npx --no-install esbuild scripts/settings-schema.ts --bundle --platform=node --target=node20 --packages=external \
+    --outfile="$schema_check" --log-level=warning && node "$schema_check" --check; } >"$logs/schema" 2>&1 &
 schema=$!
 npx --no-install jest "$@"
 status=$?

@@ -1,4 +1,3 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -7,6 +6,7 @@ import {
   ComponentReport, evaluateBudget, failureDomainReport, FailureDomainReport, ManifestObject, separation,
 } from '../../lib/report/failure-domains';
 import { renderReport } from '../../lib/report/report-table';
+import { runScript } from '../support/run-script';
 import { find, K8sObject, readDist, synth } from '../support/synth';
 
 const ha = readDist('ha');
@@ -265,9 +265,7 @@ describe('evaluateBudget follows the disruption controller', () => {
 });
 
 describe('scripts/report.ts', () => {
-  const root = path.join(__dirname, '..', '..');
-  const script = path.join(root, 'scripts', 'report.ts');
-  const run = (...args: string[]) => spawnSync(process.execPath, ['-r', path.join(root, 'tools', 'register.js'), script, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const run = (...args: string[]) => runScript('scripts/report.ts', args);
 
   test('prints the ha table and exits 0', () => {
     const result = run('ha');

@@ -1,7 +1,7 @@
 import { contentHash } from '../common/hash';
 import { serverAccountOf } from '../images/image-model';
 import { Duration, Size } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { check, SettingError } from '../common/errors';
 import { componentLabels, labelAll, ReleaseIdentity, selectorLabels, serviceHost } from '../common/meta';

@@ -1,7 +1,7 @@
 import { contentHash } from '../common/hash';
 import { serverAccountOf } from '../images/image-model';
 import { Duration, Size } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import { check, SettingError } from '../common/errors';

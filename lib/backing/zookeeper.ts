@@ -1,7 +1,7 @@
 import { serverAccountOf } from '../images/image-model';
 import { createHash } from 'crypto';
 import { Duration, Size } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { check } from '../common/errors';
 import { labelAll } from '../common/meta';

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 
 /** A TCP probe, for services st2 offers no unauthenticated HTTP check on (st2 issue 4020). */
 export function tcpProbe(port: number, periodSeconds: number, failureThreshold: number, initialDelaySeconds = 0): kplus.Probe {

@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { SettingError } from './errors';
 
 /**

@@ -1,43 +1,39 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** The package name, as another app installs it. */
+const PACKAGE = 'stackstorm-ha-cdk8s';
+
+let root: string | undefined;
+
+/**
+ * The folder holding this package's package.json: the project root in a checkout (sources
+ * run by jest, `build/` output, the synth bundle in `build/app/`), or the installed package
+ * inside another app's node_modules. Found from this file's own folder upwards, so it does not
+ * depend on the working directory.
+ */
+export function packageRoot(): string {
+  if (root !== undefined) return root;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === PACKAGE) return (root = dir);
+    if (path.dirname(dir) === dir) throw new Error(`no package.json of ${PACKAGE} above ${__dirname}: the package is installed incompletely`);
+  }
+}
+
 const cache = new Map<string, string>();
 
 /**
  * The text of a file we ship beside the sources (a script run inside a pod), by its path
- * from the project root, e.g. `lib/st2/scripts/prepare.py`. Scripts are real files so they
- * can be linted, run and tested as what they are. The synth runs as one bundle without
- * `__dirname` (tools/register.js), so the root is found from the working directory
- * upwards: `npm run synth`, `cdk8s synth` and jest all run in the project root. In an app
- * that installed this package they are found inside it.
+ * from the package root, e.g. `lib/common/scripts/prepare.py`. Scripts are real files so they
+ * can be linted, run and tested as what they are; package.json `files` ships them.
  */
 export function shippedFile(relative: string): string {
   const known = cache.get(relative);
   if (known !== undefined) return known;
-  const found = fromWorkingDirectory(relative) ?? fromInstalledPackage(relative);
-  if (!found) throw new Error(`${relative} not found from ${process.cwd()} upwards, nor in an installed ${PACKAGE}: run the synth from the project root`);
-  const text = fs.readFileSync(found, 'utf8');
+  const file = path.join(packageRoot(), relative);
+  if (!fs.existsSync(file)) throw new Error(`${relative} is missing from ${packageRoot()}: the package is installed incompletely`);
+  const text = fs.readFileSync(file, 'utf8');
   cache.set(relative, text);
   return text;
-}
-
-/** The package name, as another app installs it. */
-const PACKAGE = 'stackstorm-ha-cdk8s';
-
-function fromWorkingDirectory(relative: string): string | undefined {
-  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, relative);
-    if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-/** In an app that installed the package, the scripts ship inside it (package.json `files`). */
-function fromInstalledPackage(relative: string): string | undefined {
-  try {
-    const candidate = path.join(path.dirname(require.resolve(`${PACKAGE}/package.json`, { paths: [process.cwd()] })), relative);
-    return fs.existsSync(candidate) ? candidate : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, Document } from 'yaml';
+import * as path from 'path';
+import { packageRoot } from '../common/shipped-files';
 import { StackStormHaSettings } from './settings';
 
 /**
@@ -23,14 +25,11 @@ export const AJV_OPTIONS: Options = { allErrors: true, strict: true, discriminat
 let validator: ValidateFunction | undefined;
 let schemaRoot: Record<string, any> | undefined;
 
-/**
- * The generated schema and its precompiled validator, loaded on first use. Literal paths
- * (no `__dirname`), so the synth bundle (tools/register.js) can include both.
- */
+/** The generated schema and its precompiled validator (package.json `files` ships both), loaded on first use. */
 function compiled(): ValidateFunction {
   if (!validator) {
-    schemaRoot = require('../../schemas/settings.schema.json') as Record<string, any>;
-    validator = require('../../schemas/settings.validate.js') as ValidateFunction;
+    schemaRoot = require(path.join(packageRoot(), 'schemas', 'settings.schema.json')) as Record<string, any>;
+    validator = require(path.join(packageRoot(), 'schemas', 'settings.validate.js')) as ValidateFunction;
   }
   return validator;
 }

@@ -1,6 +1,6 @@
 import { serverAccountOf } from '../images/image-model';
 import { Duration, Size } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import { check, requireInteger, SettingError } from '../common/errors';

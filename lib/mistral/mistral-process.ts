@@ -1,4 +1,4 @@
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkReplicas } from '../config/ha-mode';
 import { componentLabels, labelAll, selectorLabels } from '../common/meta';

@@ -1,4 +1,4 @@
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import { check } from '../common/errors';

@@ -1,5 +1,5 @@
 import { Duration, Size } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { check } from '../common/errors';
 import { componentLabels, labelAll, selectorLabels, serviceHost } from '../common/meta';

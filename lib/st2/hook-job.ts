@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { componentLabels, labelAll } from '../common/meta';
 import { patchPodSpec, podSecurity } from '../common/workload';

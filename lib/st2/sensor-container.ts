@@ -1,4 +1,4 @@
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { RESOURCE_PRESETS } from '../common/resources';

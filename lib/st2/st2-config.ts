@@ -1,6 +1,6 @@
 import { contentHash } from '../common/hash';
 import { Construct } from 'constructs';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { prepareScript } from '../common/prepare-script';
 import { renderSt2Conf, St2ConfInput, st2SecretsTemplate } from './st2-conf';
 

@@ -1,5 +1,5 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IniDocument, renderIni } from '../common/ini';
 import { check, requireInteger } from '../common/errors';

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import kplus = require('cdk8s-plus-27');
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { requireInteger } from '../common/errors';
 import { componentLabels, labelAll, selectorLabels } from '../common/meta';
