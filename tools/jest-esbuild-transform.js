@@ -1,6 +1,6 @@
 /**
- * Jest transform: strips TypeScript types with esbuild (the same compiler tools/register.js uses
- * for the synth), without TypeScript's compiler API. Type errors are `npm run typecheck`'s job.
+ * Jest transform: strips TypeScript types with esbuild (the same compiler `npm run synth` bundles
+ * with), without TypeScript's compiler API. Type errors are `npm run typecheck`'s job.
  */
 const { transformSync } = require('esbuild');
 
