@@ -4,7 +4,8 @@
  */
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { StackStormHa } from '../lib';
+import { MongoDbReplicaSet, RedisSentinel, St2Api, St2Scheduler, StackStormHa } from '../lib';
+import { expectSettingError } from './support/errors';
 
 test('nested in a Chart of its own namespace and with name hashes, beside the app\'s objects', () => {
   const chart = new Chart(Testing.app(), 'app', { namespace: 'apps' });
@@ -23,4 +24,25 @@ test('nested in a Chart of its own namespace and with name hashes, beside the ap
   for (const name of ['st2api', 'st2-config', 'mongodb', 'st2-smoke-test']) expect(ours.map((o) => o.metadata.name)).toContain(name);
   expect(ours.every((o) => !/-c8[0-9a-f]{6,}$/.test(o.metadata.name))).toBe(true);
   expect(deployment.node.findAll().filter((c) => c instanceof ApiObject)).toHaveLength(ours.length);
+});
+
+test('typed members: the components, datastores and endpoints are fields, not looked up by key or type', () => {
+  const chart = new Chart(Testing.app(), 'app');
+  const ha = new StackStormHa(chart, 'St2', { st2: { chatops: { enabled: true, adapterSecret: 'hubot' } } });
+  expect(ha.st2.api).toBeInstanceOf(St2Api);
+  expect(ha.st2.chatops).toBeDefined();
+  expect(ha.st2.timersEngine).toBeDefined();
+  expect(ha.st2.resultsTracker).toBeUndefined(); // 2.x-mistral only
+  expect(ha.mistral).toBeUndefined();
+  expect(ha.datastores.mongodb).toBeInstanceOf(MongoDbReplicaSet);
+  expect(ha.datastores.coordination).toBeInstanceOf(RedisSentinel);
+  expect(ha.endpoints.mongo.hosts).toEqual(ha.datastores.mongodb!.endpoint.hosts);
+  expect(ha.endpoints.coordination.backend).toBe('redis-sentinel');
+});
+
+test('a construct used outside a values file reports the setting path its app passes in', () => {
+  const chart = new Chart(Testing.app(), 'app');
+  const ha = new StackStormHa(chart, 'St2', {});
+  expectSettingError(() => new St2Scheduler(chart, 'Extra', { runtime: ha.runtime, settings: { replicas: 0 }, settingPath: 'automation.extraScheduler' }),
+    'automation.extraScheduler.replicas', /got 0\. Fix: set it to an integer >= 1/);
 });

@@ -5,50 +5,47 @@ import { check, requireInteger, SettingError } from './common/errors';
 import { componentLabels, DEFAULT_CLUSTER_DOMAIN, labelAll, ReleaseIdentity, serviceHost } from './common/meta';
 import { DIGEST, FLOATING_TAG } from './common/workload';
 import { imageModelOf, ST2_STANLEY } from './images/image-model';
-import { CoordinationEndpoint, MongoEndpoint, RabbitMqEndpoint } from './config/endpoints';
+import { CoordinationEndpoint, MongoEndpoint, PostgresEndpoint, RabbitMqEndpoint } from './config/endpoints';
 import { StackStormHaSettings } from './config/settings';
-import { RedisSentinel } from './backing/redis-sentinel';
-import { ZooKeeper } from './backing/zookeeper';
-import { MONGO_PORT, MongoDbReplicaSet } from './backing/mongodb';
+import { REDIS_SENTINEL_PROFILE, RedisSentinel } from './backing/redis-sentinel';
+import { ZooKeeper, ZOOKEEPER_PROFILE } from './backing/zookeeper';
+import { MONGO_PORT, MongoDbReplicaSet, MONGODB_PROFILE } from './backing/mongodb';
 import { POSTGRES_PORT } from './backing/postgres-conf';
 import { RABBITMQ_PORTS } from './backing/rabbitmq-conf';
 import { REDIS_PORTS } from './backing/redis-conf';
 import { ZOOKEEPER_PORTS } from './backing/zoo-cfg';
 import { NGINX_PORT_DEFAULTS } from './edge/nginx-conf';
 import { ComponentPorts } from './config/network';
-import { RabbitMq } from './backing/rabbitmq';
-import { St2Api, ST2API_PORT } from './st2/api';
-import { St2Web, ST2WEB_PORT } from './st2/web';
-import { Nginx } from './edge/nginx';
+import { RabbitMq, RABBITMQ_PROFILE } from './backing/rabbitmq';
+import {
+  checkGarbageCollectionTtls, St2Api, ST2API_PORT, St2Auth, ST2AUTH_PORT, St2GarbageCollector, St2ResultsTracker, St2Scheduler,
+  ST2_PROCESSES, St2Stream, ST2STREAM_PORT, St2TimersEngine, St2WorkflowEngine,
+} from './st2/processes';
+import { ST2_WEB_PROFILE, St2Web, ST2WEB_PORT } from './st2/web';
+import { EDGE_PROFILE, Nginx } from './edge/nginx';
 import { EdgeUpstream } from './edge/nginx-conf';
-import { St2ActionRunner } from './st2/action-runner';
-import { St2Auth, ST2AUTH_PORT } from './st2/auth';
-import { St2ChatOps } from './st2/chatops';
-import { checkGarbageCollectionTtls, St2GarbageCollector } from './st2/garbage-collector';
-import { St2Jobs } from './st2/jobs';
-import { St2SmokeTest } from './st2/smoke-test';
-import { St2Notifier } from './st2/notifier';
-import { St2RulesEngine } from './st2/rules-engine';
-import { St2Scheduler } from './st2/scheduler';
-import { St2SensorContainer } from './st2/sensor-container';
-import { St2Stream, ST2STREAM_PORT } from './st2/stream';
-import { St2TimersEngine } from './st2/timers-engine';
-import { St2WorkflowEngine } from './st2/workflow-engine';
+import { ST2_ACTION_RUNNER_PROFILE, St2ActionRunner } from './st2/action-runner';
+import { ST2_CHATOPS_PROFILE, St2ChatOps } from './st2/chatops';
+import { ST2_LOAD_KEYS_PROFILE, ST2_REGISTER_CONTENT_PROFILE, St2Jobs } from './st2/jobs';
+import { ST2_SMOKE_TEST_PROFILE, St2SmokeTest } from './st2/smoke-test';
+import { ST2_NOTIFIER_PROFILE, ST2_NOTIFIER_SCHEDULER_PROFILE, St2Notifier } from './st2/notifier';
+import { ST2_RULES_ENGINE_PROFILE, ST2_RULES_ENGINE_TIMERS_PROFILE, St2RulesEngine } from './st2/rules-engine';
+import { ST2_SENSOR_CONTAINER_PROFILE, St2SensorContainer } from './st2/sensor-container';
 import { St2Config } from './st2/st2-config';
 import { St2Content } from './st2/content';
 import { St2Release, St2Runtime, St2SecretNames } from './st2/st2-process';
 import { st2Image } from './st2/images';
 import { resolveTopology } from './config/topology';
-import { St2ResultsTracker } from './st2/results-tracker';
-import { checkPostgresMode, externalPostgresEndpoint, PostgreSql } from './backing/postgres';
+import { checkPostgresMode, externalPostgresEndpoint, PostgreSql, POSTGRESQL_PROFILE } from './backing/postgres';
 import { MISTRAL_API_PORT } from './mistral/mistral-conf';
 import { MistralConfig } from './mistral/mistral-config';
-import { MistralApi } from './mistral/mistral-api';
-import { MistralServer } from './mistral/mistral-server';
-import { MistralSchemaJob } from './mistral/mistral-schema-job';
-import { NetworkPolicies, podGroupsOf } from './policy/network-policy';
+import { MistralApi, MISTRAL_API_PROFILE } from './mistral/mistral-api';
+import { MistralServer, MISTRAL_SERVER_PROFILE } from './mistral/mistral-server';
+import { MistralSchemaJob, MISTRAL_SCHEMA_PROFILE } from './mistral/mistral-schema-job';
+import { NetworkPolicies } from './policy/network-policy';
 import { deploymentEdges, deploymentNetwork, networkGroups, resolveNetworkPolicySettings, ResolvedNetworkPolicySettings } from './policy/network-edges';
 import { labelPodSecurity, podSecurityLevel } from './policy/pod-security';
+import { ComponentProfile, profilesIn } from './common/component-profile';
 import { applySyncWaves } from './policy/sync-waves';
 
 /** Props of {@link StackStormHa}: the settings a values file holds. */
@@ -75,8 +72,76 @@ const COMPONENT_PORTS: ComponentPorts = {
   edge: { http: NGINX_PORT_DEFAULTS.http, https: NGINX_PORT_DEFAULTS.https },
 };
 
+/**
+ * The profile of every component StackStormHa can build, as each declares it in its own
+ * file: for readers of synthesized output (the failure-domain report, the policy tests)
+ * that have manifests, not constructs.
+ */
+export const COMPONENT_PROFILES: readonly ComponentProfile[] = [
+  ...Object.values(ST2_PROCESSES).map((definition) => definition.profile),
+  ST2_RULES_ENGINE_PROFILE, ST2_RULES_ENGINE_TIMERS_PROFILE, ST2_ACTION_RUNNER_PROFILE, ST2_NOTIFIER_PROFILE,
+  ST2_NOTIFIER_SCHEDULER_PROFILE, ST2_SENSOR_CONTAINER_PROFILE, ST2_CHATOPS_PROFILE, ST2_WEB_PROFILE, ST2_REGISTER_CONTENT_PROFILE,
+  ST2_LOAD_KEYS_PROFILE, ST2_SMOKE_TEST_PROFILE,
+  MISTRAL_API_PROFILE, MISTRAL_SERVER_PROFILE, MISTRAL_SCHEMA_PROFILE,
+  MONGODB_PROFILE, RABBITMQ_PROFILE, REDIS_SENTINEL_PROFILE, ZOOKEEPER_PROFILE, POSTGRESQL_PROFILE, EDGE_PROFILE,
+];
+
 /** The StackStorm release deployed when `release.version` is not set. */
 export const DEFAULT_ST2_VERSION = '3.9.0';
+
+/** The st2 components StackStormHa built; a component turned off, or not in the topology, is absent. */
+export interface St2Components {
+  readonly api?: St2Api;
+  readonly auth?: St2Auth;
+  readonly stream?: St2Stream;
+  readonly rulesEngine?: St2RulesEngine;
+  /** 3.x only. */
+  readonly timersEngine?: St2TimersEngine;
+  /** 3.x only. */
+  readonly workflowEngine?: St2WorkflowEngine;
+  /** 3.x only. */
+  readonly scheduler?: St2Scheduler;
+  /** 2.x-mistral only. */
+  readonly resultsTracker?: St2ResultsTracker;
+  readonly actionRunner?: St2ActionRunner;
+  readonly notifier?: St2Notifier;
+  readonly sensorContainer?: St2SensorContainer;
+  /** Only when a TTL is set. */
+  readonly garbageCollector?: St2GarbageCollector;
+  /** Only when enabled. */
+  readonly chatops?: St2ChatOps;
+  /** Content registration and key loading. */
+  readonly jobs: St2Jobs;
+  /** The post-deploy smoke test, when every component it exercises is deployed. */
+  readonly smokeTest?: St2SmokeTest;
+  readonly web: St2Web;
+}
+
+/** Mistral (2.x-mistral topology). */
+export interface MistralComponents {
+  readonly config: MistralConfig;
+  readonly api: MistralApi;
+  readonly server: MistralServer;
+  readonly schema: MistralSchemaJob;
+}
+
+/** The datastores StackStormHa runs in the cluster; an external one is absent here. */
+export interface InClusterDatastores {
+  readonly mongodb?: MongoDbReplicaSet;
+  readonly rabbitmq?: RabbitMq;
+  readonly coordination?: RedisSentinel | ZooKeeper;
+  /** 2.x-mistral only. */
+  readonly postgresql?: PostgreSql;
+}
+
+/** How st2 (and Mistral) reach each datastore, in the cluster or outside it. */
+export interface DatastoreEndpoints {
+  readonly mongo: MongoEndpoint;
+  readonly rabbit: RabbitMqEndpoint;
+  readonly coordination: CoordinationEndpoint;
+  /** 2.x-mistral only. */
+  readonly postgres?: PostgresEndpoint;
+}
 
 /**
  * The whole deployment: picks the components for the topology, hands each the endpoints
@@ -88,8 +153,14 @@ export const DEFAULT_ST2_VERSION = '3.9.0';
 export class StackStormHa extends Construct {
   public readonly identity: ReleaseIdentity;
   public readonly runtime: St2Runtime;
-  /** Every st2 component built, by its settings key (e.g. `api`, `actionRunner`). */
-  public readonly st2: Record<string, Construct> = {};
+  /** The st2 components built. */
+  public readonly st2: St2Components;
+  /** Mistral's components, in the 2.x-mistral topology. */
+  public readonly mistral?: MistralComponents;
+  /** The datastores run in the cluster. */
+  public readonly datastores: InClusterDatastores;
+  /** Where every datastore is reached. */
+  public readonly endpoints: DatastoreEndpoints;
   /** The nginx edge in front of every HTTP service. */
   public readonly edge: Nginx;
 
@@ -131,9 +202,12 @@ export class StackStormHa extends Construct {
       sshKey: props.secrets?.sshKey ?? 'st2-ssh-key',
       adminCredentials: props.secrets?.adminCredentials ?? 'st2-admin',
     };
-    const mongo = this.mongoEndpoint(props);
-    const rabbit = this.rabbitEndpoint(props);
-    const coordination = this.coordinationEndpoint(props);
+    const mongodb = this.addMongoDb(props);
+    const rabbitmq = this.addRabbitMq(props);
+    const coordinationBackend = this.addCoordination(props);
+    const { endpoint: mongo } = mongodb;
+    const { endpoint: rabbit } = rabbitmq;
+    const { endpoint: coordination } = coordinationBackend;
     const publicUrl = (props.publicUrl ?? 'https://stackstorm.example.com').replace(/\/+$/, '');
 
     const config = new St2Config(this, 'St2Config', {
@@ -182,46 +256,51 @@ export class StackStormHa extends Construct {
       release,
     };
 
-    this.addSt2Processes(props, legacy);
-    if (legacy) this.addMistral(props, rabbit);
-    this.edge = this.addEdge(props, publicUrl, legacy);
-    this.addPolicies(props, networkPolicy, { mongo, rabbit, coordination });
+    const processes = this.addSt2Processes(props, legacy);
+    const mistral = legacy ? this.addMistral(props, rabbit) : undefined;
+    this.mistral = mistral?.components;
+    const { web, edge } = this.addEdge(props, publicUrl, legacy);
+    this.st2 = { ...processes, web };
+    this.edge = edge;
+    this.datastores = { mongodb: mongodb.construct, rabbitmq: rabbitmq.construct, coordination: coordinationBackend.construct, postgresql: mistral?.postgresql };
+    this.endpoints = { mongo, rabbit, coordination, postgres: mistral?.postgres };
+    this.addPolicies(props, networkPolicy);
     // Last: every object (and its component label) exists now.
     applySyncWaves(this);
     placeInNamespace(this, namespace);
   }
 
   /** The guide's processes, each on unless `enabled: false`; GC and chatops only when configured. */
-  private addSt2Processes(props: StackStormHaSettings, legacy: boolean): void {
+  private addSt2Processes(props: StackStormHaSettings, legacy: boolean): Omit<St2Components, 'web'> {
     const st2 = props.st2 ?? {};
     const runtime = this.runtime;
     const on = (settings: { enabled?: boolean } | undefined, byDefault = true) => settings?.enabled ?? byDefault;
-    if (on(st2.api)) this.st2.api = new St2Api(this, 'St2Api', { runtime, settings: st2.api });
-    if (on(st2.auth)) this.st2.auth = new St2Auth(this, 'St2Auth', { runtime, settings: st2.auth });
-    if (on(st2.stream)) this.st2.stream = new St2Stream(this, 'St2Stream', { runtime, settings: st2.stream });
-    if (on(st2.rulesEngine)) this.st2.rulesEngine = new St2RulesEngine(this, 'St2RulesEngine', { runtime, settings: st2.rulesEngine, timersInRulesEngine: legacy });
+    const api = on(st2.api) ? new St2Api(this, 'St2Api', { runtime, settings: st2.api }) : undefined;
+    const auth = on(st2.auth) ? new St2Auth(this, 'St2Auth', { runtime, settings: st2.auth }) : undefined;
+    const stream = on(st2.stream) ? new St2Stream(this, 'St2Stream', { runtime, settings: st2.stream }) : undefined;
+    const rulesEngine = on(st2.rulesEngine) ? new St2RulesEngine(this, 'St2RulesEngine', { runtime, settings: st2.rulesEngine, timersInRulesEngine: legacy }) : undefined;
     // 3.x only: in 2.x the rules engine fires timers, Mistral runs workflows, and the
     // notifier's backup scheduler covers what the action runners' scheduling misses.
-    if (!legacy && on(st2.timersEngine)) this.st2.timersEngine = new St2TimersEngine(this, 'St2TimersEngine', { runtime, settings: st2.timersEngine });
-    if (!legacy && on(st2.workflowEngine)) this.st2.workflowEngine = new St2WorkflowEngine(this, 'St2WorkflowEngine', { runtime, settings: st2.workflowEngine });
-    if (!legacy && on(st2.scheduler)) this.st2.scheduler = new St2Scheduler(this, 'St2Scheduler', { runtime, settings: st2.scheduler });
-    if (legacy && on(st2.resultsTracker)) this.st2.resultsTracker = new St2ResultsTracker(this, 'St2ResultsTracker', { runtime, settings: st2.resultsTracker });
-    if (on(st2.actionRunner)) this.st2.actionRunner = new St2ActionRunner(this, 'St2ActionRunner', { runtime, settings: st2.actionRunner });
-    if (on(st2.notifier)) this.st2.notifier = new St2Notifier(this, 'St2Notifier', { runtime, settings: st2.notifier, legacyBackupScheduler: legacy });
-    if (on(st2.sensorContainer)) this.st2.sensorContainer = new St2SensorContainer(this, 'St2SensorContainer', { runtime, settings: st2.sensorContainer });
-    if (on(st2.garbageCollector, st2.garbageCollector?.ttl !== undefined)) {
-      this.st2.garbageCollector = new St2GarbageCollector(this, 'St2GarbageCollector', { runtime, settings: st2.garbageCollector });
-    }
-    if (on(st2.chatops, false)) this.st2.chatops = new St2ChatOps(this, 'St2ChatOps', { runtime, settings: st2.chatops ?? {} });
-    this.st2.jobs = new St2Jobs(this, 'St2Jobs', { runtime, settings: st2.jobs });
-    const testable = ['api', 'auth', 'stream', 'actionRunner'].filter((key) => this.st2[key] === undefined);
-    if (st2.smokeTest?.enabled === true && testable.length > 0) {
-      throw new SettingError('st2.smokeTest.enabled', `the smoke test logs in and runs an action, but ${testable.map((key) => `st2.${key}`).join(', ')} is not deployed`,
+    const timersEngine = !legacy && on(st2.timersEngine) ? new St2TimersEngine(this, 'St2TimersEngine', { runtime, settings: st2.timersEngine }) : undefined;
+    const workflowEngine = !legacy && on(st2.workflowEngine) ? new St2WorkflowEngine(this, 'St2WorkflowEngine', { runtime, settings: st2.workflowEngine }) : undefined;
+    const scheduler = !legacy && on(st2.scheduler) ? new St2Scheduler(this, 'St2Scheduler', { runtime, settings: st2.scheduler }) : undefined;
+    const resultsTracker = legacy && on(st2.resultsTracker) ? new St2ResultsTracker(this, 'St2ResultsTracker', { runtime, settings: st2.resultsTracker }) : undefined;
+    const actionRunner = on(st2.actionRunner) ? new St2ActionRunner(this, 'St2ActionRunner', { runtime, settings: st2.actionRunner }) : undefined;
+    const notifier = on(st2.notifier) ? new St2Notifier(this, 'St2Notifier', { runtime, settings: st2.notifier, legacyBackupScheduler: legacy }) : undefined;
+    const sensorContainer = on(st2.sensorContainer) ? new St2SensorContainer(this, 'St2SensorContainer', { runtime, settings: st2.sensorContainer }) : undefined;
+    const garbageCollector = on(st2.garbageCollector, st2.garbageCollector?.ttl !== undefined)
+      ? new St2GarbageCollector(this, 'St2GarbageCollector', { runtime, settings: st2.garbageCollector }) : undefined;
+    const chatops = on(st2.chatops, false) ? new St2ChatOps(this, 'St2ChatOps', { runtime, settings: st2.chatops ?? {} }) : undefined;
+    const jobs = new St2Jobs(this, 'St2Jobs', { runtime, settings: st2.jobs });
+    // What the smoke test exercises: it logs in, runs an action and reads the stream.
+    const untestable = Object.entries({ api, auth, stream, actionRunner }).filter(([, built]) => built === undefined).map(([key]) => `st2.${key}`);
+    if (st2.smokeTest?.enabled === true && untestable.length > 0) {
+      throw new SettingError('st2.smokeTest.enabled', `the smoke test logs in and runs an action, but ${untestable.join(', ')} is not deployed`,
         'deploy those components, or set st2.smokeTest.enabled: false');
     }
-    if (on(st2.smokeTest, testable.length === 0)) {
-      this.st2.smokeTest = new St2SmokeTest(this, 'St2SmokeTest', { runtime, settings: st2.smokeTest, rbacEnabled: this.runtime.config.conf.rbacEnabled });
-    }
+    const smokeTest = on(st2.smokeTest, untestable.length === 0)
+      ? new St2SmokeTest(this, 'St2SmokeTest', { runtime, settings: st2.smokeTest, rbacEnabled: this.runtime.config.conf.rbacEnabled }) : undefined;
+    return { api, auth, stream, rulesEngine, timersEngine, workflowEngine, scheduler, resultsTracker, actionRunner, notifier, sensorContainer, garbageCollector, chatops, jobs, smokeTest };
   }
 
   /**
@@ -229,12 +308,12 @@ export class StackStormHa extends Construct {
    * mistral-server and the schema Job, all from `<release.registry>/mistral:<release.version>`
    * unless overridden, running as the st2 user.
    */
-  private addMistral(props: StackStormHaSettings, rabbit: RabbitMqEndpoint): void {
+  private addMistral(props: StackStormHaSettings, rabbit: RabbitMqEndpoint): { components: MistralComponents; postgresql?: PostgreSql; postgres: PostgresEndpoint } {
     const mistral = props.mistral ?? {};
     const postgresSettings = mistral.postgresql ?? {};
-    const postgres = checkPostgresMode(postgresSettings) === 'external'
-      ? externalPostgresEndpoint(postgresSettings)
-      : new PostgreSql(this, 'PostgreSql', { identity: this.identity, settings: postgresSettings }).endpoint;
+    const postgresql = checkPostgresMode(postgresSettings) === 'external'
+      ? undefined : new PostgreSql(this, 'PostgreSql', { identity: this.identity, settings: postgresSettings });
+    const postgres = postgresql?.endpoint ?? externalPostgresEndpoint(postgresSettings);
     const { release } = this.runtime;
     const config = new MistralConfig(this, 'MistralConfig', {
       identity: this.identity,
@@ -247,9 +326,13 @@ export class StackStormHa extends Construct {
       placement: props.placement,
     });
     labelAll(config, componentLabels(this.identity, 'mistral-config', 'workflow', release.version));
-    this.st2.mistralApi = new MistralApi(this, 'MistralApi', { config, settings: mistral.api });
-    this.st2.mistralServer = new MistralServer(this, 'MistralServer', { config, settings: mistral.server });
-    this.st2.mistralSchema = new MistralSchemaJob(this, 'MistralSchemaJob', { config });
+    const components: MistralComponents = {
+      config,
+      api: new MistralApi(this, 'MistralApi', { config, settings: mistral.api }),
+      server: new MistralServer(this, 'MistralServer', { config, settings: mistral.server }),
+      schema: new MistralSchemaJob(this, 'MistralSchemaJob', { config }),
+    };
+    return { components, postgresql, postgres };
   }
 
   private garbageCollection(props: StackStormHaSettings) {
@@ -260,8 +343,8 @@ export class StackStormHa extends Construct {
     return gc.ttl;
   }
 
-  /** Builds the in-cluster coordination backend, if any, and returns its tooz endpoint. */
-  private coordinationEndpoint(props: StackStormHaSettings): CoordinationEndpoint {
+  /** The coordination backend: built in the cluster (redis-sentinel, zookeeper), or only its tooz endpoint. */
+  private addCoordination(props: StackStormHaSettings): { construct?: RedisSentinel | ZooKeeper; endpoint: CoordinationEndpoint } {
     const settings = props.datastores?.coordination ?? {};
     const backend = settings.backend ?? 'redis-sentinel';
     const inCluster = settings.inCluster ?? {};
@@ -273,21 +356,25 @@ export class StackStormHa extends Construct {
       placement: props.placement,
     };
     switch (backend) {
-      case 'redis-sentinel':
-        return new RedisSentinel(this, 'RedisSentinel', {
+      case 'redis-sentinel': {
+        const construct = new RedisSentinel(this, 'RedisSentinel', {
           ...common,
           downAfterMilliseconds: settings.sentinel?.downAfterMilliseconds,
           failoverTimeoutMilliseconds: settings.sentinel?.failoverTimeoutMilliseconds,
-        }).endpoint;
-      case 'zookeeper':
-        return new ZooKeeper(this, 'ZooKeeper', { ...common, storageSize: inCluster.storageSize, storageClassName: inCluster.storageClassName }).endpoint;
+        });
+        return { construct, endpoint: construct.endpoint };
+      }
+      case 'zookeeper': {
+        const construct = new ZooKeeper(this, 'ZooKeeper', { ...common, storageSize: inCluster.storageSize, storageClassName: inCluster.storageClassName });
+        return { construct, endpoint: construct.endpoint };
+      }
       case 'external':
         check(!!settings.externalUrl && /^[a-z][a-z0-9+]*:\/\/\S+$/.test(settings.externalUrl), 'datastores.coordination.externalUrl',
           settings.externalUrl ? `${JSON.stringify(settings.externalUrl)} is not a tooz URL` : 'the external backend names no URL',
           'give a tooz URL such as kazoo://zk-a:2181,zk-b:2181,zk-c:2181 or redis://host:26379?sentinel=name, or choose another backend');
-        return { backend: 'external', url: settings.externalUrl, hosts: [] };
+        return { endpoint: { backend: 'external', url: settings.externalUrl, hosts: [] } };
       case 'none':
-        return { backend: 'none', hosts: [] };
+        return { endpoint: { backend: 'none', hosts: [] } };
       default:
         throw new SettingError('datastores.coordination.backend', `unknown backend ${JSON.stringify(backend)}`, 'use redis-sentinel, zookeeper, external or none');
     }
@@ -298,14 +385,13 @@ export class StackStormHa extends Construct {
    * cluster FQDNs (nginx's resolver applies no search domains); a disabled component's
    * route answers 502 instead of stopping nginx.
    */
-  private addEdge(props: StackStormHaSettings, publicUrl: string, legacy: boolean): Nginx {
+  private addEdge(props: StackStormHaSettings, publicUrl: string, legacy: boolean): { web: St2Web; edge: Nginx } {
     const service = (name: string, port: number): EdgeUpstream => ({ host: serviceHost(this.identity, name), port });
     const api = service('st2api', ST2API_PORT);
     const auth = service('st2auth', ST2AUTH_PORT);
     const stream = service('st2stream', ST2STREAM_PORT);
     const web = new St2Web(this, 'St2Web', { runtime: this.runtime, settings: props.st2?.web, upstreams: { api, auth, stream } });
-    this.st2.web = web;
-    return new Nginx(this, 'Edge', {
+    const edge = new Nginx(this, 'Edge', {
       identity: this.identity,
       placement: props.placement,
       upstreams: { api, auth, stream, web: service(web.service.name, ST2WEB_PORT), mistral: legacy ? service('mistral-api', MISTRAL_API_PORT) : undefined },
@@ -313,26 +399,32 @@ export class StackStormHa extends Construct {
       publicHost: new URL(publicUrl).hostname,
       settings: props.edge,
     });
+    return { web, edge };
   }
 
   /**
    * Labels the namespace with the Pod Security level every deployed pod meets, and hands
    * the components built above to the NetworkPolicies as the guide's edge list.
    */
-  private addPolicies(props: StackStormHaSettings, settings: ResolvedNetworkPolicySettings,
-    endpoints: { mongo: MongoEndpoint; rabbit: RabbitMqEndpoint; coordination: CoordinationEndpoint }): void {
-    const level = podSecurityLevel(podGroupsOf(this).map((group) => group.name));
-    labelPodSecurity(ApiObject.of(this.node.findChild('Namespace')), level);
+  private addPolicies(props: StackStormHaSettings, settings: ResolvedNetworkPolicySettings): void {
+    labelPodSecurity(ApiObject.of(this.node.findChild('Namespace')), podSecurityLevel(profilesIn(this)));
     if (props.networkPolicy?.enabled === false) return;
-    const built = (type: abstract new (...args: never[]) => Construct) => this.node.children.find((child) => child instanceof type);
+    const { st2, mistral, datastores } = this;
+    const defined = (...constructs: (Construct | undefined)[]): Construct[] => constructs.filter((c): c is Construct => c !== undefined);
     const network = deploymentNetwork({
-      st2: this.st2,
+      st2Processes: defined(st2.api, st2.auth, st2.stream, st2.rulesEngine, st2.timersEngine, st2.workflowEngine, st2.scheduler, st2.resultsTracker,
+        st2.actionRunner, st2.notifier, st2.sensorContainer, st2.garbageCollector, st2.jobs),
+      automation: defined(st2.actionRunner, st2.sensorContainer, st2.chatops),
+      api: st2.api,
+      auth: st2.auth,
+      stream: st2.stream,
+      web: st2.web,
+      chatops: st2.chatops,
+      smokeTest: st2.smokeTest,
+      mistral: mistral && { api: mistral.api, server: mistral.server, schema: mistral.schema },
       edge: this.edge,
-      mongodb: built(MongoDbReplicaSet),
-      rabbitmq: built(RabbitMq),
-      coordination: built(RedisSentinel) ?? built(ZooKeeper),
-      postgresql: built(PostgreSql),
-      endpoints: { ...endpoints, postgres: (built(MistralConfig) as MistralConfig | undefined)?.props.postgres },
+      ...datastores,
+      endpoints: this.endpoints,
       edgeSettings: props.edge,
       ports: COMPONENT_PORTS,
     });
@@ -345,7 +437,8 @@ export class StackStormHa extends Construct {
     labelAll(namespace, componentLabels(this.identity, 'namespace', 'namespace', 'v1'));
   }
 
-  private mongoEndpoint(props: StackStormHaSettings): MongoEndpoint {
+  /** MongoDB: the in-cluster replica set, or only the endpoint of an external one. */
+  private addMongoDb(props: StackStormHaSettings): { construct?: MongoDbReplicaSet; endpoint: MongoEndpoint } {
     const settings = props.datastores?.mongodb ?? {};
     const secretName = settings.secretName ?? 'st2-mongodb';
     const common = {
@@ -356,12 +449,14 @@ export class StackStormHa extends Construct {
     if ((settings.mode ?? 'in-cluster') === 'external') {
       const external = settings.external;
       check(!!external && external.hosts.length > 0, 'datastores.mongodb.external.hosts', 'external mode names no host', 'list every member as host:port, or use mode: in-cluster');
-      return { ...common, hosts: external.hosts, replicaSet: external.replicaSet, tls: external.tls, authSource: common.database };
+      return { endpoint: { ...common, hosts: external.hosts, replicaSet: external.replicaSet, tls: external.tls, authSource: common.database } };
     }
-    return new MongoDbReplicaSet(this, 'MongoDb', { identity: this.identity, settings, placement: props.placement }).endpoint;
+    const construct = new MongoDbReplicaSet(this, 'MongoDb', { identity: this.identity, settings, placement: props.placement });
+    return { construct, endpoint: construct.endpoint };
   }
 
-  private rabbitEndpoint(props: StackStormHaSettings): RabbitMqEndpoint {
+  /** RabbitMQ: the in-cluster cluster, or only the endpoint of an external one. */
+  private addRabbitMq(props: StackStormHaSettings): { construct?: RabbitMq; endpoint: RabbitMqEndpoint } {
     const settings = props.datastores?.rabbitmq ?? {};
     const common = {
       vhost: settings.vhost ?? '',
@@ -371,9 +466,10 @@ export class StackStormHa extends Construct {
     if ((settings.mode ?? 'in-cluster') === 'external') {
       const external = settings.external;
       check(!!external && external.hosts.length > 0, 'datastores.rabbitmq.external.hosts', 'external mode names no host', 'list every node as host:port, or use mode: in-cluster');
-      return { ...common, hosts: external.hosts };
+      return { endpoint: { ...common, hosts: external.hosts } };
     }
-    return new RabbitMq(this, 'RabbitMq', { identity: this.identity, settings, placement: props.placement }).endpoint;
+    const construct = new RabbitMq(this, 'RabbitMq', { identity: this.identity, settings, placement: props.placement });
+    return { construct, endpoint: construct.endpoint };
   }
 }
 

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { failureDomainReport, ManifestObject } from '../lib/report/failure-domains';
+import { COMPONENT_PROFILES } from '../lib/stackstorm-ha';
 import { renderReport } from '../lib/report/report-table';
 import { packageRoot } from '../lib/common/shipped-files';
 
@@ -46,7 +47,7 @@ function main(argv: readonly string[]): number {
   }
   let failed = false;
   for (const environment of environments) {
-    const report = failureDomainReport(readEnvironment(dist, environment));
+    const report = failureDomainReport(readEnvironment(dist, environment), COMPONENT_PROFILES);
     console.log(renderReport(environment, report));
     console.log('');
     failed ||= report.failures.length > 0;

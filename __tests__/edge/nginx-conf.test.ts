@@ -1,4 +1,4 @@
-import { EdgeUpstreams, NginxConfSettings, renderNginxConf } from '../../lib';
+import { EdgeUpstreams, NginxConfSettings, renderNginxConf } from '../../lib/edge/nginx-conf';
 import { expectSettingError } from '../support/errors';
 
 const fqdn = (name: string, port: number) => ({ host: `${name}.stackstorm.svc.cluster.local`, port });

@@ -1,5 +1,7 @@
 import { ENVIRONMENTS } from '../../environments';
-import { networkPolicySpecs, PodGroup, StackStormHaSettings, toozHostPorts } from '../../lib';
+import { PodGroup, StackStormHaSettings } from '../../lib';
+import { networkPolicySpecs } from '../../lib/policy/network-policy';
+import { toozHostPorts } from '../../lib/policy/network-edges';
 import { expectSettingError } from '../support/errors';
 import { validateAll } from '../support/k8s-schema';
 import { find, K8sObject, readDist, synth } from '../support/synth';

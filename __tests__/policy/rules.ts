@@ -6,7 +6,9 @@
  * test in policy.test.ts on a deliberately broken copy.
  */
 import { selects } from '../../lib/report/failure-domains';
-import { podSecurityLevel, securityException, SecurityRule } from '../../lib/policy/pod-security';
+import { podSecurityLevel, SecurityRule } from '../../lib/policy/pod-security';
+import { profileNamed } from '../../lib/common/component-profile';
+import { COMPONENT_PROFILES } from '../../lib/stackstorm-ha';
 import { K8sObject, podTemplates } from '../support/synth';
 
 export interface Violation {
@@ -44,7 +46,8 @@ function pods(objects: readonly K8sObject[]): Pod[] {
   }));
 }
 
-const excepted = (pod: Pod, rule: SecurityRule) => securityException(pod.labels[NAME])?.rules.includes(rule) ?? false;
+const exceptionOf = (name: string) => profileNamed(COMPONENT_PROFILES, name)?.securityException;
+const excepted = (pod: Pod, rule: SecurityRule) => exceptionOf(pod.labels[NAME])?.rules.includes(rule) ?? false;
 const workloads = (objects: readonly K8sObject[]) => objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
 const replicas = (o: K8sObject) => o.spec.replicas ?? 1;
 
@@ -109,7 +112,7 @@ export const RULES: readonly PolicyRule[] = [
     }
   }),
   rule('namespace-pod-security', 'the Namespace enforces (and audits, warns) the level every deployed pod meets', (objects, add) => {
-    const level = podSecurityLevel(pods(objects).map((pod) => pod.labels[NAME]));
+    const level = podSecurityLevel(pods(objects).map((pod) => profileNamed(COMPONENT_PROFILES, pod.labels[NAME])));
     for (const namespace of objects.filter((o) => o.kind === 'Namespace')) {
       for (const mode of ['enforce', 'audit', 'warn']) {
         const value = namespace.metadata.labels?.[`pod-security.kubernetes.io/${mode}`];

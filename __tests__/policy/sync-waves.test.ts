@@ -1,6 +1,9 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { ENVIRONMENTS } from '../../environments';
-import { applySyncWaves, JOB_STAGES, SYNC_STAGES, SYNC_WAVE_ANNOTATION, syncStage, syncWave } from '../../lib/policy/sync-waves';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { declareProfile } from '../../lib/common/component-profile';
+import { applySyncWaves, SYNC_STAGES, SYNC_WAVE_ANNOTATION, syncStage } from '../../lib/policy/sync-waves';
 import { architecture } from '../../lib/report/architecture';
 import { ManifestObject } from '../../lib/report/failure-domains';
 import { K8sObject, podTemplates, synth } from '../support/synth';
@@ -77,7 +80,7 @@ describe.each(CASES)('sync waves of %s', (_name, objects) => {
       const to = workloadByName(objects, edge.to);
       const sameWaveAllowed =
         // st2 processes call each other through Services resolved at request time.
-        (syncStage(subject(from)) === 'processes' && syncStage(subject(to)) === 'processes')
+        (waveOf(from) === SYNC_STAGES.processes && waveOf(to) === SYNC_STAGES.processes)
         // A datastore's init Job shares its wave: MongoDB's member 0 is ready only after the
         // Job initiated the set, so Argo CD would wait forever for a later-wave Job.
         || (from.kind === 'Job' && from.metadata.name === `${to.metadata.name}-init`);
@@ -91,7 +94,7 @@ describe.each(CASES)('sync waves of %s', (_name, objects) => {
       const set = byName(objects, 'StatefulSet', job.metadata.name.replace(/-init$/, ''))!;
       expect(waveOf(job)).toBe(waveOf(set));
     }
-    const processes = objects.filter((o) => o.kind === 'Deployment' && syncStage(subject(o)) === 'processes');
+    const processes = objects.filter((o) => o.kind === 'Deployment' && waveOf(o) === SYNC_STAGES.processes);
     for (const job of objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('st2-'))) {
       expect(waveOf(job)).toBeGreaterThan(Math.max(...processes.map(waveOf)));
     }
@@ -113,31 +116,35 @@ describe.each(CASES)('sync waves of %s', (_name, objects) => {
   });
 });
 
-function subject(object: K8sObject) {
-  return { kind: object.kind, name: object.metadata.name, component: object.metadata.labels?.['app.kubernetes.io/component'] };
-}
-
 describe('syncStage', () => {
-  test('places objects by kind, Job name and component role', () => {
-    expect(syncStage({ kind: 'Namespace', name: 'stackstorm' })).toBe('foundation');
-    expect(syncStage({ kind: 'NetworkPolicy', name: 'st2api', component: 'policy' })).toBe('foundation');
-    expect(syncStage({ kind: 'StatefulSet', name: 'zookeeper', component: 'coordination' })).toBe('datastores');
-    expect(syncStage({ kind: 'HorizontalPodAutoscaler', name: 'st2api', component: 'api' })).toBe('processes');
-    expect(syncStage({ kind: 'Service', name: 'nginx', component: 'edge' })).toBe('edge');
-    expect(syncWave({ kind: 'Job', name: 'st2-load-keys', component: 'job' })).toBe(SYNC_STAGES.content);
-    expect(Object.keys(JOB_STAGES)).toEqual(expect.arrayContaining(['mongodb-init', 'postgresql-init', 'mistral-db-manage', 'st2-register-content']));
+  const chart = () => new Chart(new App(), 'test');
+
+  test('kinds nothing waits for go first, whatever the profile says; everything else follows its nearest declared profile', () => {
+    const scope = chart();
+    const component = new Construct(scope, 'Component');
+    declareProfile(component, { name: 'thing', syncStage: 'datastores' });
+    const inner = new Construct(component, 'Inner');
+    declareProfile(inner, { name: 'thing-init', syncStage: 'schema' });
+    const workload = new kplus.Deployment(component, 'Workload', { containers: [{ image: 'x', securityContext: { ensureNonRoot: false } }] });
+    const job = new kplus.Job(inner, 'Job', { containers: [{ image: 'x', securityContext: { ensureNonRoot: false } }] });
+    const config = new kplus.ConfigMap(component, 'Config');
+    expect(syncStage(ApiObject.of(workload))).toBe('datastores');
+    expect(syncStage(ApiObject.of(job))).toBe('schema');
+    expect(syncStage(ApiObject.of(config))).toBe('foundation');
+    applySyncWaves(scope);
+    expect(workload.metadata.toJson().annotations?.[SYNC_WAVE_ANNOTATION]).toBe(String(SYNC_STAGES.datastores));
   });
 
-  test('an unplaced Job or role throws instead of landing in a default wave', () => {
-    expect(() => syncStage({ kind: 'Job', name: 'st2-apply-rbac', component: 'job' })).toThrow(/Job st2-apply-rbac has no sync wave: add it to JOB_STAGES/);
-    expect(() => syncStage({ kind: 'Deployment', name: 'thing', component: 'mystery' })).toThrow(/Deployment thing \(component mystery\) has no sync wave/);
-    expect(() => syncStage({ kind: 'Deployment', name: 'thing' })).toThrow(/component unset/);
+  test('an object no profile places throws instead of landing in a default wave', () => {
+    const scope = chart();
+    new kplus.Deployment(new Construct(scope, 'Stray'), 'Workload', { containers: [{ image: 'x', securityContext: { ensureNonRoot: false } }] });
+    expect(() => applySyncWaves(scope)).toThrow(/Deployment test-stray-workload-\w+ \(test\/Stray\/Workload\/Resource\) has no sync wave: declare its component's profile/);
   });
 
   test('a wave set anywhere else is refused', () => {
-    const chart = new Chart(new App(), 'test');
-    new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', annotations: { [SYNC_WAVE_ANNOTATION]: '7' } } });
-    expect(() => applySyncWaves(chart)).toThrow(/ConfigMap x already has argocd.argoproj.io\/sync-wave=7/);
+    const scope = chart();
+    new ApiObject(scope, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', annotations: { [SYNC_WAVE_ANNOTATION]: '7' } } });
+    expect(() => applySyncWaves(scope)).toThrow(/ConfigMap x already has argocd.argoproj.io\/sync-wave=7/);
   });
 });
 

@@ -8,6 +8,7 @@ import {
 import { renderReport } from '../../lib/report/report-table';
 import { runScript } from '../support/run-script';
 import { find, K8sObject, readDist, synth } from '../support/synth';
+import { COMPONENT_PROFILES } from '../../lib/stackstorm-ha';
 
 const ha = readDist('ha');
 
@@ -21,7 +22,7 @@ function component(report: FailureDomainReport, name: string): ComponentReport {
 function reportAfter(edit: (objects: K8sObject[]) => void): FailureDomainReport {
   const objects = structuredClone(ha);
   edit(objects);
-  return failureDomainReport(objects as ManifestObject[]);
+  return failureDomainReport(objects as ManifestObject[], COMPONENT_PROFILES);
 }
 
 function withoutObject(objects: K8sObject[], kind: string, name: string): void {
@@ -33,7 +34,7 @@ function podSpec(objects: K8sObject[], kind: string, name: string): any {
 }
 
 describe('failure-domain report of the synthesized ha environment', () => {
-  const report = failureDomainReport(ha as ManifestObject[]);
+  const report = failureDomainReport(ha as ManifestObject[], COMPONENT_PROFILES);
 
   test('reports every Deployment and StatefulSet; the sensor partition set as partitions, not replicas', () => {
     const workloads = ha.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').map((o) => o.metadata.name).sort();
@@ -46,7 +47,7 @@ describe('failure-domain report of the synthesized ha environment', () => {
 
   test('named sensor partitions: one-replica Deployments, each a partition by design', () => {
     const objects = synth({ datastores: { coordination: { backend: 'external', externalUrl: 'redis://r:6379' } }, st2: { sensorContainer: { partitioning: { mode: 'kvstore', nodes: ['east', 'west'] } } } });
-    const partitions = failureDomainReport(objects as ManifestObject[]).components.filter((c) => c.name.startsWith('st2sensorcontainer-'));
+    const partitions = failureDomainReport(objects as ManifestObject[], COMPONENT_PROFILES).components.filter((c) => c.name.startsWith('st2sensorcontainer-'));
     expect(partitions.map((p) => p.name)).toEqual(['st2sensorcontainer-east', 'st2sensorcontainer-west']);
     for (const partition of partitions) {
       expect(partition).toMatchObject({ kind: 'Deployment', haMode: 'partition', status: 'by-design', replicas: { min: 1, max: 1, autoscaled: false } });
@@ -299,10 +300,10 @@ describe('scripts/report.ts', () => {
 
 test('every HA environment survives a node loss; only the documented singletons are by design', () => {
   for (const environment of ['ha', 'ha-zookeeper', 'ha-legacy-mistral']) {
-    const report = failureDomainReport(readDist(environment) as ManifestObject[]);
+    const report = failureDomainReport(readDist(environment) as ManifestObject[], COMPONENT_PROFILES);
     expect([environment, report.failures]).toEqual([environment, []]);
   }
-  const legacy = failureDomainReport(readDist('ha-legacy-mistral') as ManifestObject[]);
+  const legacy = failureDomainReport(readDist('ha-legacy-mistral') as ManifestObject[], COMPONENT_PROFILES);
   expect(component(legacy, 'st2rulesengine-timers')).toMatchObject({ haMode: 'singleton', status: 'by-design' });
   expect(component(legacy, 'postgresql')).toMatchObject({ haMode: 'singleton', status: 'by-design' });
 });

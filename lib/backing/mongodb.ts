@@ -17,6 +17,7 @@ import {
   MONGO_INIT_ENV, MONGO_PATHS, MONGO_SCRIPT_FILES, ReplicaSetInit, renderCopyKeyfileScript, renderCreateUserScript,
   renderInitiateScript, renderInitScript, renderLivenessScript, renderReadinessScript,
 } from './mongodb-scripts';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /**
  * The newest MongoDB StackStorm 3.9 supports: its upgrade notes give "4.x to v7.x" and its
@@ -55,6 +56,10 @@ const NAME = 'mongodb';
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
 
+
+/** The replica set with its init Job (same wave: member 0 is ready only after the Job initiated the set). */
+export const MONGODB_PROFILE: ComponentProfile = { name: 'mongodb', syncStage: 'datastores' };
+
 /**
  * MongoDB as a replica set for st2: a StatefulSet `mongodb` with one PVC per member, a
  * headless Service `mongodb-headless` for member DNS and a client Service `mongodb`, keyfile
@@ -77,6 +82,7 @@ export class MongoDbReplicaSet extends Construct {
 
   constructor(scope: Construct, id: string, props: MongoDbReplicaSetProps) {
     super(scope, id);
+    declareProfile(this, MONGODB_PROFILE);
     const settings = props.settings ?? {};
     const inCluster = settings.inCluster ?? {};
 

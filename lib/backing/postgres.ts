@@ -13,6 +13,7 @@ import { PostgresSettings } from '../config/mistral';
 import {
   POSTGRES_FILES, POSTGRES_PATHS, POSTGRES_PORT, renderCreateRoleSql, renderPostgresInitScript, renderPgHba, renderPostgresqlConf,
 } from './postgres-conf';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** The pinned official image (Debian); its `postgres` user and group are 999. */
 export const POSTGRES_IMAGE: ImageSettings = { registry: 'docker.io/library', repository: 'postgres', tag: '15.13' };
@@ -58,6 +59,14 @@ export function externalPostgresEndpoint(settings: PostgresSettings, setting = '
   return { host, database, username, password: { name: secretName, key: 'password' } };
 }
 
+
+/** The database with its init Job (same wave, as for MongoDB). */
+export const POSTGRESQL_PROFILE: ComponentProfile = {
+  name: 'postgresql',
+  syncStage: 'datastores',
+  byDesign: { mode: 'singleton', reason: 'single-writer database: one primary, no failover' },
+};
+
 /**
  * PostgreSQL for Mistral: StatefulSet `postgresql` of exactly one member with its own
  * claim, headless Service `postgresql-headless`, client Service `postgresql`, ConfigMap
@@ -80,6 +89,7 @@ export class PostgreSql extends Construct {
 
   constructor(scope: Construct, id: string, props: PostgreSqlProps) {
     super(scope, id);
+    declareProfile(this, POSTGRESQL_PROFILE);
     const settings = props.settings ?? {};
     const setting = props.setting ?? 'mistral.postgresql';
     const inCluster = settings.inCluster ?? {};

@@ -16,6 +16,7 @@ import {
   PASSWORD_ENV, RABBITMQ_PATHS, RABBITMQ_PORTS, RABBITMQ_SECRET_KEYS, rabbitMqDefinitions,
   renderDefinitionsScript, renderEnabledPlugins, renderRabbitMqConf,
 } from './rabbitmq-conf';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** StatefulSet, client Service, ServiceAccount, Role and PDB name. */
 export const RABBITMQ_NAME = 'rabbitmq';
@@ -54,6 +55,9 @@ export interface RabbitMqProps {
   readonly diskFreeLimit?: string;
 }
 
+
+export const RABBITMQ_PROFILE: ComponentProfile = { name: 'rabbitmq', syncStage: 'datastores' };
+
 /**
  * A RabbitMQ cluster for st2 (the guide: "mirror all the Queues"): a StatefulSet whose
  * members discover each other through the Kubernetes API, a definitions file imported at
@@ -71,6 +75,7 @@ export class RabbitMq extends Construct {
 
   constructor(scope: Construct, id: string, props: RabbitMqProps) {
     super(scope, id);
+    declareProfile(this, RABBITMQ_PROFILE);
     const settings = props.settings ?? {};
     const inCluster = settings.inCluster ?? {};
     const setting = 'datastores.rabbitmq';

@@ -11,6 +11,7 @@ import { CoordinationEndpoint } from '../config/endpoints';
 import { MemberSet, MemberSetSettings, resolveMemberSettings } from './member-set';
 import { majority } from '../common/quorum';
 import { REDIS_PORTS, renderRedisBootstrap, renderRedisConf, renderSentinelConf } from './redis-conf';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** The pinned official image; its `redis` user is UID/GID 999. */
 export const REDIS_IMAGE: ImageSettings = { repository: 'redis', tag: '7.0.15' };
@@ -44,6 +45,9 @@ const LIVE_DIR = '/live';
 const DATA_DIR = '/data';
 const NAME = 'redis';
 
+
+export const REDIS_SENTINEL_PROFILE: ComponentProfile = { name: 'redis', syncStage: 'datastores' };
+
 /**
  * Redis with Sentinel as st2's tooz coordination backend: StatefulSet `redis` (a Redis and
  * a Sentinel container per pod), headless Service `redis-headless`, ConfigMap
@@ -62,6 +66,7 @@ export class RedisSentinel extends Construct {
 
   constructor(scope: Construct, id: string, props: RedisSentinelProps) {
     super(scope, id);
+    declareProfile(this, REDIS_SENTINEL_PROFILE);
     const { setting, members, image, imageRef, runAs, resources: redisResources } = resolveMemberSettings(props, {
       setting: 'datastores.coordination.inCluster',
       image: REDIS_IMAGE,

@@ -9,6 +9,7 @@ import { containerSecurity, ImageSettings, pullPolicy } from '../common/workload
 import { CoordinationEndpoint } from '../config/endpoints';
 import { MemberSet, MemberSetSettings, resolveMemberSettings } from './member-set';
 import { renderZooCfg, serverId, ZOOKEEPER_PORTS } from './zoo-cfg';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** The pinned official image; its `zookeeper` user is UID/GID 1000 and it reads /conf/zoo.cfg. */
 export const ZOOKEEPER_IMAGE: ImageSettings = { repository: 'zookeeper', tag: '3.8.4' };
@@ -29,6 +30,9 @@ const STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
 
 const NAME = 'zookeeper';
 const DATA_DIR = '/data';
+
+
+export const ZOOKEEPER_PROFILE: ComponentProfile = { name: 'zookeeper', syncStage: 'datastores' };
 
 /**
  * A ZooKeeper ensemble as st2's tooz coordination backend: StatefulSet `zookeeper`,
@@ -55,6 +59,7 @@ export class ZooKeeper extends Construct {
 
   constructor(scope: Construct, id: string, props: ZooKeeperProps) {
     super(scope, id);
+    declareProfile(this, ZOOKEEPER_PROFILE);
     const { members, image, imageRef, runAs, resources } = resolveMemberSettings(props, {
       setting: 'datastores.coordination.inCluster',
       image: ZOOKEEPER_IMAGE,

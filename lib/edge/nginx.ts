@@ -14,6 +14,7 @@ import { DisruptionBudget } from '../common/disruption-budget';
 import { contentHash } from '../common/hash';
 import { EdgeUpstreams, NGINX_PATH_DEFAULTS, NGINX_PORT_DEFAULTS, renderNginxConf } from './nginx-conf';
 import { NginxSettings } from '../config/edge';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** The pinned non-root nginx image: nginx 1.27.3 running as UID/GID 101, no capabilities needed. */
 export const NGINX_IMAGE: ImageSettings = { registry: 'docker.io', repository: 'nginxinc/nginx-unprivileged', tag: '1.27.3' };
@@ -40,6 +41,13 @@ export interface NginxProps {
 const NAME = 'nginx';
 const PRE_STOP_SLEEP_SECONDS = 5;
 
+
+/**
+ * The edge goes last: its LoadBalancer Service stays Progressing in Argo CD until the cluster
+ * assigns an address, which would hold back every later wave. Nothing inside the cluster needs it.
+ */
+export const EDGE_PROFILE: ComponentProfile = { name: 'nginx', syncStage: 'edge' };
+
 /**
  * The edge: nginx in front of st2api, st2auth, st2stream, st2web (and mistral-api in the
  * legacy topology), as the Deployment `nginx`, ConfigMap `nginx-config`, Service `nginx`
@@ -56,6 +64,7 @@ export class Nginx extends Construct {
 
   constructor(scope: Construct, id: string, props: NginxProps) {
     super(scope, id);
+    declareProfile(this, EDGE_PROFILE);
     const settings = props.settings ?? {};
     const replicas = settings.replicas ?? 2;
     requireInteger(replicas, 'edge.replicas', 1);

@@ -5,6 +5,7 @@ import { httpProbe, tcpProbe } from '../common/probes';
 import { MISTRAL_API_PORT, MISTRAL_PATHS } from './mistral-conf';
 import { MistralConfig } from './mistral-config';
 import { MistralProcess } from './mistral-process';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link MistralApi}. */
 export interface MistralApiProps {
@@ -12,6 +13,9 @@ export interface MistralApiProps {
   /** Replicas, resources, image. @default 2 replicas, medium resources */
   readonly settings?: ComponentSettings;
 }
+
+
+export const MISTRAL_API_PROFILE: ComponentProfile = { name: 'mistral-api', syncStage: 'processes' };
 
 /**
  * mistral-api: Mistral's REST API on 8989, active-active behind the Service `mistral-api`
@@ -25,6 +29,7 @@ export class MistralApi extends Construct {
 
   constructor(scope: Construct, id: string, props: MistralApiProps) {
     super(scope, id);
+    declareProfile(this, MISTRAL_API_PROFILE);
     const settings = props.settings ?? {};
     this.process = new MistralProcess(this, 'Process', {
       config: props.config,

@@ -6,6 +6,7 @@ import { RESOURCE_PRESETS } from '../common/resources';
 import { patchPodSpec, podSecurity } from '../common/workload';
 import { MISTRAL_PATHS } from './mistral-conf';
 import { addMistralContainers, MistralConfig } from './mistral-config';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link MistralSchemaJob}. */
 export interface MistralSchemaJobProps {
@@ -21,6 +22,10 @@ export function mistralSchemaCommands(configFile: string = MISTRAL_PATHS.config)
   ];
 }
 
+
+/** Needs PostgreSQL and its init Job done; the processes need the schema. */
+export const MISTRAL_SCHEMA_PROFILE: ComponentProfile = { name: 'mistral-db-manage', syncStage: 'schema' };
+
 /**
  * The Job `mistral-db-manage`: creates or upgrades Mistral's schema (`upgrade head`) and
  * registers the standard actions and workflows (`populate`). Its `prepare` step waits
@@ -34,6 +39,7 @@ export class MistralSchemaJob extends Construct {
 
   constructor(scope: Construct, id: string, props: MistralSchemaJobProps) {
     super(scope, id);
+    declareProfile(this, MISTRAL_SCHEMA_PROFILE);
     const { identity, runAs, version, architectures } = props.config.props;
     const name = 'mistral-db-manage';
     this.job = new kplus.Job(this, 'Job', {
@@ -41,7 +47,7 @@ export class MistralSchemaJob extends Construct {
         name,
         annotations: {
           // Argo CD: run on every sync, replacing the previous run; the wave (after the
-          // datastores and postgresql-init) comes from lib/policy/sync-waves.ts.
+          // datastores and postgresql-init) comes from MISTRAL_SCHEMA_PROFILE.
           'argocd.argoproj.io/hook': 'Sync',
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
         },

@@ -4,6 +4,7 @@ import { ComponentSettings } from '../config/component';
 import { MISTRAL_PATHS } from './mistral-conf';
 import { MistralConfig } from './mistral-config';
 import { MistralProcess } from './mistral-process';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link MistralServer}. */
 export interface MistralServerProps {
@@ -11,6 +12,9 @@ export interface MistralServerProps {
   /** Replicas, resources, image. @default 2 replicas, large resources (it runs the actions' workflows) */
   readonly settings?: ComponentSettings;
 }
+
+
+export const MISTRAL_SERVER_PROFILE: ComponentProfile = { name: 'mistral-server', syncStage: 'processes' };
 
 /**
  * mistral-server: Mistral's engine, executor and notifier in one process, active-active;
@@ -24,6 +28,7 @@ export class MistralServer extends Construct {
 
   constructor(scope: Construct, id: string, props: MistralServerProps) {
     super(scope, id);
+    declareProfile(this, MISTRAL_SERVER_PROFILE);
     const settings = props.settings ?? {};
     this.process = new MistralProcess(this, 'Process', {
       config: props.config,

@@ -165,10 +165,23 @@ export function deploymentEdges(net: DeploymentNetwork, settings: ResolvedNetwor
   return edges;
 }
 
-/** The components StackStormHa built, and the endpoints it handed out. */
+/** The components StackStormHa built, by the part each plays, and the endpoints it handed out. */
 export interface BuiltComponents {
-  /** StackStormHa's st2 components by settings key (`api`, `actionRunner`, `web`, `mistralApi`, ...). */
-  readonly st2: Readonly<Record<string, IConstruct>>;
+  /** The Python st2 processes and st2's content Jobs: clients of the datastores and the API. */
+  readonly st2Processes: readonly IConstruct[];
+  /** Components whose pods automate systems outside the cluster (actions, sensors, chatops). */
+  readonly automation: readonly IConstruct[];
+  /** The HTTP services behind the edge; absent when turned off. */
+  readonly api?: IConstruct;
+  readonly auth?: IConstruct;
+  readonly stream?: IConstruct;
+  readonly web: IConstruct;
+  /** st2chatops: a client of the API only. */
+  readonly chatops?: IConstruct;
+  /** The post-deploy smoke test: a client of the API only. */
+  readonly smokeTest?: IConstruct;
+  /** Mistral (2.x-mistral): its API behind the edge, its server, its schema Job. */
+  readonly mistral?: { readonly api: IConstruct; readonly server: IConstruct; readonly schema: IConstruct };
   /** The nginx edge. */
   readonly edge: IConstruct;
   /** In-cluster datastores, when built. */
@@ -187,11 +200,6 @@ export interface BuiltComponents {
   /** The ports each component serves. */
   readonly ports: ComponentPorts;
 }
-
-/** Keys of StackStormHa.st2 that are not Python st2 processes. */
-const NOT_ST2_PROCESSES = new Set(['web', 'chatops', 'mistralApi', 'mistralServer', 'mistralSchema', 'smokeTest']);
-/** Keys of StackStormHa.st2 whose pods automate systems outside the cluster. */
-const AUTOMATION = ['actionRunner', 'sensorContainer', 'chatops'];
 
 /** The `host:port`s of a tooz URL (external coordination). */
 export function toozHostPorts(url: string | undefined): string[] {
@@ -218,9 +226,9 @@ export function datastorePods(construct: IConstruct | undefined, clientPorts: re
 
 /** Sorts the built components into the guide's picture. */
 export function deploymentNetwork(built: BuiltComponents): DeploymentNetwork {
-  const of = (key: string) => (built.st2[key] ? podGroupsOf(built.st2[key]) : []);
-  const service = (key: string, port: number): ServicePods => ({ pods: of(key), port });
-  const st2 = Object.keys(built.st2).filter((key) => !NOT_ST2_PROCESSES.has(key)).flatMap(of);
+  const of = (construct: IConstruct | undefined) => (construct ? podGroupsOf(construct) : []);
+  const service = (construct: IConstruct | undefined, port: number): ServicePods => ({ pods: of(construct), port });
+  const st2 = built.st2Processes.flatMap(of);
   const { endpoints, ports } = built;
   const coordination = endpoints.coordination.backend === 'none' ? undefined
     : endpoints.coordination.backend === 'zookeeper'
@@ -237,16 +245,16 @@ export function deploymentNetwork(built: BuiltComponents): DeploymentNetwork {
     && (edge.service?.externalTrafficPolicy ?? 'Local') === 'Local' && !edge.ingress?.enabled;
   return {
     st2,
-    chatops: of('chatops'),
-    smokeTest: of('smokeTest'),
-    automation: AUTOMATION.flatMap(of),
-    api: service('api', ports.st2api),
-    auth: service('auth', ports.st2auth),
-    stream: service('stream', ports.st2stream),
-    web: service('web', ports.st2web),
-    mistralApi: service('mistralApi', ports.mistralApi),
-    mistral: [...of('mistralApi'), ...of('mistralServer')],
-    mistralJobs: of('mistralSchema'),
+    chatops: of(built.chatops),
+    smokeTest: of(built.smokeTest),
+    automation: built.automation.flatMap(of),
+    api: service(built.api, ports.st2api),
+    auth: service(built.auth, ports.st2auth),
+    stream: service(built.stream, ports.st2stream),
+    web: service(built.web, ports.st2web),
+    mistralApi: service(built.mistral?.api, ports.mistralApi),
+    mistral: [...of(built.mistral?.api), ...of(built.mistral?.server)],
+    mistralJobs: of(built.mistral?.schema),
     edge: { pods: podGroupsOf(built.edge), ports: edgePorts },
     clients: ranges && ranges.length > 0 && keepsClientAddress ? { cidrs: ranges } : { anywhere: true },
     mongodb: datastorePods(built.mongodb, ports.mongodb.client, ports.mongodb.peer, endpoints.mongo.hosts),

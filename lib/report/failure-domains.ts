@@ -1,4 +1,5 @@
 import { majority } from '../common/quorum';
+import { ComponentProfile, profileNamed } from '../common/component-profile';
 
 /**
  * What survives the loss of a node, of a zone, and a rolling node drain, computed from the
@@ -28,7 +29,7 @@ export interface Verdict {
 export type Separation = 'required' | 'preferred' | 'none';
 
 /** How the workload is replicated, as read from its kind, labels and replica count. */
-export type HaMode =
+export type ObservedHaMode =
   /** 2+ interchangeable replicas. */
   | 'active-active'
   /** A StatefulSet of a database, message queue or coordination service: members elect by majority. */
@@ -62,7 +63,7 @@ export interface ComponentReport {
   readonly role?: string;
   /** Replica count; min..max when a HorizontalPodAutoscaler scales it (verdicts use min). */
   readonly replicas: { readonly min: number; readonly max: number; readonly autoscaled: boolean };
-  readonly haMode: HaMode;
+  readonly haMode: ObservedHaMode;
   /** For quorum sets: members that must be up. */
   readonly majority?: number;
   /** Why it is a singleton, when it is on the allow-list. */
@@ -83,24 +84,6 @@ export interface FailureDomainReport {
   /** Names of components that do not survive a node loss and are not allow-listed. */
   readonly failures: readonly string[];
 }
-
-/** Singletons that are 1 replica on purpose: running two would be wrong, not safer. */
-export interface BySingleton {
-  /** Matches `app.kubernetes.io/name` (or the object name). */
-  readonly name: RegExp;
-  readonly mode: 'singleton' | 'partition';
-  readonly reason: string;
-}
-
-export const BY_DESIGN_SINGLETONS: readonly BySingleton[] = [
-  { name: /^st2timersengine$/, mode: 'singleton', reason: 'a second copy would fire every timer twice' },
-  { name: /^st2garbagecollector$/, mode: 'singleton', reason: 'periodic cleanup; two copies would race over the same deletions' },
-  { name: /^st2chatops$/, mode: 'singleton', reason: 'active-passive: two bots would answer every message twice' },
-  { name: /^st2sensorcontainer(-.+)?$/, mode: 'partition', reason: 'one pod per sensor partition; partitions do not fail over, Kubernetes restarts them' },
-  { name: /^postgresql$/, mode: 'singleton', reason: 'single-writer database: one primary, no failover' },
-  { name: /^st2rulesengine-timers$/, mode: 'singleton', reason: '2.x: the one rules engine that runs timers; a second would fire every timer twice' },
-  { name: /^st2notifier-scheduler$/, mode: 'singleton', reason: '2.x without coordination: the one notifier that runs the backup scheduler' },
-];
 
 /** Roles whose StatefulSets keep state by majority vote (replica set, pause_minority cluster, sentinel/ensemble). */
 const QUORUM_ROLES = new Set(['database', 'message-queue', 'coordination']);
@@ -276,7 +259,11 @@ function rollingDrain(members: number, quorum: boolean, budgets: readonly Budget
 }
 
 /** Computes the failure-domain report of one environment's objects. */
-export function failureDomainReport(objects: readonly ManifestObject[]): FailureDomainReport {
+/**
+ * The report of one environment's objects. `profiles` say which components run one copy (or
+ * one pod per partition) by design: StackStormHa's COMPONENT_PROFILES for our own output.
+ */
+export function failureDomainReport(objects: readonly ManifestObject[], profiles: readonly ComponentProfile[]): FailureDomainReport {
   const workloads = objects.filter((o): o is ManifestObject & { kind: 'Deployment' | 'StatefulSet' } =>
     o.kind === 'Deployment' || o.kind === 'StatefulSet');
   const budgets = objects.filter((o) => o.kind === 'PodDisruptionBudget');
@@ -298,10 +285,10 @@ export function failureDomainReport(objects: readonly ManifestObject[]): Failure
     const members = replicas.min;
 
     const quorum = workload.kind === 'StatefulSet' && role !== undefined && QUORUM_ROLES.has(role) && members > 1;
-    const allowed = BY_DESIGN_SINGLETONS.find((entry) => entry.name.test(identity));
+    const allowed = profileNamed(profiles, identity)?.byDesign;
     // Pods of a partition StatefulSet are not replicas of each other: each runs its own share.
     const partitionSet = allowed?.mode === 'partition' && workload.kind === 'StatefulSet' && members >= 2;
-    const haMode: HaMode = quorum ? 'quorum' : partitionSet ? 'partition' : members >= 2 ? 'active-active' : allowed ? allowed.mode : 'single-replica';
+    const haMode: ObservedHaMode = quorum ? 'quorum' : partitionSet ? 'partition' : members >= 2 ? 'active-active' : allowed ? allowed.mode : 'single-replica';
 
     const covering = budgets
       .filter((b) => b.metadata.namespace === namespace && selects(b.spec?.selector, podLabels))

@@ -7,6 +7,7 @@ import { labelAll } from '../common/meta';
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 import { ActionRunnerSettings } from '../config/st2';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link St2ActionRunner}. */
 export interface St2ActionRunnerProps {
@@ -14,6 +15,18 @@ export interface St2ActionRunnerProps {
   /** Replicas or autoscaling, resources, image. @default 3 replicas, large resources */
   readonly settings?: ActionRunnerSettings;
 }
+
+
+/** st2actionrunner: a process like the others, except that its image runs actions as root switching users. */
+export const ST2_ACTION_RUNNER_PROFILE: ComponentProfile = {
+  name: 'st2actionrunner',
+  syncStage: 'processes',
+  securityException: {
+    rules: ['runAsNonRoot', 'capabilities', 'readOnlyRootFilesystem'],
+    level: 'baseline',
+    reason: 'the image runs as root and switches to the stanley user (sudo, needs the default capabilities) to run actions, which write to stanley\'s home, /opt/stackstorm and /var/spool',
+  },
+};
 
 /**
  * st2actionrunner: runs actions; active-active, work is spread by RabbitMQ. Concurrency
@@ -31,6 +44,7 @@ export class St2ActionRunner extends Construct {
 
   constructor(scope: Construct, id: string, props: St2ActionRunnerProps) {
     super(scope, id);
+    declareProfile(this, ST2_ACTION_RUNNER_PROFILE);
     const settings = props.settings ?? {};
     const autoscaling = settings.autoscaling;
     if (autoscaling) {

@@ -9,10 +9,9 @@ import { checkReplicas } from '../config/ha-mode';
 
 import { St2Runtime } from './st2-process';
 import { st2Image } from './images';
-import { ST2API_PORT } from './api';
-import { ST2AUTH_PORT } from './auth';
-import { ST2STREAM_PORT } from './stream';
+import { ST2API_PORT, ST2AUTH_PORT, ST2STREAM_PORT } from './processes';
 import { ChatOpsSettings } from '../config/st2';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 export const CHATOPS_PORT = 8081;
 
@@ -21,6 +20,18 @@ export interface St2ChatOpsProps {
   readonly runtime: St2Runtime;
   readonly settings: ChatOpsSettings;
 }
+
+
+export const ST2_CHATOPS_PROFILE: ComponentProfile = {
+  name: 'st2chatops',
+  syncStage: 'processes',
+  securityException: {
+    rules: ['readOnlyRootFilesystem'],
+    level: 'restricted',
+    reason: 'hubot writes its brain and npm caches under its home directory in the image',
+  },
+  byDesign: { mode: 'singleton', reason: 'active-passive: two bots would answer every message twice' },
+};
 
 /**
  * st2chatops (hubot): active-passive. Two bots on one chat account would answer every
@@ -33,6 +44,7 @@ export class St2ChatOps extends Construct {
 
   constructor(scope: Construct, id: string, props: St2ChatOpsProps) {
     super(scope, id);
+    declareProfile(this, ST2_CHATOPS_PROFILE);
     const { runtime, settings } = props;
     const replicas = settings.replicas ?? 1;
     checkReplicas({ setting: 'st2.chatops', replicas, mode: 'active-passive', coordination: runtime.config.conf.coordination });

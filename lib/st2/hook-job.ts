@@ -20,7 +20,7 @@ export interface St2HookJobProps {
 
 /**
  * A Job run as the st2 user: an Argo CD hook of `phase` that replaces its last run on
- * every sync (its wave comes from lib/policy/sync-waves.ts), no API token, our labels,
+ * every sync (its wave from the caller's profile), no API token, our labels,
  * scheduled where the st2 images exist. The caller adds its containers.
  */
 export function st2HookJob(scope: Construct, id: string, props: St2HookJobProps): kplus.Job {

@@ -7,7 +7,13 @@ import { addSt2Containers, St2Runtime } from './st2-process';
 import { ST2_PATHS } from './st2-conf';
 import { st2Image } from './images';
 import { st2HookJob } from './hook-job';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 import { St2JobsSettings } from '../config/st2';
+
+/** Registration needs MongoDB: after every st2 process. */
+export const ST2_REGISTER_CONTENT_PROFILE: ComponentProfile = { name: 'st2-register-content', syncStage: 'content' };
+/** Key loading calls st2api and st2auth: after every st2 process. */
+export const ST2_LOAD_KEYS_PROFILE: ComponentProfile = { name: 'st2-load-keys', syncStage: 'content' };
 
 /** Props of {@link St2Jobs}. */
 export interface St2JobsProps {
@@ -19,7 +25,7 @@ export interface St2JobsProps {
  * What runs once per release, after the datastores answer: registering packs into MongoDB
  * and loading key-value pairs. Ordering works both ways: each Job's `prepare` step waits
  * for MongoDB and RabbitMQ (plain `kubectl apply`), and Argo CD runs them as Sync hooks in
- * a wave after the st2 processes (lib/policy/sync-waves.ts). Both commands are idempotent, so re-running is safe.
+ * a wave after the st2 processes (their profiles below). Both commands are idempotent, so re-running is safe.
  */
 export class St2Jobs extends Construct {
   public readonly registerContent: kplus.Job;
@@ -33,7 +39,7 @@ export class St2Jobs extends Construct {
     const image = st2Image(runtime, 'st2actionrunner');
     const configArgs = [ST2_PATHS.imageConfig, ST2_PATHS.imageDockerConfig, ST2_PATHS.sharedConfig, ST2_PATHS.secretsConfig]
       .map((file) => `--config-file=${file}`);
-    this.registerContent = this.job('RegisterContent', 'st2-register-content', (job) => addSt2Containers(job, job, {
+    this.registerContent = this.job('RegisterContent', ST2_REGISTER_CONTENT_PROFILE, (job) => addSt2Containers(job, job, {
       runtime,
       setting: 'st2.jobs.registerContent',
       containerName: 'register-content',
@@ -49,7 +55,7 @@ export class St2Jobs extends Construct {
     if (keysSecret) {
       const internal = (service: string, port: number) => `http://${serviceHost(runtime.identity, service)}:${port}`;
       const admin = kplus.Secret.fromSecretName(this, 'Admin', runtime.secrets.adminCredentials);
-      this.loadKeys = this.job('LoadKeys', 'st2-load-keys', (job) => {
+      this.loadKeys = this.job('LoadKeys', ST2_LOAD_KEYS_PROFILE, (job) => {
         const container = addSt2Containers(job, job, {
           runtime,
           setting: 'st2.jobs.loadKeys',
@@ -72,9 +78,9 @@ export class St2Jobs extends Construct {
     }
   }
 
-  private job(id: string, name: string, fill: (job: kplus.Job) => kplus.Container): kplus.Job {
-    // The wave (after the st2 processes) comes from lib/policy/sync-waves.ts.
-    const job = st2HookJob(this, id, { runtime: this.runtime, name, phase: 'Sync', backoffLimit: 6, activeDeadline: Duration.minutes(30) });
+  private job(id: string, profile: ComponentProfile, fill: (job: kplus.Job) => kplus.Container): kplus.Job {
+    const job = st2HookJob(this, id, { runtime: this.runtime, name: profile.name, phase: 'Sync', backoffLimit: 6, activeDeadline: Duration.minutes(30) });
+    declareProfile(job, profile);
     fill(job);
     return job;
   }

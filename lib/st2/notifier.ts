@@ -6,6 +6,7 @@ import { IniDocument } from '../common/ini';
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 import { NotifierSettings } from '../config/st2';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link St2Notifier}. */
 export interface St2NotifierProps {
@@ -35,6 +36,15 @@ export function backupSchedulerPlacement(runtime: Pick<St2Runtime, 'config'>, re
   return placement;
 }
 
+
+export const ST2_NOTIFIER_PROFILE: ComponentProfile = { name: 'st2notifier', syncStage: 'processes' };
+/** 2.x without coordination: the notifier that also runs the backup scheduler. */
+export const ST2_NOTIFIER_SCHEDULER_PROFILE: ComponentProfile = {
+  name: 'st2notifier-scheduler',
+  syncStage: 'processes',
+  byDesign: { mode: 'singleton', reason: '2.x without coordination: the one notifier that runs the backup scheduler' },
+};
+
 /**
  * st2notifier: turns finished executions into action and notify triggers. Active-active;
  * its replicas take tooz locks, so more than one needs a coordination backend.
@@ -53,6 +63,7 @@ export class St2Notifier extends Construct {
 
   constructor(scope: Construct, id: string, props: St2NotifierProps) {
     super(scope, id);
+    declareProfile(this, ST2_NOTIFIER_PROFILE);
     const settings = props.settings ?? {};
     const common = {
       runtime: props.runtime,
@@ -88,9 +99,9 @@ export class St2Notifier extends Construct {
         setting: 'st2.notifier',
         replicas: 1,
         haMode: 'singleton',
-        strategy: 'Recreate',
         overrides: backupSchedulerOverrides(true),
       });
+      declareProfile(this.schedulerHolder, ST2_NOTIFIER_SCHEDULER_PROFILE);
     }
   }
 }

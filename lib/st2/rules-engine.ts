@@ -5,6 +5,7 @@ import { RESOURCE_PRESETS } from '../common/resources';
 import { St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 import { RulesEngineSettings } from '../config/st2';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link St2RulesEngine}. */
 export interface St2RulesEngineProps {
@@ -16,6 +17,15 @@ export interface St2RulesEngineProps {
    */
   readonly timersInRulesEngine?: boolean;
 }
+
+
+export const ST2_RULES_ENGINE_PROFILE: ComponentProfile = { name: 'st2rulesengine', syncStage: 'processes' };
+/** 2.x: the rules engine that also fires timers. */
+export const ST2_RULES_ENGINE_TIMERS_PROFILE: ComponentProfile = {
+  name: 'st2rulesengine-timers',
+  syncStage: 'processes',
+  byDesign: { mode: 'singleton', reason: '2.x: the one rules engine that runs timers; a second would fire every timer twice' },
+};
 
 /**
  * st2rulesengine: evaluates rules on trigger instances; active-active, the replicas share
@@ -38,6 +48,7 @@ export class St2RulesEngine extends Construct {
 
   constructor(scope: Construct, id: string, props: St2RulesEngineProps) {
     super(scope, id);
+    declareProfile(this, ST2_RULES_ENGINE_PROFILE);
     const settings = props.settings ?? {};
     if (settings.timers && !props.timersInRulesEngine) {
       throw new SettingError('st2.rulesEngine.timers', 'the 3.x topology runs timers in st2timersengine, not in a rules engine',
@@ -65,12 +76,12 @@ export class St2RulesEngine extends Construct {
         setting: 'st2.rulesEngine.timers',
         replicas: timers.replicas ?? 1,
         haMode: 'singleton',
-        strategy: 'Recreate',
         image: st2Image(props.runtime, 'st2rulesengine', { ...settings.image, ...timers.image }),
         resources: timers.resources ?? settings.resources ?? RESOURCE_PRESETS.small,
         overrides: { timer: { enable: true } },
         mounts: { datastoreKey: true },
       });
+      declareProfile(this.timerHolder, ST2_RULES_ENGINE_TIMERS_PROFILE);
     }
   }
 }

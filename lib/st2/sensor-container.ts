@@ -10,6 +10,7 @@ import { SENSOR_PARTITION_FILE } from '../common/prepare-script';
 import { renderOverrides, St2Process, St2Runtime } from './st2-process';
 import { st2Image } from './images';
 import { SensorContainerSettings } from '../config/st2';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link St2SensorContainer}. */
 export interface St2SensorContainerProps {
@@ -17,6 +18,13 @@ export interface St2SensorContainerProps {
   /** Partitioning, resources, image. @default one pod running all sensors */
   readonly settings?: SensorContainerSettings;
 }
+
+
+export const ST2_SENSOR_CONTAINER_PROFILE: ComponentProfile = {
+  name: 'st2sensorcontainer',
+  syncStage: 'processes',
+  byDesign: { mode: 'partition', reason: 'one pod per sensor partition; partitions do not fail over, Kubernetes restarts them' },
+};
 
 /**
  * st2sensorcontainer, partitioned. The guide: sensor containers do not form a cluster and
@@ -43,6 +51,7 @@ export class St2SensorContainer extends Construct {
 
   constructor(scope: Construct, id: string, props: St2SensorContainerProps) {
     super(scope, id);
+    declareProfile(this, ST2_SENSOR_CONTAINER_PROFILE);
     const settings = props.settings ?? {};
     const partitioning = settings.partitioning ?? {};
     const partitions = sensorPartitions(partitioning);

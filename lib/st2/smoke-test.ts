@@ -7,13 +7,12 @@ import { toContainerResources } from '../common/resources';
 import { shippedFile } from '../common/shipped-files';
 import { containerSecurity, imageReference, pullPolicy } from '../common/workload';
 import { ST2_STANLEY } from '../images/image-model';
-import { ST2API_PORT } from './api';
-import { ST2AUTH_PORT } from './auth';
+import { ST2API_PORT, ST2AUTH_PORT, ST2STREAM_PORT } from './processes';
 import { st2Image } from './images';
 import { St2Runtime } from './st2-process';
 import { st2HookJob } from './hook-job';
-import { ST2STREAM_PORT } from './stream';
 import { SmokeTestSettings } from '../config/st2';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link St2SmokeTest}. */
 export interface St2SmokeTestProps {
@@ -30,6 +29,10 @@ export const SMOKE_TEST_SCRIPT_PATH = 'lib/st2/scripts/smoke-test.sh';
 export const SMOKE_TEST_NAME = 'st2-smoke-test';
 const SCRIPT_MOUNT = '/etc/st2/smoke-test';
 
+
+/** An Argo CD PostSync hook: it runs once every wave is healthy; its wave only orders hooks. */
+export const ST2_SMOKE_TEST_PROFILE: ComponentProfile = { name: 'st2-smoke-test', syncStage: 'edge' };
+
 /**
  * The post-deploy smoke test, the GitOps counterpart of `helm test`: a Job that logs in with
  * the admin Secret and checks what the StackStorm chart's integration suite checks (version,
@@ -45,6 +48,7 @@ export class St2SmokeTest extends Construct {
 
   constructor(scope: Construct, id: string, props: St2SmokeTestProps) {
     super(scope, id);
+    declareProfile(this, ST2_SMOKE_TEST_PROFILE);
     const { runtime } = props;
     const wait = props.settings?.waitSeconds ?? 600;
     requireInteger(wait, 'st2.smokeTest.waitSeconds', 30, 86400);

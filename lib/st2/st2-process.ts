@@ -146,7 +146,10 @@ export interface St2ProcessProps {
   readonly mounts?: St2Mounts;
   /** Seconds between SIGTERM and SIGKILL. @default 30 */
   readonly terminationGracePeriodSeconds?: number;
-  /** `Recreate` guarantees no two pods run at once (active-passive). @default 'RollingUpdate' */
+  /**
+   * `Recreate` guarantees no two pods run at once: a rollout stops the old pod before the new
+   * one starts. @default 'Recreate' for singleton and active-passive processes, else 'RollingUpdate'
+   */
   readonly strategy?: 'RollingUpdate' | 'Recreate';
   /** Run as root (only images that need it: see docs/operations.md). @default false */
   readonly runAsRoot?: boolean;
@@ -225,7 +228,7 @@ export class St2Process extends Construct {
         labels: this.labels,
         runAs,
         fsGroup: runtime.st2User.group,
-        strategy: props.strategy === 'Recreate' ? kplus.DeploymentStrategy.recreate() : undefined,
+        strategy: strategyOf(props) === 'Recreate' ? kplus.DeploymentStrategy.recreate() : undefined,
         terminationGracePeriodSeconds: grace,
         podAnnotations,
       });
@@ -306,6 +309,15 @@ export class St2Process extends Construct {
 
 /** Label that tells the workloads of a shared process apart (see St2ProcessProps.sharedBy). */
 export const PARTITION_LABEL = 'stackstorm.io/partition';
+
+/** A singleton or active-passive process never rolls: two pods of it must never overlap. */
+function strategyOf(props: St2ProcessProps): 'RollingUpdate' | 'Recreate' {
+  const oneAtATime = props.haMode === 'singleton' || props.haMode === 'active-passive';
+  if (oneAtATime && props.strategy === 'RollingUpdate') {
+    throw new Error(`${props.name}: a ${props.haMode} process cannot use RollingUpdate (two pods would overlap during a rollout)`);
+  }
+  return props.strategy ?? (oneAtATime ? 'Recreate' : 'RollingUpdate');
+}
 
 /** The overrides file of process `name`, as its ConfigMap holds it. */
 export function renderOverrides(name: string, overrides: IniDocument): string {

@@ -12,6 +12,7 @@ import { ServiceEndpoint } from '../config/endpoints';
 import { DisruptionBudget } from '../common/disruption-budget';
 import { st2Image } from './images';
 import { St2Runtime } from './st2-process';
+import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 export const ST2WEB_PORT = 80;
 
@@ -28,6 +29,17 @@ export interface St2WebProps {
   readonly upstreams: { readonly api: ServiceEndpoint; readonly auth: ServiceEndpoint; readonly stream: ServiceEndpoint };
 }
 
+
+export const ST2_WEB_PROFILE: ComponentProfile = {
+  name: 'st2web',
+  syncStage: 'processes',
+  securityException: {
+    rules: ['runAsNonRoot', 'capabilities', 'readOnlyRootFilesystem'],
+    level: 'baseline',
+    reason: 'the image runs nginx as root on port 80 and renders its config into /etc/nginx at start',
+  },
+};
+
 /**
  * st2web: the static Web UI, served by the nginx inside the `stackstorm/st2web` image, as
  * the Deployment and ClusterIP Service `st2web` behind the edge. It is not a Python st2
@@ -43,6 +55,7 @@ export class St2Web extends Construct {
 
   constructor(scope: Construct, id: string, props: St2WebProps) {
     super(scope, id);
+    declareProfile(this, ST2_WEB_PROFILE);
     const { runtime } = props;
     const settings = props.settings ?? {};
     const replicas = settings.replicas ?? 2;
