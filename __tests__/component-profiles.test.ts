@@ -22,7 +22,7 @@ const everything: StackStormHaSettings = {
 };
 const CASES = [...Object.entries(ENVIRONMENTS), ['everything', everything] as const];
 
-test.each(CASES)('%s: every object that is not configuration has its component\'s profile, named like its pods', (name, settings) => {
+test.each(CASES)("%s: every object that is not configuration has its component's profile, named like its pods", (name, settings) => {
   const app = buildEnvironment(name, settings);
   for (const object of app.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
     if (FOUNDATION_KINDS.has(object.kind)) continue;
@@ -30,7 +30,8 @@ test.each(CASES)('%s: every object that is not configuration has its component\'
     expect([object.kind, object.name, profile !== undefined]).toEqual([object.kind, object.name, true]);
     const label = object.metadata.getLabel('app.kubernetes.io/name');
     // Init Jobs run inside their datastore's construct and take its stage.
-    if (!(object.kind === 'Job' && label === `${profile!.name}-init`)) expect([object.kind, object.name, label]).toEqual([object.kind, object.name, profile!.name]);
+    if (!(object.kind === 'Job' && label === `${profile!.name}-init`))
+      expect([object.kind, object.name, label]).toEqual([object.kind, object.name, profile!.name]);
   }
 });
 
@@ -45,9 +46,16 @@ test('COMPONENT_PROFILES is exactly what the constructs declare across the envir
 });
 
 test('by-design and security declarations live in the component files: the singletons and the root images', () => {
-  const byDesign = COMPONENT_PROFILES.filter((p) => p.byDesign).map((p) => `${p.name}:${p.byDesign!.mode}`).sort();
+  const byDesign = COMPONENT_PROFILES.filter((p) => p.byDesign)
+    .map((p) => `${p.name}:${p.byDesign!.mode}`)
+    .sort();
   expect(byDesign).toEqual([
-    'postgresql:singleton', 'st2chatops:singleton', 'st2garbagecollector:singleton', 'st2notifier-scheduler:singleton',
-    'st2rulesengine-timers:singleton', 'st2sensorcontainer:partition', 'st2timersengine:singleton',
+    'postgresql:singleton',
+    'st2chatops:singleton',
+    'st2garbagecollector:singleton',
+    'st2notifier-scheduler:singleton',
+    'st2rulesengine-timers:singleton',
+    'st2sensorcontainer:partition',
+    'st2timersengine:singleton',
   ]);
 });

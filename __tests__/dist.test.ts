@@ -16,7 +16,8 @@ describe.each(environments)('dist/%s', (environment) => {
 
   test('matches a fresh in-memory synth of the same settings', () => {
     const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;
-    const byKey = (a: { kind: string; metadata: { name: string } }, b: { kind: string; metadata: { name: string } }) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+    const byKey = (a: { kind: string; metadata: { name: string } }, b: { kind: string; metadata: { name: string } }) =>
+      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
     const fresh = synth(ENVIRONMENTS[environment], environment).sort(byKey);
     const committed = [...objects].sort(byKey);
     expect(committed.map(key)).toEqual(fresh.map(key));
@@ -32,7 +33,10 @@ describe.each(environments)('dist/%s', (environment) => {
       const labels = object.metadata.labels ?? {};
       for (const key of ['name', 'instance', 'component', 'part-of', 'version', 'managed-by']) {
         expect([`${object.kind}/${object.metadata.name}`, key, labels[`app.kubernetes.io/${key}`]]).toEqual([
-          `${object.kind}/${object.metadata.name}`, key, expect.stringMatching(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/)]);
+          `${object.kind}/${object.metadata.name}`,
+          key,
+          expect.stringMatching(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/),
+        ]);
       }
       expect(labels['app.kubernetes.io/managed-by']).toBe('cdk8s');
       expect(labels['app.kubernetes.io/part-of']).toBe('stackstorm');
@@ -68,7 +72,9 @@ describe.each(environments)('dist/%s', (environment) => {
       const selector = service.spec.selector as Record<string, string>;
       const matching = templates.filter(({ template }) => Object.entries(selector).every(([k, v]) => template.metadata.labels[k] === v));
       expect([service.metadata.name, matching.length > 0]).toEqual([service.metadata.name, true]);
-      const declared = matching.flatMap(({ template }) => template.spec.containers.flatMap((c: any) => (c.ports ?? []).flatMap((p: any) => [p.containerPort, p.name])));
+      const declared = matching.flatMap(({ template }) =>
+        template.spec.containers.flatMap((c: any) => (c.ports ?? []).flatMap((p: any) => [p.containerPort, p.name])),
+      );
       // A headless Service without ports only names a StatefulSet's pods (sensor partitions).
       if (!service.spec.ports) expect([service.metadata.name, service.spec.clusterIP]).toEqual([service.metadata.name, 'None']);
       for (const port of service.spec.ports ?? []) expect(declared).toContain(port.targetPort);

@@ -5,7 +5,15 @@ import { K8sSchema } from './support/k8s-schema';
 // imports/k8s re-exports cdk8s-plus-27's generated classes: prove they are the 1.27 API.
 test('the imported classes we use map to kinds the Kubernetes 1.27 schema serves', () => {
   const schema = K8sSchema.load('1.27.0');
-  for (const Class of [k8s.KubePodDisruptionBudget, k8s.KubeNetworkPolicy, k8s.KubeHorizontalPodAutoscalerV2, k8s.KubeRole, k8s.KubeRoleBinding, k8s.KubeServiceAccount, k8s.KubeStatefulSet]) {
+  for (const Class of [
+    k8s.KubePodDisruptionBudget,
+    k8s.KubeNetworkPolicy,
+    k8s.KubeHorizontalPodAutoscalerV2,
+    k8s.KubeRole,
+    k8s.KubeRoleBinding,
+    k8s.KubeServiceAccount,
+    k8s.KubeStatefulSet,
+  ]) {
     const gvk = (Class as unknown as { GVK: { apiVersion: string; kind: string } }).GVK;
     expect([gvk.kind, schema.serves(gvk.apiVersion, gvk.kind)]).toEqual([gvk.kind, true]);
   }

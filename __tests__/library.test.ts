@@ -7,7 +7,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { MongoDbReplicaSet, RedisSentinel, St2Api, St2Scheduler, StackStormHa } from '../lib';
 import { expectSettingError } from './support/errors';
 
-test('nested in a Chart of its own namespace and with name hashes, beside the app\'s objects', () => {
+test("nested in a Chart of its own namespace and with name hashes, beside the app's objects", () => {
   const chart = new Chart(Testing.app(), 'app', { namespace: 'apps' });
   // A Chart of another namespace, with cdk8s's hashed names on: neither may leak into ours.
   const own = new kplus.ConfigMap(chart, 'AppSettings', { data: { greeting: 'hello' } });
@@ -43,6 +43,9 @@ test('typed members: the components, datastores and endpoints are fields, not lo
 test('a construct used outside a values file reports the setting path its app passes in', () => {
   const chart = new Chart(Testing.app(), 'app');
   const ha = new StackStormHa(chart, 'St2', {});
-  expectSettingError(() => new St2Scheduler(chart, 'Extra', { runtime: ha.runtime, settings: { replicas: 0 }, settingPath: 'automation.extraScheduler' }),
-    'automation.extraScheduler.replicas', /got 0\. Fix: set it to an integer >= 1/);
+  expectSettingError(
+    () => new St2Scheduler(chart, 'Extra', { runtime: ha.runtime, settings: { replicas: 0 }, settingPath: 'automation.extraScheduler' }),
+    'automation.extraScheduler.replicas',
+    /got 0\. Fix: set it to an integer >= 1/,
+  );
 });

@@ -27,13 +27,44 @@ describe('manifestYaml', () => {
   });
 
   test('strings YAML could misread are quoted as the library quotes them', () => {
-    const values = ['--x', '-', '- x', '? y', 'a: b', 'a #b', 'a#b', 'x:', 'x :y', "it's", 'say "hi"', `both ' "`, '',
-      '~', 'null', 'Yes', 'off', 'y', '0x1F', '012', '0o17', '1_000', '1e3', '.inf', '1:20', '2024-01-01', '@x', '`x', 'é—ü', 'a\\b', '8080'];
+    const values = [
+      '--x',
+      '-',
+      '- x',
+      '? y',
+      'a: b',
+      'a #b',
+      'a#b',
+      'x:',
+      'x :y',
+      "it's",
+      'say "hi"',
+      `both ' "`,
+      '',
+      '~',
+      'null',
+      'Yes',
+      'off',
+      'y',
+      '0x1F',
+      '012',
+      '0o17',
+      '1_000',
+      '1e3',
+      '.inf',
+      '1:20',
+      '2024-01-01',
+      '@x',
+      '`x',
+      'é—ü',
+      'a\\b',
+      '8080',
+    ];
     const manifest = { list: values, map: Object.fromEntries(values.map((v, i) => [v, i])) };
     expect(fastManifestYaml(manifest)).toBe(Yaml.stringify(manifest));
   });
 
-  test('multi-line strings become literal blocks with the library\'s chomping', () => {
+  test("multi-line strings become literal blocks with the library's chomping", () => {
     const blocks = ['x\n', 'x', 'x\n\n', 'x\n\n\n', 'x  \n', 'x \n\n', 'x\n \n', 'x\n  y\n', 'a\n  \nb', '---\nk: v\n', '# c\n[s]\nk = v\n'];
     for (const block of blocks) {
       const manifest = { data: { file: block }, list: [block, { nested: block }], deep: [[block]] };
@@ -47,8 +78,19 @@ describe('manifestYaml', () => {
 
   test('anything outside the subset goes through the library unchanged', () => {
     const shared = { k: 'v' };
-    const outside = [{ a: 'tab\there' }, { a: 1.5 }, { a: '<<' }, { '<<': 1 }, { a: '%p' }, { a: ' lead\nx' }, { a: 'x\n  ' },
-      { a: shared, b: shared }, { a: 'bell\u0007' }, { a: -0 }, { ['k'.repeat(2000)]: 1 }];
+    const outside = [
+      { a: 'tab\there' },
+      { a: 1.5 },
+      { a: '<<' },
+      { '<<': 1 },
+      { a: '%p' },
+      { a: ' lead\nx' },
+      { a: 'x\n  ' },
+      { a: shared, b: shared },
+      { a: 'bell\u0007' },
+      { a: -0 },
+      { ['k'.repeat(2000)]: 1 },
+    ];
     for (const manifest of outside) {
       expect(fastManifestYaml(manifest)).toBeUndefined();
       expectSameAsCdk8s(manifest);

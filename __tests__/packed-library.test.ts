@@ -22,7 +22,7 @@ const objects = Testing.synth(chart);
 console.log(JSON.stringify(objects.map((o) => [o.kind, o.metadata.name, o.metadata.namespace ?? null])));
 `;
 
-test('packs, installs offline into a fresh cdk8s app and synthesizes there beside the app\'s own objects', () => {
+test("packs, installs offline into a fresh cdk8s app and synthesizes there beside the app's own objects", () => {
   expect(fs.existsSync(path.join(root, manifest.main))).toBe(true); // built by `npm ci` (prepare)
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'packed-'));
   try {
@@ -41,7 +41,11 @@ test('packs, installs offline into a fresh cdk8s app and synthesizes there besid
     // Offline, npm resolves from a lockfile (the tarballs are in its cache since our own
     // \`npm ci\`): the entries of our lockfile for what the app needs, and the packed tarball.
     fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify(fixtureLock(dependencies, tarball)));
-    const install = spawnSync('npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, encoding: 'utf8', timeout: 120_000 });
+    const install = spawnSync('npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect([install.status, install.stderr]).toEqual([0, '']);
     // One copy of cdk8s: a second one under the package would fail the synth.
     expect(fs.existsSync(path.join(app, 'node_modules', 'stackstorm-ha-cdk8s', 'node_modules', 'cdk8s'))).toBe(false);
@@ -64,8 +68,11 @@ function fixtureLock(dependencies: Record<string, string>, tarball: string): obj
   const ours = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')).packages as Record<string, any>;
   const packages: Record<string, any> = { '': { name: 'fixture-app', version: '1.0.0', dependencies } };
   packages['node_modules/stackstorm-ha-cdk8s'] = {
-    version: manifest.version, resolved: tarball, license: manifest.license,
-    dependencies: manifest.dependencies, peerDependencies: manifest.peerDependencies,
+    version: manifest.version,
+    resolved: tarball,
+    license: manifest.license,
+    dependencies: manifest.dependencies,
+    peerDependencies: manifest.peerDependencies,
   };
   const pending = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)];
   while (pending.length > 0) {
@@ -73,7 +80,9 @@ function fixtureLock(dependencies: Record<string, string>, tarball: string): obj
     const key = `node_modules/${name}`;
     if (packages[key] || !ours[key]) continue;
     const { dev, devOptional, peer, ...entry } = ours[key];
-    void dev; void devOptional; void peer;
+    void dev;
+    void devOptional;
+    void peer;
     // Optional dependencies our install left out (no lock entry) stay out here too.
     const optional = Object.fromEntries(Object.entries(entry.optionalDependencies ?? {}).filter(([dep]) => ours[`node_modules/${dep}`]));
     packages[key] = { ...entry, ...(entry.optionalDependencies ? { optionalDependencies: optional } : {}) };

@@ -34,8 +34,9 @@ describe.each(KUBERNETES_VERSIONS)('Kubernetes %s schema validator', (version) =
 
   test('rejects an API version that does not exist', () => {
     expect(schema.validate({ ...validService(), apiVersion: 'v2' })).toEqual([`Service/st2api: Kubernetes ${version} does not serve v2 Service`]);
-    expect(schema.validate({ apiVersion: 'policy/v1beta1', kind: 'PodDisruptionBudget', metadata: { name: 'x' } }))
-      .toEqual([`PodDisruptionBudget/x: Kubernetes ${version} does not serve policy/v1beta1 PodDisruptionBudget`]);
+    expect(schema.validate({ apiVersion: 'policy/v1beta1', kind: 'PodDisruptionBudget', metadata: { name: 'x' } })).toEqual([
+      `PodDisruptionBudget/x: Kubernetes ${version} does not serve policy/v1beta1 PodDisruptionBudget`,
+    ]);
   });
 
   test('rejects an enum value the API does not know, and a wrong int-or-string', () => {
@@ -53,8 +54,5 @@ describe.each(KUBERNETES_VERSIONS)('Kubernetes %s schema validator', (version) =
 test('validateAll reports each version separately', () => {
   const broken: any = validService();
   broken.spec.portz = 1;
-  expect(validateAll([broken])).toEqual([
-    '[1.27.0] Service/st2api .spec.portz: unknown field',
-    '[1.36.0] Service/st2api .spec.portz: unknown field',
-  ]);
+  expect(validateAll([broken])).toEqual(['[1.27.0] Service/st2api .spec.portz: unknown field', '[1.36.0] Service/st2api .spec.portz: unknown field']);
 });

@@ -18,7 +18,9 @@ function tree(dir: string): Record<string, string> {
 
 describe('synthEnvironments', () => {
   let work: string;
-  beforeEach(() => { work = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-')); });
+  beforeEach(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
+  });
   afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
   test('two synths are byte-identical', () => {
@@ -42,7 +44,9 @@ describe('synthEnvironments', () => {
     const out = path.join(work, 'dist');
     synthEnvironments(out, { ha: {} });
     const before = tree(out);
-    expect(() => synthEnvironments(out, { ha: {}, bad: { st2: { api: { replicas: 0 } } } })).toThrow('environment bad: st2.api.replicas: got 0. Fix: set it to an integer >= 1');
+    expect(() => synthEnvironments(out, { ha: {}, bad: { st2: { api: { replicas: 0 } } } })).toThrow(
+      'environment bad: st2.api.replicas: got 0. Fix: set it to an integer >= 1',
+    );
     expect(tree(out)).toEqual(before);
     expect(fs.readdirSync(work)).toEqual(['dist']);
   });

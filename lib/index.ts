@@ -27,8 +27,19 @@ export * from './common/component-profile';
 export type { St2Runtime, St2Release, St2SecretNames, St2Mounts, St2Probes, St2ProcessProps } from './st2/st2-process';
 export { St2Process } from './st2/st2-process';
 export {
-  ST2_PROCESSES, St2PlainProcess, St2Api, St2Auth, St2Stream, St2Scheduler, St2WorkflowEngine, St2ResultsTracker, St2TimersEngine,
-  St2GarbageCollector, ST2API_PORT, ST2AUTH_PORT, ST2STREAM_PORT,
+  ST2_PROCESSES,
+  St2PlainProcess,
+  St2Api,
+  St2Auth,
+  St2Stream,
+  St2Scheduler,
+  St2WorkflowEngine,
+  St2ResultsTracker,
+  St2TimersEngine,
+  St2GarbageCollector,
+  ST2API_PORT,
+  ST2AUTH_PORT,
+  ST2STREAM_PORT,
 } from './st2/processes';
 export type { St2PlainProcessProps, St2ProcessDefinition } from './st2/processes';
 export * from './st2/action-runner';

@@ -14,16 +14,26 @@ import { POSTGRES_PORT } from './backing/postgres-conf';
 import { RABBITMQ_PORTS } from './backing/rabbitmq-conf';
 import { REDIS_PORTS } from './backing/redis-conf';
 import { ZOOKEEPER_PORTS } from './backing/zoo-cfg';
-import { NGINX_PORT_DEFAULTS } from './edge/nginx-conf';
+import { EdgeUpstream, NGINX_PORT_DEFAULTS } from './edge/nginx-conf';
 import { ComponentPorts } from './config/network';
 import { RabbitMq, RABBITMQ_PROFILE } from './backing/rabbitmq';
 import {
-  checkGarbageCollectionTtls, St2Api, ST2API_PORT, St2Auth, ST2AUTH_PORT, St2GarbageCollector, St2ResultsTracker, St2Scheduler,
-  ST2_PROCESSES, St2Stream, ST2STREAM_PORT, St2TimersEngine, St2WorkflowEngine,
+  checkGarbageCollectionTtls,
+  St2Api,
+  ST2API_PORT,
+  St2Auth,
+  ST2AUTH_PORT,
+  St2GarbageCollector,
+  St2ResultsTracker,
+  St2Scheduler,
+  ST2_PROCESSES,
+  St2Stream,
+  ST2STREAM_PORT,
+  St2TimersEngine,
+  St2WorkflowEngine,
 } from './st2/processes';
 import { ST2_WEB_PROFILE, St2Web, ST2WEB_PORT } from './st2/web';
 import { EDGE_PROFILE, Nginx } from './edge/nginx';
-import { EdgeUpstream } from './edge/nginx-conf';
 import { ST2_ACTION_RUNNER_PROFILE, St2ActionRunner } from './st2/action-runner';
 import { ST2_CHATOPS_PROFILE, St2ChatOps } from './st2/chatops';
 import { ST2_LOAD_KEYS_PROFILE, ST2_REGISTER_CONTENT_PROFILE, St2Jobs } from './st2/jobs';
@@ -79,11 +89,26 @@ const COMPONENT_PORTS: ComponentPorts = {
  */
 export const COMPONENT_PROFILES: readonly ComponentProfile[] = [
   ...Object.values(ST2_PROCESSES).map((definition) => definition.profile),
-  ST2_RULES_ENGINE_PROFILE, ST2_RULES_ENGINE_TIMERS_PROFILE, ST2_ACTION_RUNNER_PROFILE, ST2_NOTIFIER_PROFILE,
-  ST2_NOTIFIER_SCHEDULER_PROFILE, ST2_SENSOR_CONTAINER_PROFILE, ST2_CHATOPS_PROFILE, ST2_WEB_PROFILE, ST2_REGISTER_CONTENT_PROFILE,
-  ST2_LOAD_KEYS_PROFILE, ST2_SMOKE_TEST_PROFILE,
-  MISTRAL_API_PROFILE, MISTRAL_SERVER_PROFILE, MISTRAL_SCHEMA_PROFILE,
-  MONGODB_PROFILE, RABBITMQ_PROFILE, REDIS_SENTINEL_PROFILE, ZOOKEEPER_PROFILE, POSTGRESQL_PROFILE, EDGE_PROFILE,
+  ST2_RULES_ENGINE_PROFILE,
+  ST2_RULES_ENGINE_TIMERS_PROFILE,
+  ST2_ACTION_RUNNER_PROFILE,
+  ST2_NOTIFIER_PROFILE,
+  ST2_NOTIFIER_SCHEDULER_PROFILE,
+  ST2_SENSOR_CONTAINER_PROFILE,
+  ST2_CHATOPS_PROFILE,
+  ST2_WEB_PROFILE,
+  ST2_REGISTER_CONTENT_PROFILE,
+  ST2_LOAD_KEYS_PROFILE,
+  ST2_SMOKE_TEST_PROFILE,
+  MISTRAL_API_PROFILE,
+  MISTRAL_SERVER_PROFILE,
+  MISTRAL_SCHEMA_PROFILE,
+  MONGODB_PROFILE,
+  RABBITMQ_PROFILE,
+  REDIS_SENTINEL_PROFILE,
+  ZOOKEEPER_PROFILE,
+  POSTGRESQL_PROFILE,
+  EDGE_PROFILE,
 ];
 
 /** The StackStorm release deployed when `release.version` is not set. */
@@ -166,13 +191,22 @@ export class StackStormHa extends Construct {
 
   constructor(scope: Construct, id: string, props: StackStormHaProps = {}) {
     const namespace = props.namespace ?? 'stackstorm';
-    check(DNS_LABEL.test(namespace), 'namespace', `${JSON.stringify(namespace)} is not a DNS label`, 'use lower-case letters, digits and -, at most 63 characters');
+    check(
+      DNS_LABEL.test(namespace),
+      'namespace',
+      `${JSON.stringify(namespace)} is not a DNS label`,
+      'use lower-case letters, digits and -, at most 63 characters',
+    );
     super(scope, id);
     const instance = props.instance ?? 'stackstorm';
     check(DNS_LABEL.test(instance), 'instance', `${JSON.stringify(instance)} is not a DNS label`, 'use lower-case letters, digits and -');
     const clusterDomain = props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
-    check(DNS_NAME.test(clusterDomain), 'clusterDomain', `${JSON.stringify(clusterDomain)} is not a DNS domain`,
-      'give the kubelet\'s clusterDomain without a trailing dot, e.g. cluster.local (see `kubectl get cm -n kube-system coredns -o yaml`)');
+    check(
+      DNS_NAME.test(clusterDomain),
+      'clusterDomain',
+      `${JSON.stringify(clusterDomain)} is not a DNS domain`,
+      "give the kubelet's clusterDomain without a trailing dot, e.g. cluster.local (see `kubectl get cm -n kube-system coredns -o yaml`)",
+    );
     this.identity = { namespace, instance, clusterDomain };
     const { legacy } = resolveTopology(props);
     const release: St2Release = {
@@ -182,13 +216,24 @@ export class StackStormHa extends Construct {
       pullPolicy: props.release?.pullPolicy,
       architectures: props.release?.architectures ?? ST2_IMAGE_ARCHITECTURES,
     };
-    check(release.architectures.length > 0 && release.architectures.every((arch) => /^[a-z0-9]+$/.test(arch)), 'release.architectures',
-      `${JSON.stringify(release.architectures)} names no CPU architecture`, 'list kubernetes.io/arch values such as amd64, or leave it out for the official images (amd64 only)');
-    check(release.digest === undefined || DIGEST.test(release.digest), 'release.digest', `${JSON.stringify(release.digest)} is not an image digest`,
-      'write sha256: and the 64 hex digits `docker buildx imagetools inspect` prints');
-    check(!FLOATING_TAG.test(release.version) || release.digest !== undefined, 'release.version',
+    check(
+      release.architectures.length > 0 && release.architectures.every((arch) => /^[a-z0-9]+$/.test(arch)),
+      'release.architectures',
+      `${JSON.stringify(release.architectures)} names no CPU architecture`,
+      'list kubernetes.io/arch values such as amd64, or leave it out for the official images (amd64 only)',
+    );
+    check(
+      release.digest === undefined || DIGEST.test(release.digest),
+      'release.digest',
+      `${JSON.stringify(release.digest)} is not an image digest`,
+      'write sha256: and the 64 hex digits `docker buildx imagetools inspect` prints',
+    );
+    check(
+      !FLOATING_TAG.test(release.version) || release.digest !== undefined,
+      'release.version',
       `${JSON.stringify(release.version)} floats to the newest patch release, so nodes could run different releases against one database`,
-      `name the full release (e.g. ${DEFAULT_ST2_VERSION}) or pin release.digest`);
+      `name the full release (e.g. ${DEFAULT_ST2_VERSION}) or pin release.digest`,
+    );
     const st2RunAs = props.release?.st2RunAs ?? { user: ST2_STANLEY.uid!.value, group: ST2_STANLEY.gid!.value };
     requireInteger(st2RunAs.user, 'release.st2RunAs.user', 1, 2147483647);
     requireInteger(st2RunAs.group, 'release.st2RunAs.group', 1, 2147483647);
@@ -249,8 +294,10 @@ export class StackStormHa extends Construct {
       mongoPassword: mongo.password,
       rabbitPassword: rabbit.password,
       // An external or absent backend is not waited for: st2 starts without it (tooz retries).
-      waitFor: coordination.backend === 'redis-sentinel' || coordination.backend === 'zookeeper'
-        ? [mongo.hosts, rabbit.hosts, coordination.hosts] : [mongo.hosts, rabbit.hosts],
+      waitFor:
+        coordination.backend === 'redis-sentinel' || coordination.backend === 'zookeeper'
+          ? [mongo.hosts, rabbit.hosts, coordination.hosts]
+          : [mongo.hosts, rabbit.hosts],
       st2User: st2RunAs,
       placement: props.placement,
       release,
@@ -262,7 +309,12 @@ export class StackStormHa extends Construct {
     const { web, edge } = this.addEdge(props, publicUrl, legacy);
     this.st2 = { ...processes, web };
     this.edge = edge;
-    this.datastores = { mongodb: mongodb.construct, rabbitmq: rabbitmq.construct, coordination: coordinationBackend.construct, postgresql: mistral?.postgresql };
+    this.datastores = {
+      mongodb: mongodb.construct,
+      rabbitmq: rabbitmq.construct,
+      coordination: coordinationBackend.construct,
+      postgresql: mistral?.postgresql,
+    };
     this.endpoints = { mongo, rabbit, coordination, postgres: mistral?.postgres };
     this.addPolicies(props, networkPolicy);
     // Last: every object (and its component label) exists now.
@@ -278,29 +330,58 @@ export class StackStormHa extends Construct {
     const api = on(st2.api) ? new St2Api(this, 'St2Api', { runtime, settings: st2.api }) : undefined;
     const auth = on(st2.auth) ? new St2Auth(this, 'St2Auth', { runtime, settings: st2.auth }) : undefined;
     const stream = on(st2.stream) ? new St2Stream(this, 'St2Stream', { runtime, settings: st2.stream }) : undefined;
-    const rulesEngine = on(st2.rulesEngine) ? new St2RulesEngine(this, 'St2RulesEngine', { runtime, settings: st2.rulesEngine, timersInRulesEngine: legacy }) : undefined;
+    const rulesEngine = on(st2.rulesEngine)
+      ? new St2RulesEngine(this, 'St2RulesEngine', { runtime, settings: st2.rulesEngine, timersInRulesEngine: legacy })
+      : undefined;
     // 3.x only: in 2.x the rules engine fires timers, Mistral runs workflows, and the
     // notifier's backup scheduler covers what the action runners' scheduling misses.
     const timersEngine = !legacy && on(st2.timersEngine) ? new St2TimersEngine(this, 'St2TimersEngine', { runtime, settings: st2.timersEngine }) : undefined;
-    const workflowEngine = !legacy && on(st2.workflowEngine) ? new St2WorkflowEngine(this, 'St2WorkflowEngine', { runtime, settings: st2.workflowEngine }) : undefined;
+    const workflowEngine =
+      !legacy && on(st2.workflowEngine) ? new St2WorkflowEngine(this, 'St2WorkflowEngine', { runtime, settings: st2.workflowEngine }) : undefined;
     const scheduler = !legacy && on(st2.scheduler) ? new St2Scheduler(this, 'St2Scheduler', { runtime, settings: st2.scheduler }) : undefined;
-    const resultsTracker = legacy && on(st2.resultsTracker) ? new St2ResultsTracker(this, 'St2ResultsTracker', { runtime, settings: st2.resultsTracker }) : undefined;
+    const resultsTracker =
+      legacy && on(st2.resultsTracker) ? new St2ResultsTracker(this, 'St2ResultsTracker', { runtime, settings: st2.resultsTracker }) : undefined;
     const actionRunner = on(st2.actionRunner) ? new St2ActionRunner(this, 'St2ActionRunner', { runtime, settings: st2.actionRunner }) : undefined;
     const notifier = on(st2.notifier) ? new St2Notifier(this, 'St2Notifier', { runtime, settings: st2.notifier, legacyBackupScheduler: legacy }) : undefined;
-    const sensorContainer = on(st2.sensorContainer) ? new St2SensorContainer(this, 'St2SensorContainer', { runtime, settings: st2.sensorContainer }) : undefined;
+    const sensorContainer = on(st2.sensorContainer)
+      ? new St2SensorContainer(this, 'St2SensorContainer', { runtime, settings: st2.sensorContainer })
+      : undefined;
     const garbageCollector = on(st2.garbageCollector, st2.garbageCollector?.ttl !== undefined)
-      ? new St2GarbageCollector(this, 'St2GarbageCollector', { runtime, settings: st2.garbageCollector }) : undefined;
+      ? new St2GarbageCollector(this, 'St2GarbageCollector', { runtime, settings: st2.garbageCollector })
+      : undefined;
     const chatops = on(st2.chatops, false) ? new St2ChatOps(this, 'St2ChatOps', { runtime, settings: st2.chatops ?? {} }) : undefined;
     const jobs = new St2Jobs(this, 'St2Jobs', { runtime, settings: st2.jobs });
     // What the smoke test exercises: it logs in, runs an action and reads the stream.
-    const untestable = Object.entries({ api, auth, stream, actionRunner }).filter(([, built]) => built === undefined).map(([key]) => `st2.${key}`);
+    const untestable = Object.entries({ api, auth, stream, actionRunner })
+      .filter(([, built]) => built === undefined)
+      .map(([key]) => `st2.${key}`);
     if (st2.smokeTest?.enabled === true && untestable.length > 0) {
-      throw new SettingError('st2.smokeTest.enabled', `the smoke test logs in and runs an action, but ${untestable.join(', ')} is not deployed`,
-        'deploy those components, or set st2.smokeTest.enabled: false');
+      throw new SettingError(
+        'st2.smokeTest.enabled',
+        `the smoke test logs in and runs an action, but ${untestable.join(', ')} is not deployed`,
+        'deploy those components, or set st2.smokeTest.enabled: false',
+      );
     }
     const smokeTest = on(st2.smokeTest, untestable.length === 0)
-      ? new St2SmokeTest(this, 'St2SmokeTest', { runtime, settings: st2.smokeTest, rbacEnabled: this.runtime.config.conf.rbacEnabled }) : undefined;
-    return { api, auth, stream, rulesEngine, timersEngine, workflowEngine, scheduler, resultsTracker, actionRunner, notifier, sensorContainer, garbageCollector, chatops, jobs, smokeTest };
+      ? new St2SmokeTest(this, 'St2SmokeTest', { runtime, settings: st2.smokeTest, rbacEnabled: this.runtime.config.conf.rbacEnabled })
+      : undefined;
+    return {
+      api,
+      auth,
+      stream,
+      rulesEngine,
+      timersEngine,
+      workflowEngine,
+      scheduler,
+      resultsTracker,
+      actionRunner,
+      notifier,
+      sensorContainer,
+      garbageCollector,
+      chatops,
+      jobs,
+      smokeTest,
+    };
   }
 
   /**
@@ -308,11 +389,16 @@ export class StackStormHa extends Construct {
    * mistral-server and the schema Job, all from `<release.registry>/mistral:<release.version>`
    * unless overridden, running as the st2 user.
    */
-  private addMistral(props: StackStormHaSettings, rabbit: RabbitMqEndpoint): { components: MistralComponents; postgresql?: PostgreSql; postgres: PostgresEndpoint } {
+  private addMistral(
+    props: StackStormHaSettings,
+    rabbit: RabbitMqEndpoint,
+  ): { components: MistralComponents; postgresql?: PostgreSql; postgres: PostgresEndpoint } {
     const mistral = props.mistral ?? {};
     const postgresSettings = mistral.postgresql ?? {};
-    const postgresql = checkPostgresMode(postgresSettings) === 'external'
-      ? undefined : new PostgreSql(this, 'PostgreSql', { identity: this.identity, settings: postgresSettings });
+    const postgresql =
+      checkPostgresMode(postgresSettings) === 'external'
+        ? undefined
+        : new PostgreSql(this, 'PostgreSql', { identity: this.identity, settings: postgresSettings });
     const postgres = postgresql?.endpoint ?? externalPostgresEndpoint(postgresSettings);
     const { release } = this.runtime;
     const config = new MistralConfig(this, 'MistralConfig', {
@@ -369,14 +455,21 @@ export class StackStormHa extends Construct {
         return { construct, endpoint: construct.endpoint };
       }
       case 'external':
-        check(!!settings.externalUrl && /^[a-z][a-z0-9+]*:\/\/\S+$/.test(settings.externalUrl), 'datastores.coordination.externalUrl',
+        check(
+          !!settings.externalUrl && /^[a-z][a-z0-9+]*:\/\/\S+$/.test(settings.externalUrl),
+          'datastores.coordination.externalUrl',
           settings.externalUrl ? `${JSON.stringify(settings.externalUrl)} is not a tooz URL` : 'the external backend names no URL',
-          'give a tooz URL such as kazoo://zk-a:2181,zk-b:2181,zk-c:2181 or redis://host:26379?sentinel=name, or choose another backend');
+          'give a tooz URL such as kazoo://zk-a:2181,zk-b:2181,zk-c:2181 or redis://host:26379?sentinel=name, or choose another backend',
+        );
         return { endpoint: { backend: 'external', url: settings.externalUrl, hosts: [] } };
       case 'none':
         return { endpoint: { backend: 'none', hosts: [] } };
       default:
-        throw new SettingError('datastores.coordination.backend', `unknown backend ${JSON.stringify(backend)}`, 'use redis-sentinel, zookeeper, external or none');
+        throw new SettingError(
+          'datastores.coordination.backend',
+          `unknown backend ${JSON.stringify(backend)}`,
+          'use redis-sentinel, zookeeper, external or none',
+        );
     }
   }
 
@@ -412,8 +505,21 @@ export class StackStormHa extends Construct {
     const { st2, mistral, datastores } = this;
     const defined = (...constructs: (Construct | undefined)[]): Construct[] => constructs.filter((c): c is Construct => c !== undefined);
     const network = deploymentNetwork({
-      st2Processes: defined(st2.api, st2.auth, st2.stream, st2.rulesEngine, st2.timersEngine, st2.workflowEngine, st2.scheduler, st2.resultsTracker,
-        st2.actionRunner, st2.notifier, st2.sensorContainer, st2.garbageCollector, st2.jobs),
+      st2Processes: defined(
+        st2.api,
+        st2.auth,
+        st2.stream,
+        st2.rulesEngine,
+        st2.timersEngine,
+        st2.workflowEngine,
+        st2.scheduler,
+        st2.resultsTracker,
+        st2.actionRunner,
+        st2.notifier,
+        st2.sensorContainer,
+        st2.garbageCollector,
+        st2.jobs,
+      ),
       automation: defined(st2.actionRunner, st2.sensorContainer, st2.chatops),
       api: st2.api,
       auth: st2.auth,
@@ -448,7 +554,12 @@ export class StackStormHa extends Construct {
     };
     if ((settings.mode ?? 'in-cluster') === 'external') {
       const external = settings.external;
-      check(!!external && external.hosts.length > 0, 'datastores.mongodb.external.hosts', 'external mode names no host', 'list every member as host:port, or use mode: in-cluster');
+      check(
+        !!external && external.hosts.length > 0,
+        'datastores.mongodb.external.hosts',
+        'external mode names no host',
+        'list every member as host:port, or use mode: in-cluster',
+      );
       return { endpoint: { ...common, hosts: external.hosts, replicaSet: external.replicaSet, tls: external.tls, authSource: common.database } };
     }
     const construct = new MongoDbReplicaSet(this, 'MongoDb', { identity: this.identity, settings, placement: props.placement });
@@ -465,7 +576,12 @@ export class StackStormHa extends Construct {
     };
     if ((settings.mode ?? 'in-cluster') === 'external') {
       const external = settings.external;
-      check(!!external && external.hosts.length > 0, 'datastores.rabbitmq.external.hosts', 'external mode names no host', 'list every node as host:port, or use mode: in-cluster');
+      check(
+        !!external && external.hosts.length > 0,
+        'datastores.rabbitmq.external.hosts',
+        'external mode names no host',
+        'list every node as host:port, or use mode: in-cluster',
+      );
       return { endpoint: { ...common, hosts: external.hosts } };
     }
     const construct = new RabbitMq(this, 'RabbitMq', { identity: this.identity, settings, placement: props.placement });

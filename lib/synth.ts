@@ -8,7 +8,10 @@ import { SettingError } from './common/errors';
 
 /** An invalid setting, with the environment it was found in. */
 export class EnvironmentError extends Error {
-  constructor(public readonly environment: string, public readonly cause: SettingError) {
+  constructor(
+    public readonly environment: string,
+    public readonly cause: SettingError,
+  ) {
     super(`environment ${environment}: ${cause.message}`);
     this.name = 'EnvironmentError';
   }

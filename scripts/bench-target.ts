@@ -48,8 +48,10 @@ if (require.main === module) {
     process.stdout.write(JSON.stringify({ objects: fs.readdirSync(path.join(out, 'dist', 'ha')).length, maxRssKiB: process.resourceUsage().maxRSS }));
     process.exit(0);
   }
-  const environments = which === 'all' ? loadEnvironments(path.resolve('environments'))
-    : { [which]: which === 'ha' ? haSettings() : largeSettings(Number(count), which === 'named') };
+  const environments =
+    which === 'all'
+      ? loadEnvironments(path.resolve('environments'))
+      : { [which]: which === 'ha' ? haSettings() : largeSettings(Number(count), which === 'named') };
   synthEnvironments(path.join(out, 'dist'), environments);
   const objects = Object.keys(environments).reduce((sum, name) => sum + fs.readdirSync(path.join(out, 'dist', name)).length, 0);
   process.stdout.write(JSON.stringify({ objects, maxRssKiB: process.resourceUsage().maxRSS }));

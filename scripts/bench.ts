@@ -24,11 +24,29 @@ const root = packageRoot();
 const scratch = path.join(root, 'node_modules', '.cache', 'bench');
 const GROWTH_POINTS = [1, 16, 64, 128, 256];
 const TARGETS = { ha: 1.5, all: 2.5, large: 2 };
-const LOAD_LIBRARIES = "require('cdk8s'); require('cdk8s-plus-27'); require('yaml'); process.stdout.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }))";
+const LOAD_LIBRARIES =
+  "require('cdk8s'); require('cdk8s-plus-27'); require('yaml'); process.stdout.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }))";
 
-interface Sample { ms: number; rssKiB: number; objects?: number }
-interface Case { name: string; args: string[]; samples: Sample[]; synth?: boolean; env?: NodeJS.ProcessEnv; bundle?: string }
-interface Summary { median: number; min: number; max: number; rssMiB: number; objects?: number }
+interface Sample {
+  ms: number;
+  rssKiB: number;
+  objects?: number;
+}
+interface Case {
+  name: string;
+  args: string[];
+  samples: Sample[];
+  synth?: boolean;
+  env?: NodeJS.ProcessEnv;
+  bundle?: string;
+}
+interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  rssMiB: number;
+  objects?: number;
+}
 
 function run(c: Case): Sample {
   // On the project's disk, where `npm run synth` writes (not the system temp folder).
@@ -120,9 +138,19 @@ const haCdk8sWriterCase = synthCase('  same, files written by app.synth() (info)
 const allCase = synthCase('every environment in environments/ (what npm run synth does)', 'all');
 const largeCase = synthCase('large (256 partitions, 64 runners, 5-member datastores)', 'large', 256);
 
-console.log(`synth benchmark: ${RUNS} interleaved rounds after a warm-up, node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `synth benchmark: ${RUNS} interleaved rounds after a warm-up, node ${process.version}, ${os.cpus().length} cores, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 // The bundle is built ahead, as `npm run synth` does before it runs it.
-const bundled = spawnSync(SYNTH_START.bundle, { cwd: root, encoding: 'utf8', shell: true, env: { ...process.env, PATH: `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH}` } });
+const bundled = spawnSync(SYNTH_START.bundle, {
+  cwd: root,
+  encoding: 'utf8',
+  shell: true,
+  env: { ...process.env, PATH: `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH}` },
+});
 if (bundled.status !== 0) throw new Error(`${SYNTH_START.bundle} failed:\n${bundled.stderr}`);
 measureInterleaved([floorCase, haCase, haUncachedCase, haCdk8sWriterCase, allCase, largeCase]);
 const floor = summary(floorCase);
@@ -133,10 +161,14 @@ for (const c of [floorCase, haCase, haUncachedCase, haCdk8sWriterCase, allCase, 
   const ratio = pairedRatio(c, floorCase);
   const limit = c === haCase ? TARGETS.ha : c === allCase ? TARGETS.all : c === largeCase ? TARGETS.large : undefined;
   const verdict = limit === undefined ? '' : `${ratio <= limit ? 'PASS' : 'MISS'} <= ${limit}x`;
-  console.log(`${c.name.padEnd(56)} ${fmt(m.median)} ${fmt(m.min)} ${fmt(m.max)}  ${ratio.toFixed(2).padStart(5)}  ${m.rssMiB.toFixed(0).padStart(8)}  ${(m.rssMiB / floor.rssMiB).toFixed(2).padStart(9)}  ${String(m.objects ?? '-').padStart(7)}  ${verdict}`);
+  console.log(
+    `${c.name.padEnd(56)} ${fmt(m.median)} ${fmt(m.min)} ${fmt(m.max)}  ${ratio.toFixed(2).padStart(5)}  ${m.rssMiB.toFixed(0).padStart(8)}  ${(m.rssMiB / floor.rssMiB).toFixed(2).padStart(9)}  ${String(m.objects ?? '-').padStart(7)}  ${verdict}`,
+  );
 }
 const ofMedians = (c: Case) => (summary(c).median / floor.median).toFixed(2);
-console.log(`ratio: median of the per-round ratios to the floor; the ratio of the medians is ha ${ofMedians(haCase)}, all ${ofMedians(allCase)}, large ${ofMedians(largeCase)}`);
+console.log(
+  `ratio: median of the per-round ratios to the floor; the ratio of the medians is ha ${ofMedians(haCase)}, all ${ofMedians(allCase)}, large ${ofMedians(largeCase)}`,
+);
 
 // Growth: the large case at several partition counts, both shapes, same interleaving.
 // Hash by count is one StatefulSet whatever N is; named partitions are a Deployment each
@@ -153,7 +185,9 @@ const hash = series('hash');
 const named = series('named');
 GROWTH_POINTS.forEach((partitions, i) => {
   const step = i === 0 ? '-' : ((named[i].median - named[i - 1].median) / (partitions - GROWTH_POINTS[i - 1])).toFixed(2);
-  console.log(`  ${String(partitions).padStart(10)}   ${fmt(hash[i].median, 9)} ms ${String(hash[i].objects).padStart(5)} objects   ${fmt(named[i].median, 9)} ms ${String(named[i].objects).padStart(5)} objects   ${step.padStart(6)}`);
+  console.log(
+    `  ${String(partitions).padStart(10)}   ${fmt(hash[i].median, 9)} ms ${String(hash[i].objects).padStart(5)} objects   ${fmt(named[i].median, 9)} ms ${String(named[i].objects).padStart(5)} objects   ${step.padStart(6)}`,
+  );
 });
 // Least-squares line through the named medians; R² near 1 means the growth is linear.
 const n = named.length;
@@ -165,5 +199,9 @@ const syy = named.reduce((sum, p) => sum + (p.median - meanY) ** 2, 0);
 const slope = sxy / sxx;
 const objectsPerPartition = (named[n - 1].objects! - named[0].objects!) / (named[n - 1].partitions - named[0].partitions);
 const hashSpread = Math.max(...hash.map((p) => p.median)) - Math.min(...hash.map((p) => p.median));
-console.log(`  named fit: ${(meanY - slope * meanX).toFixed(0)} ms + ${slope.toFixed(2)} ms per partition (${objectsPerPartition.toFixed(0)} objects each, ${(slope / objectsPerPartition).toFixed(2)} ms per object), R² ${((sxy * sxy) / (sxx * syy)).toFixed(3)}`);
-console.log(`  hash by count: medians within ${hashSpread.toFixed(0)} ms from 1 to ${GROWTH_POINTS[GROWTH_POINTS.length - 1]} partitions (the object count does not grow)`);
+console.log(
+  `  named fit: ${(meanY - slope * meanX).toFixed(0)} ms + ${slope.toFixed(2)} ms per partition (${objectsPerPartition.toFixed(0)} objects each, ${(slope / objectsPerPartition).toFixed(2)} ms per object), R² ${((sxy * sxy) / (sxx * syy)).toFixed(3)}`,
+);
+console.log(
+  `  hash by count: medians within ${hashSpread.toFixed(0)} ms from 1 to ${GROWTH_POINTS[GROWTH_POINTS.length - 1]} partitions (the object count does not grow)`,
+);

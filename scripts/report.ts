@@ -20,10 +20,15 @@ const USAGE = 'usage: npm run report -- [--no-fail] [--dist=DIR] [env ...]';
 
 function readEnvironment(dist: string, environment: string): ManifestObject[] {
   const dir = path.join(dist, environment);
-  return fs.readdirSync(dir).filter((file) => /\.ya?ml$/.test(file)).sort().flatMap((file) =>
-    parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))
-      .map((doc) => doc.toJS() as ManifestObject)
-      .filter((object) => object && typeof object.kind === 'string'));
+  return fs
+    .readdirSync(dir)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .sort()
+    .flatMap((file) =>
+      parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))
+        .map((doc) => doc.toJS() as ManifestObject)
+        .filter((object) => object && typeof object.kind === 'string'),
+    );
 }
 
 function main(argv: readonly string[]): number {
@@ -36,7 +41,11 @@ function main(argv: readonly string[]): number {
     return 2;
   }
   const available = fs.existsSync(dist)
-    ? fs.readdirSync(dist, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()
+    ? fs
+        .readdirSync(dist, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort()
     : [];
   const named = argv.filter((arg) => !arg.startsWith('-'));
   const environments = named.length > 0 ? named : available;

@@ -70,7 +70,8 @@ function discriminate(definitions: Record<string, Node>): void {
     const branches: Node[] | undefined = definition.anyOf;
     if (!branches) continue;
     const keys = Object.keys(resolve(branches[0]).properties ?? {}).filter((key) =>
-      branches.every((branch) => resolve(branch).properties?.[key]?.const !== undefined && resolve(branch).required?.includes(key)));
+      branches.every((branch) => resolve(branch).properties?.[key]?.const !== undefined && resolve(branch).required?.includes(key)),
+    );
     if (keys.length !== 1) continue;
     definition.type = 'object';
     definition.oneOf = branches;
@@ -81,7 +82,10 @@ function discriminate(definitions: Record<string, Node>): void {
 
 if (require.main === module) {
   const text = settingsSchemaText();
-  const files: [string, string][] = [[SCHEMA_FILE, text], [VALIDATOR_FILE, validatorCode(text)]];
+  const files: [string, string][] = [
+    [SCHEMA_FILE, text],
+    [VALIDATOR_FILE, validatorCode(text)],
+  ];
   for (const [file, content] of files) {
     if (!process.argv.includes('--check')) {
       fs.writeFileSync(file, content);

@@ -33,7 +33,12 @@ process.argv[1] = bundle;
 const source = fs.readFileSync(bundle, 'utf8');
 const useCache = process.env.RUN_BUNDLE_CACHE !== 'off';
 const cacheDir = process.env.RUN_BUNDLE_CACHE_DIR ?? path.join(__dirname, '..', 'node_modules', '.cache', 'run-bundle');
-const key = crypto.createHash('sha256').update(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0`).update(source).digest('hex').slice(0, 32);
+const key = crypto
+  .createHash('sha256')
+  .update(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0`)
+  .update(source)
+  .digest('hex')
+  .slice(0, 32);
 const cacheFile = path.join(cacheDir, `${path.basename(bundle, '.js')}-${key}.v8`);
 
 let cachedData;

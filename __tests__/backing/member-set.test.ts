@@ -19,15 +19,26 @@ function build(props: Partial<MemberSetProps> = {}): { objects: K8sObject[]; set
   const app = new App({ outdir: path.join(os.tmpdir(), 'unused') });
   const chart = new Chart(app, 'test', { namespace: identity.namespace, disableResourceNameHashes: true });
   const set = new MemberSet(chart, 'Members', {
-    identity, name: 'store', role: 'database', version: '1.2.3', members: 3, runAs: { user: 999, group: 999 },
-    ports: [{ name: 'peer', port: 7000 }, { name: 'client', port: 7001 }],
+    identity,
+    name: 'store',
+    role: 'database',
+    version: '1.2.3',
+    members: 3,
+    runAs: { user: 999, group: 999 },
+    ports: [
+      { name: 'peer', port: 7000 },
+      { name: 'client', port: 7001 },
+    ],
     ...props,
   });
   const main = set.statefulSet.addContainer({
     name: 'store',
     image: 'example/store:1.2.3',
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    ports: [{ name: 'peer', number: 7000 }, { name: 'client', number: 7001 }],
+    ports: [
+      { name: 'peer', number: 7000 },
+      { name: 'client', number: 7001 },
+    ],
     resources: toContainerResources(RESOURCE_PRESETS.tiny, 'test'),
     securityContext: containerSecurity({ user: 999, group: 999 }),
   });
@@ -43,7 +54,10 @@ describe('MemberSet', () => {
   test('stable names, valid objects, every object labelled', () => {
     expect(validateAll(objects)).toEqual([]);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'PodDisruptionBudget/store', 'Service/store', 'Service/store-headless', 'StatefulSet/store',
+      'PodDisruptionBudget/store',
+      'Service/store',
+      'Service/store-headless',
+      'StatefulSet/store',
     ]);
     for (const o of objects) expect(o.metadata.labels).toEqual(set.labels);
     expect(set.hosts).toEqual([0, 1, 2].map((i) => memberHost('store', i, identity)));
@@ -52,8 +66,15 @@ describe('MemberSet', () => {
 
   test('the headless Service publishes not-ready members and selects by our labels only', () => {
     expect(headless.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: set.selector });
-    expect(headless.spec.ports.map((p: any) => [p.name, p.port, p.targetPort])).toEqual([['peer', 7000, 7000], ['client', 7001, 7001]]);
-    expect(find(objects, 'Service', 'store').spec).toMatchObject({ type: 'ClusterIP', selector: set.selector, ports: [{ name: 'client', port: 7001, targetPort: 7001 }] });
+    expect(headless.spec.ports.map((p: any) => [p.name, p.port, p.targetPort])).toEqual([
+      ['peer', 7000, 7000],
+      ['client', 7001, 7001],
+    ]);
+    expect(find(objects, 'Service', 'store').spec).toMatchObject({
+      type: 'ClusterIP',
+      selector: set.selector,
+      ports: [{ name: 'client', port: 7001, targetPort: 7001 }],
+    });
   });
 
   test('the StatefulSet: parallel, labelled pods, no token, seccomp, spread, 30 s grace, budget of one', () => {
@@ -64,14 +85,18 @@ describe('MemberSet', () => {
     expect(pod.serviceAccountName).toBeUndefined();
     expect(pod.terminationGracePeriodSeconds).toBe(30);
     expect(pod.securityContext).toMatchObject({ runAsUser: 999, fsGroup: 999, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.topologySpreadConstraints).toEqual([{ topologyKey: 'kubernetes.io/hostname', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: set.selector } }]);
+    expect(pod.topologySpreadConstraints).toEqual([
+      { topologyKey: 'kubernetes.io/hostname', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: set.selector } },
+    ]);
     expect(sts.spec.volumeClaimTemplates).toBeUndefined();
     expect(find(objects, 'PodDisruptionBudget', 'store').spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: set.selector } });
   });
 
   test('options: no client Service by default, account with token, claim mounted in the first container, annotations, grace', () => {
     const { objects: o } = build({
-      serviceAccountName: 'store', terminationGracePeriodSeconds: 90, podAnnotations: { 'checksum/config': 'abc' },
+      serviceAccountName: 'store',
+      terminationGracePeriodSeconds: 90,
+      podAnnotations: { 'checksum/config': 'abc' },
       volumeClaim: { size: '5Gi', storageClassName: 'fast', mountPath: '/var/lib/store' },
       podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
     });
@@ -82,11 +107,16 @@ describe('MemberSet', () => {
     expect(s.spec.podManagementPolicy).toBe('OrderedReady');
     expect(pod).toMatchObject({ serviceAccountName: 'store', automountServiceAccountToken: true, terminationGracePeriodSeconds: 90 });
     expect(s.spec.template.metadata.annotations).toEqual({ 'checksum/config': 'abc' });
-    expect(s.spec.volumeClaimTemplates).toEqual([{
-      metadata: { name: 'data', labels: find(o, 'Service', 'store-headless').metadata.labels },
-      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } }, storageClassName: 'fast' },
-    }]);
-    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'data', mountPath: '/var/lib/store' }]);
+    expect(s.spec.volumeClaimTemplates).toEqual([
+      {
+        metadata: { name: 'data', labels: find(o, 'Service', 'store-headless').metadata.labels },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } }, storageClassName: 'fast' },
+      },
+    ]);
+    expect(pod.containers[0].volumeMounts).toEqual([
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'data', mountPath: '/var/lib/store' },
+    ]);
   });
 
   test('a single member gets no disruption budget (it would block every drain)', () => {
@@ -101,7 +131,12 @@ describe('MemberSet', () => {
 });
 
 describe('resolveMemberSettings', () => {
-  const defaults = { setting: 'datastores.x', image: { repository: 'x', tag: '1.0' }, runAs: { user: 5, group: 5 }, resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' } };
+  const defaults = {
+    setting: 'datastores.x',
+    image: { repository: 'x', tag: '1.0' },
+    runAs: { user: 5, group: 5 },
+    resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
+  };
 
   test('fills in the defaults and the image reference', () => {
     const r = resolveMemberSettings({ identity, image: { tag: '1.1' } }, defaults);
@@ -110,17 +145,31 @@ describe('resolveMemberSettings', () => {
   });
 
   test('checks members, image, UID and resources, naming the setting', () => {
-    expectSettingError(() => resolveMemberSettings({ identity, members: 4 }, defaults), 'datastores.x.replicas', 'a quorum system needs an odd number of at least 3');
+    expectSettingError(
+      () => resolveMemberSettings({ identity, members: 4 }, defaults),
+      'datastores.x.replicas',
+      'a quorum system needs an odd number of at least 3',
+    );
     expectSettingError(() => resolveMemberSettings({ identity, image: { tag: 'latest' } }, defaults), 'datastores.x.image.tag', 'is not a pinned tag');
-    expectSettingError(() => resolveMemberSettings({ identity, runAs: { user: -1, group: 0 } }, defaults), 'datastores.x.runAs.user', 'got -1. Fix: set it to an integer >= 0');
-    expectSettingError(() => resolveMemberSettings({ identity, resources: { cpuRequest: '1', memoryRequest: '1Gi', memoryLimit: '1Mi' } }, defaults),
-      'datastores.x.resources.memoryLimit', 'is below the request');
+    expectSettingError(
+      () => resolveMemberSettings({ identity, runAs: { user: -1, group: 0 } }, defaults),
+      'datastores.x.runAs.user',
+      'got -1. Fix: set it to an integer >= 0',
+    );
+    expectSettingError(
+      () => resolveMemberSettings({ identity, resources: { cpuRequest: '1', memoryRequest: '1Gi', memoryLimit: '1Mi' } }, defaults),
+      'datastores.x.resources.memoryLimit',
+      'is below the request',
+    );
   });
 
   test('Redis Sentinel now refuses a UID that is not a whole number, like ZooKeeper', () => {
     const chart = new Chart(new App({ outdir: path.join(os.tmpdir(), 'unused') }), 'test');
-    expectSettingError(() => new RedisSentinel(chart, 'Redis', { identity, runAs: { user: 99.5, group: 999 } }),
-      'datastores.coordination.inCluster.runAs.user', 'got 99.5');
+    expectSettingError(
+      () => new RedisSentinel(chart, 'Redis', { identity, runAs: { user: 99.5, group: 999 } }),
+      'datastores.coordination.inCluster.runAs.user',
+      'got 99.5',
+    );
   });
 });
 

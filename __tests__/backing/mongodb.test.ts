@@ -6,8 +6,14 @@ import { App, Chart } from 'cdk8s';
 import { memberHost } from '../../lib/backing/members';
 import { MONGO_DEFAULT_IMAGE, MongoDbReplicaSet, MongoDbReplicaSetProps, wiredTigerCacheSizeGb } from '../../lib/backing/mongodb';
 import {
-  MONGO_PATHS, ReplicaSetInit, renderCopyKeyfileScript, renderCreateUserScript, renderInitiateScript, renderInitScript,
-  renderLivenessScript, renderReadinessScript,
+  MONGO_PATHS,
+  ReplicaSetInit,
+  renderCopyKeyfileScript,
+  renderCreateUserScript,
+  renderInitiateScript,
+  renderInitScript,
+  renderLivenessScript,
+  renderReadinessScript,
 } from '../../lib/backing/mongodb-scripts';
 import { MongoDbSettings } from '../../lib/config/datastores';
 import { validateAll } from '../support/k8s-schema';
@@ -74,7 +80,9 @@ describe('MongoDbReplicaSet objects', () => {
   test('size and StorageClass come from the settings', () => {
     const custom = find(build({ inCluster: { storageSize: '50Gi', storageClassName: 'fast-ssd' } }).objects, 'StatefulSet', 'mongodb');
     expect(custom.spec.volumeClaimTemplates[0].spec).toEqual({
-      accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'fast-ssd',
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '50Gi' } },
+      storageClassName: 'fast-ssd',
     });
   });
 
@@ -134,7 +142,10 @@ describe('MongoDbReplicaSet objects', () => {
       expect(c.resources.requests.cpu).toBeDefined();
       expect(c.resources.limits.memory).toBeDefined();
     }
-    expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: statefulSet.spec.selector.matchLabels } });
+    expect(pod.topologySpreadConstraints[0]).toMatchObject({
+      topologyKey: 'kubernetes.io/hostname',
+      labelSelector: { matchLabels: statefulSet.spec.selector.matchLabels },
+    });
     expect(mongod.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
   });
 
@@ -256,12 +267,14 @@ describe('MongoDB scripts', () => {
 describe('MongoDB setting errors', () => {
   test('an even number of members', () => {
     expect(() => build({ inCluster: { replicas: 4 } })).toThrow(
-      'datastores.mongodb.inCluster.replicas: got 4: an even number of members tolerates no more failures than 3. Fix: set it to 3 or 5');
+      'datastores.mongodb.inCluster.replicas: got 4: an even number of members tolerates no more failures than 3. Fix: set it to 3 or 5',
+    );
   });
 
   test('a single member', () => {
     expect(() => build({ inCluster: { replicas: 1 } })).toThrow(
-      'datastores.mongodb.inCluster.replicas: got 1: a replica set of fewer than 3 members cannot elect a primary after losing one. Fix: set it to an odd number >= 3, e.g. 3');
+      'datastores.mongodb.inCluster.replicas: got 1: a replica set of fewer than 3 members cannot elect a primary after losing one. Fix: set it to an odd number >= 3, e.g. 3',
+    );
   });
 
   test('a fractional member count', () => {
@@ -270,17 +283,20 @@ describe('MongoDB setting errors', () => {
 
   test('a missing Secret name', () => {
     expect(() => build({ secretName: '' })).toThrow(
-      'datastores.mongodb.secretName: no Secret name given. Fix: name the Secret you created with keys password, root-password and keyfile (see README, "Secrets")');
+      'datastores.mongodb.secretName: no Secret name given. Fix: name the Secret you created with keys password, root-password and keyfile (see README, "Secrets")',
+    );
   });
 
   test('a storage size that is not a quantity', () => {
     expect(() => build({ inCluster: { storageSize: '10GB' } })).toThrow(
-      'datastores.mongodb.inCluster.storageSize: "10GB" is not a storage size. Fix: write a whole number with Mi, Gi or Ti, e.g. 10Gi');
+      'datastores.mongodb.inCluster.storageSize: "10GB" is not a storage size. Fix: write a whole number with Mi, Gi or Ti, e.g. 10Gi',
+    );
   });
 
   test('a StorageClass name that is not a name', () => {
     expect(() => build({ inCluster: { storageClassName: 'Fast SSD' } })).toThrow(
-      'datastores.mongodb.inCluster.storageClassName: "Fast SSD" is not a StorageClass name. Fix: name an existing StorageClass, or leave it out for the cluster default');
+      'datastores.mongodb.inCluster.storageClassName: "Fast SSD" is not a StorageClass name. Fix: name an existing StorageClass, or leave it out for the cluster default',
+    );
   });
 
   test('a replica set name that would break the scripts', () => {
@@ -289,7 +305,8 @@ describe('MongoDB setting errors', () => {
 
   test('an image without mongosh', () => {
     expect(() => build({ inCluster: { image: { tag: '4.4.29' } } })).toThrow(
-      `datastores.mongodb.inCluster.image.tag: 4.4.29 ships only the legacy mongo shell, not mongosh. Fix: use ${MONGO_DEFAULT_IMAGE.tag} (the newest StackStorm 3.9 supports) or another 5.0+ image`);
+      `datastores.mongodb.inCluster.image.tag: 4.4.29 ships only the legacy mongo shell, not mongosh. Fix: use ${MONGO_DEFAULT_IMAGE.tag} (the newest StackStorm 3.9 supports) or another 5.0+ image`,
+    );
   });
 
   test('an unpinned image', () => {
@@ -301,7 +318,10 @@ describe('StackStormHa wiring', () => {
   test('in-cluster mode builds the replica set and hands its endpoint to st2', () => {
     const objects = synth({ namespace: 'st2-test' });
     expect(find(objects, 'StatefulSet', 'mongodb').spec.replicas).toBe(3);
-    const st2conf = objects.filter((o) => o.kind === 'ConfigMap').map((o) => Object.values(o.data ?? {}).join('\n')).join('\n');
+    const st2conf = objects
+      .filter((o) => o.kind === 'ConfigMap')
+      .map((o) => Object.values(o.data ?? {}).join('\n'))
+      .join('\n');
     expect(st2conf).toContain(init.members.join(','));
     expect(st2conf).toMatch(/replicaSet=rs0/);
   });

@@ -10,18 +10,40 @@ const objects = synth(LEGACY);
 const withPostgres = (postgresql: NonNullable<StackStormHaSettings['mistral']>['postgresql']): StackStormHaSettings => ({ ...LEGACY, mistral: { postgresql } });
 
 test('postgresql.conf: listens in the pod, SCRAM passwords, socket and pg_hba.conf where they are mounted', () => {
-  const conf = renderPostgresqlConf({ listenAddresses: '*', port: 5432, hbaFile: '/etc/postgresql/pg_hba.conf', socketDirectory: '/var/run/postgresql', maxConnections: 200, sharedBuffersMiB: 256 });
-  const settings = Object.fromEntries(conf.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' = ')));
-  expect(settings).toMatchObject({
-    listen_addresses: "'*'", port: '5432', max_connections: '200', unix_socket_directories: "'/var/run/postgresql'",
-    hba_file: "'/etc/postgresql/pg_hba.conf'", password_encryption: "'scram-sha-256'", shared_buffers: "'256MB'", fsync: 'on',
+  const conf = renderPostgresqlConf({
+    listenAddresses: '*',
+    port: 5432,
+    hbaFile: '/etc/postgresql/pg_hba.conf',
+    socketDirectory: '/var/run/postgresql',
+    maxConnections: 200,
+    sharedBuffersMiB: 256,
   });
-  expect(renderPostgresqlConf({ listenAddresses: "it's", port: 1, hbaFile: 'x', socketDirectory: 'y', maxConnections: 20, sharedBuffersMiB: 32 })).toContain("listen_addresses = 'it''s'");
+  const settings = Object.fromEntries(
+    conf
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(' = ')),
+  );
+  expect(settings).toMatchObject({
+    listen_addresses: "'*'",
+    port: '5432',
+    max_connections: '200',
+    unix_socket_directories: "'/var/run/postgresql'",
+    hba_file: "'/etc/postgresql/pg_hba.conf'",
+    password_encryption: "'scram-sha-256'",
+    shared_buffers: "'256MB'",
+    fsync: 'on',
+  });
+  expect(renderPostgresqlConf({ listenAddresses: "it's", port: 1, hbaFile: 'x', socketDirectory: 'y', maxConnections: 20, sharedBuffersMiB: 32 })).toContain(
+    "listen_addresses = 'it''s'",
+  );
 });
 
 test('pg_hba.conf: peer for the postgres user on the socket, SCRAM over TCP for two pairs only, the rest rejected', () => {
   const rows = renderPgHba({ database: 'mistral', role: 'mistral', clientCidrs: ['10.0.0.0/8'] })
-    .split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/));
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(/\s+/));
   expect(rows).toEqual([
     ['local', 'all', 'postgres', 'peer'],
     ['host', 'mistral', 'mistral', '10.0.0.0/8', 'scram-sha-256'],
@@ -71,12 +93,24 @@ test('the in-cluster server: one member, its own claim, probes, fast shutdown, n
 });
 
 test('sizing: shared_buffers follows the memory limit; storage class and size pass through', () => {
-  const sized = synth(withPostgres({ inCluster: { resources: { cpuRequest: '1', memoryRequest: '1Gi', memoryLimit: '4Gi' }, storageSize: '50Gi', storageClassName: 'fast-ssd', clientCidrs: ['10.244.0.0/16'] } }));
+  const sized = synth(
+    withPostgres({
+      inCluster: {
+        resources: { cpuRequest: '1', memoryRequest: '1Gi', memoryLimit: '4Gi' },
+        storageSize: '50Gi',
+        storageClassName: 'fast-ssd',
+        clientCidrs: ['10.244.0.0/16'],
+      },
+    }),
+  );
   const data = find(sized, 'ConfigMap', 'postgresql-config').data!;
   expect(data['postgresql.conf']).toContain("shared_buffers = '1024MB'");
   expect(data['pg_hba.conf']).toContain('10.244.0.0/16');
   expect(data['pg_hba.conf']).not.toContain('0.0.0.0/0');
-  expect(find(sized, 'StatefulSet', 'postgresql').spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '50Gi' } } });
+  expect(find(sized, 'StatefulSet', 'postgresql').spec.volumeClaimTemplates[0].spec).toMatchObject({
+    storageClassName: 'fast-ssd',
+    resources: { requests: { storage: '50Gi' } },
+  });
 });
 
 test('invalid PostgreSQL settings are refused before anything is built', () => {
@@ -86,7 +120,11 @@ test('invalid PostgreSQL settings are refused before anything is built', () => {
   expectSettingError(() => synth(withPostgres({ inCluster: { clientCidrs: ['everyone'] } })), 'mistral.postgresql.inCluster.clientCidrs', 'is not a CIDR');
   expectSettingError(() => synth(withPostgres({ inCluster: { clientCidrs: [] } })), 'mistral.postgresql.inCluster.clientCidrs', 'no network given');
   expectSettingError(() => synth(withPostgres({ inCluster: { maxConnections: 5 } })), 'mistral.postgresql.inCluster.maxConnections', 'integer >= 20');
-  expectSettingError(() => synth(withPostgres({ inCluster: { image: { tag: '14.12' } } })), 'mistral.postgresql.inCluster.image.tag', 'not PostgreSQL 15 or newer');
+  expectSettingError(
+    () => synth(withPostgres({ inCluster: { image: { tag: '14.12' } } })),
+    'mistral.postgresql.inCluster.image.tag',
+    'not PostgreSQL 15 or newer',
+  );
   expectSettingError(() => synth(withPostgres({ inCluster: { image: { tag: 'latest' } } })), 'mistral.postgresql.inCluster.image.tag', 'is not a pinned tag');
   expectSettingError(() => synth(withPostgres({ secretName: '' })), 'mistral.postgresql.secretName', 'no Secret name given');
 });

@@ -7,8 +7,14 @@ import { App, Chart } from 'cdk8s';
 import { memberHostPorts } from '../../lib/backing/members';
 import { RABBITMQ_IMAGE, RabbitMq, RabbitMqProps } from '../../lib/backing/rabbitmq';
 import {
-  MIRROR_POLICY_PATTERN, partitionHandlingFor, PASSWORD_ENV, PASSWORD_HASH_PLACEHOLDER, rabbitMqDefinitions,
-  renderDefinitionsScript, renderEnabledPlugins, renderRabbitMqConf,
+  MIRROR_POLICY_PATTERN,
+  partitionHandlingFor,
+  PASSWORD_ENV,
+  PASSWORD_HASH_PLACEHOLDER,
+  rabbitMqDefinitions,
+  renderDefinitionsScript,
+  renderEnabledPlugins,
+  renderRabbitMqConf,
 } from '../../lib/backing/rabbitmq-conf';
 import { RabbitMqSettings } from '../../lib/config/datastores';
 import { SettingError } from '../../lib/common/errors';
@@ -27,11 +33,21 @@ function build(settings: RabbitMqSettings = {}, extra: Partial<RabbitMqProps> = 
 
 /** Every queue st2 declares (reference/st2-facts.md), with examples of the dynamic ones, and Mistral's. */
 const ST2_QUEUES = [
-  'st2.actionrunner.req', 'st2.actionrunner.work', 'st2.actionrunner.cancel', 'st2.actionrunner.pause',
-  'st2.actionrunner.resume', 'st2.notifiers.execution.work', 'st2.resultstracker.work',
-  'st2.trigger_instances_dispatch.rules_engine', 'st2.workflow.work', 'st2.workflow.resume',
-  'st2.workflow.action.update', 'st2.preinit',
-  'st2.trigger.watch.TimersController-4f1e0c8a', 'st2.trigger.watch.St2Timer-0b7d', 'st2.sensor.watch.sensor_container-a1b2c3',
+  'st2.actionrunner.req',
+  'st2.actionrunner.work',
+  'st2.actionrunner.cancel',
+  'st2.actionrunner.pause',
+  'st2.actionrunner.resume',
+  'st2.notifiers.execution.work',
+  'st2.resultstracker.work',
+  'st2.trigger_instances_dispatch.rules_engine',
+  'st2.workflow.work',
+  'st2.workflow.resume',
+  'st2.workflow.action.update',
+  'st2.preinit',
+  'st2.trigger.watch.TimersController-4f1e0c8a',
+  'st2.trigger.watch.St2Timer-0b7d',
+  'st2.sensor.watch.sensor_container-a1b2c3',
 ];
 const MISTRAL_QUEUES = ['mistral_engine', 'mistral_executor', 'mistral_notifier', 'reply_2f7c9d0e1a', 'mistral_engine_fanout_3c4d'];
 
@@ -67,7 +83,11 @@ describe('RabbitMq objects', () => {
     const headless = find(objects, 'Service', 'rabbitmq-headless');
     expect(headless.spec.clusterIP).toBe('None');
     expect(headless.spec.publishNotReadyAddresses).toBe(true);
-    expect(headless.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['amqp', 5672], ['epmd', 4369], ['dist', 25672]]);
+    expect(headless.spec.ports.map((p: any) => [p.name, p.port])).toEqual([
+      ['amqp', 5672],
+      ['epmd', 4369],
+      ['dist', 25672],
+    ]);
     const client = find(objects, 'Service', 'rabbitmq');
     expect(client.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['amqp', 5672]]);
     for (const service of [headless, client]) {
@@ -76,7 +96,7 @@ describe('RabbitMq objects', () => {
     }
   });
 
-  test('RBAC: its own ServiceAccount may only get the headless Service\'s endpoints', () => {
+  test("RBAC: its own ServiceAccount may only get the headless Service's endpoints", () => {
     expect(pod.serviceAccountName).toBe('rabbitmq');
     expect(pod.automountServiceAccountToken).toBe(true);
     expect(find(objects, 'ServiceAccount', 'rabbitmq').automountServiceAccountToken).toBe(true);
@@ -115,7 +135,14 @@ describe('RabbitMq objects', () => {
 
   test('security: numeric non-root user, no capabilities, read-only root, explicit resources', () => {
     for (const c of [server, prepare]) {
-      expect(c.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(c.securityContext).toMatchObject({
+        runAsUser: 999,
+        runAsGroup: 999,
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
       expect(c.imagePullPolicy).toBe('IfNotPresent');
       expect(c.resources.requests.cpu).toBeDefined();
       expect(c.resources.limits.memory).toBeDefined();
@@ -127,7 +154,9 @@ describe('RabbitMq objects', () => {
     const secretVolume = pod.volumes.find((v: any) => v.name === 'secret');
     expect(secretVolume.secret).toEqual({ secretName: 'st2-rabbitmq', defaultMode: 0o400, items: [{ key: 'erlang-cookie', path: 'erlang-cookie' }] });
     expect(prepare.env).toEqual([{ name: PASSWORD_ENV, valueFrom: { secretKeyRef: { name: 'st2-rabbitmq', key: 'password' } } }]);
-    expect(prepare.command.join(' ')).toMatch(/cp \/etc\/rabbitmq-secret\/erlang-cookie \/home\/rabbitmq\/\.erlang\.cookie\s+chmod 400 \/home\/rabbitmq\/\.erlang\.cookie/);
+    expect(prepare.command.join(' ')).toMatch(
+      /cp \/etc\/rabbitmq-secret\/erlang-cookie \/home\/rabbitmq\/\.erlang\.cookie\s+chmod 400 \/home\/rabbitmq\/\.erlang\.cookie/,
+    );
     // The main container never sees the Secret; the cookie copy and rendered definitions live in memory.
     expect(server.volumeMounts.map((m: any) => m.name)).not.toContain('secret');
     expect(server.env.map((e: any) => e.name)).not.toContain(PASSWORD_ENV);
@@ -137,23 +166,30 @@ describe('RabbitMq objects', () => {
 
   test('config keys: peer discovery, partition handling, definitions, memory', () => {
     const conf = configMap.data!['rabbitmq.conf'];
-    const keys = Object.fromEntries(conf.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' = ')));
+    const keys = Object.fromEntries(
+      conf
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split(' = ')),
+    );
     expect(keys).toMatchObject({
       'listeners.tcp.default': '5672',
       'cluster_formation.peer_discovery_backend': 'rabbit_peer_discovery_k8s',
       'cluster_formation.k8s.service_name': 'rabbitmq-headless',
       'cluster_formation.k8s.address_type': 'hostname',
       'cluster_formation.k8s.hostname_suffix': '.rabbitmq-headless.st2-test.svc.cluster.local',
-      'cluster_partition_handling': 'pause_minority',
-      'load_definitions': '/etc/rabbitmq-definitions/definitions.json',
-      'total_memory_available_override_value': String(1024 * 1024 * 1024),
+      cluster_partition_handling: 'pause_minority',
+      load_definitions: '/etc/rabbitmq-definitions/definitions.json',
+      total_memory_available_override_value: String(1024 * 1024 * 1024),
     });
     expect(configMap.data!['enabled_plugins']).toBe('[rabbitmq_peer_discovery_k8s].\n');
     expect(server.volumeMounts).toContainEqual({ name: 'definitions', mountPath: '/etc/rabbitmq-definitions', readOnly: true });
-    expect(prepare.command.join(' ')).toContain('sh /etc/rabbitmq/render-definitions.sh /etc/rabbitmq/definitions.template.json /etc/rabbitmq-definitions/definitions.json');
+    expect(prepare.command.join(' ')).toContain(
+      'sh /etc/rabbitmq/render-definitions.sh /etc/rabbitmq/definitions.template.json /etc/rabbitmq-definitions/definitions.json',
+    );
   });
 
-  test('the definitions mirror every queue st2 and Mistral declare, with the guide\'s policy', () => {
+  test("the definitions mirror every queue st2 and Mistral declare, with the guide's policy", () => {
     const definitions = JSON.parse(configMap.data!['definitions.template.json']);
     expect(definitions.vhosts).toEqual([{ name: '/' }]);
     expect(definitions.permissions).toEqual([{ user: 'st2', vhost: '/', configure: '.*', write: '.*', read: '.*' }]);
@@ -168,7 +204,9 @@ describe('RabbitMq objects', () => {
     const all = synth({}, 'no-secrets');
     const rabbitmqConfig = find(all, 'ConfigMap', 'rabbitmq-config');
     const definitions = JSON.parse(rabbitmqConfig.data!['definitions.template.json']);
-    expect(definitions.users).toEqual([{ name: 'st2', password_hash: PASSWORD_HASH_PLACEHOLDER, hashing_algorithm: 'rabbit_password_hashing_sha256', tags: [] }]);
+    expect(definitions.users).toEqual([
+      { name: 'st2', password_hash: PASSWORD_HASH_PLACEHOLDER, hashing_algorithm: 'rabbit_password_hashing_sha256', tags: [] },
+    ]);
     for (const map of all.filter((o) => o.kind === 'ConfigMap')) {
       for (const [key, text] of Object.entries(map.data ?? {})) {
         expect([map.metadata.name, key, /"password"\s*:/.test(text)]).toEqual([map.metadata.name, key, false]);
@@ -198,7 +236,12 @@ describe('RabbitMq objects', () => {
   });
 
   test('settings flow through: 5 nodes, vhost, user, Secret, storage', () => {
-    const { objects: custom, rabbit: r } = build({ vhost: 'st2', username: 'stackstorm', secretName: 'mq', inCluster: { replicas: 5, storageSize: '20Gi', storageClassName: 'fast' } });
+    const { objects: custom, rabbit: r } = build({
+      vhost: 'st2',
+      username: 'stackstorm',
+      secretName: 'mq',
+      inCluster: { replicas: 5, storageSize: '20Gi', storageClassName: 'fast' },
+    });
     expect(validateAll(custom)).toEqual([]);
     const sts = find(custom, 'StatefulSet', 'rabbitmq');
     expect(sts.spec.replicas).toBe(5);
@@ -224,11 +267,15 @@ describe('RabbitMq setting errors', () => {
   };
 
   test.each([1, 2, 4, 0, 2.5])('%p nodes is refused (odd and >= 3)', (replicas) => {
-    expect(message(() => build({ inCluster: { replicas } }))).toMatch(/^datastores\.rabbitmq\.inCluster\.replicas: .*odd cluster of at least 3.*Fix: set it to 3, 5 or 7$/);
+    expect(message(() => build({ inCluster: { replicas } }))).toMatch(
+      /^datastores\.rabbitmq\.inCluster\.replicas: .*odd cluster of at least 3.*Fix: set it to 3, 5 or 7$/,
+    );
   });
 
   test.each(['4.0.5', '4.1', '4-management', 'v4.0.0'])('image %p with the mirrored policy is refused', (tag) => {
-    expect(message(() => build({ inCluster: { image: { tag } } }))).toMatch(/^datastores\.rabbitmq\.inCluster\.image\.tag: .*removed classic queue mirroring.*Fix: pin a 3\.x image \(default 3\.13\.7\)$/);
+    expect(message(() => build({ inCluster: { image: { tag } } }))).toMatch(
+      /^datastores\.rabbitmq\.inCluster\.image\.tag: .*removed classic queue mirroring.*Fix: pin a 3\.x image \(default 3\.13\.7\)$/,
+    );
   });
 
   test('a 4.x image is accepted only without mirroring', () => {
@@ -236,19 +283,24 @@ describe('RabbitMq setting errors', () => {
   });
 
   test('a tag that does not start with a version is refused', () => {
-    expect(message(() => build({ inCluster: { image: { tag: 'management' } } }))).toMatch(/^datastores\.rabbitmq\.inCluster\.image\.tag: cannot tell the RabbitMQ version/);
+    expect(message(() => build({ inCluster: { image: { tag: 'management' } } }))).toMatch(
+      /^datastores\.rabbitmq\.inCluster\.image\.tag: cannot tell the RabbitMQ version/,
+    );
   });
 
   test('latest is refused', () => {
-    expect(message(() => build({ inCluster: { image: { tag: 'latest' } } }))).toMatch(/^datastores\.rabbitmq\.inCluster\.image\.tag: "latest" is not a pinned tag/);
+    expect(message(() => build({ inCluster: { image: { tag: 'latest' } } }))).toMatch(
+      /^datastores\.rabbitmq\.inCluster\.image\.tag: "latest" is not a pinned tag/,
+    );
   });
 
   test('an empty Secret name, an empty user, a bad storage size, bad resources are refused', () => {
     expect(message(() => build({ secretName: '' }))).toMatch(/^datastores\.rabbitmq\.secretName: no Secret name given/);
     expect(message(() => build({ username: '' }))).toMatch(/^datastores\.rabbitmq\.username: empty user name/);
     expect(message(() => build({ inCluster: { storageSize: '8GB' } }))).toMatch(/^datastores\.rabbitmq\.inCluster\.storageSize: "8GB" is not a volume size/);
-    expect(message(() => build({ inCluster: { resources: { cpuRequest: '1', memoryRequest: '1Gi', memoryLimit: '512Mi' } } })))
-      .toMatch(/^datastores\.rabbitmq\.inCluster\.resources\.memoryLimit: 512Mi is below the request 1Gi/);
+    expect(message(() => build({ inCluster: { resources: { cpuRequest: '1', memoryRequest: '1Gi', memoryLimit: '512Mi' } } }))).toMatch(
+      /^datastores\.rabbitmq\.inCluster\.resources\.memoryLimit: 512Mi is below the request 1Gi/,
+    );
   });
 
   test('the check runs through StackStormHa before any object is built', () => {
@@ -262,7 +314,14 @@ describe('pure renderers', () => {
   });
 
   test('rabbitmq.conf: one key per line, each from the input', () => {
-    const conf = renderRabbitMqConf({ namespace: 'ns', headlessService: 'mq-headless', nodes: 5, definitionsFile: '/d.json', memoryLimitBytes: 42, diskFreeLimit: '2GB' });
+    const conf = renderRabbitMqConf({
+      namespace: 'ns',
+      headlessService: 'mq-headless',
+      nodes: 5,
+      definitionsFile: '/d.json',
+      memoryLimitBytes: 42,
+      diskFreeLimit: '2GB',
+    });
     expect(conf).toContain('cluster_formation.k8s.hostname_suffix = .mq-headless.ns.svc.cluster.local\n');
     expect(conf).toContain('load_definitions = /d.json\n');
     expect(conf).toContain('total_memory_available_override_value = 42\n');
@@ -297,7 +356,11 @@ describe('pure renderers', () => {
       const hash = Buffer.from(JSON.parse(fs.readFileSync(output, 'utf8')).users[0].password_hash, 'base64');
       expect(hash).toHaveLength(4 + 32);
       const salt = hash.subarray(0, 4);
-      expect(hash.subarray(4)).toEqual(createHash('sha256').update(Buffer.concat([salt, Buffer.from(password, 'utf8')])).digest());
+      expect(hash.subarray(4)).toEqual(
+        createHash('sha256')
+          .update(Buffer.concat([salt, Buffer.from(password, 'utf8')]))
+          .digest(),
+      );
       expect(fs.statSync(output).mode & 0o077).toBe(0);
       const empty = spawnSync('sh', [script, template, path.join(dir, 'other.json')], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
       expect(empty.status).not.toBe(0);

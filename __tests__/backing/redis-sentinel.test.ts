@@ -27,8 +27,12 @@ describe('RedisSentinel objects', () => {
 
   test('every object is schema-valid (1.27 and 1.36)', () => {
     expect(validateAll(objects)).toEqual([]);
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
-      ['ConfigMap/redis-config', 'PodDisruptionBudget/redis', 'Service/redis-headless', 'StatefulSet/redis']);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/redis-config',
+      'PodDisruptionBudget/redis',
+      'Service/redis-headless',
+      'StatefulSet/redis',
+    ]);
   });
 
   test('three members start in parallel, each with redis, sentinel and a bootstrap init step', () => {
@@ -58,7 +62,10 @@ describe('RedisSentinel objects', () => {
   });
 
   test('probes: readiness runs redis-cli ping, liveness only checks the port', () => {
-    for (const [name, port] of [['redis', 6379], ['sentinel', 26379]] as const) {
+    for (const [name, port] of [
+      ['redis', 6379],
+      ['sentinel', 26379],
+    ] as const) {
       expect(container(name).readinessProbe.exec.command).toEqual(['sh', '-c', `redis-cli -p ${port} ping | grep -q PONG`]);
       expect(container(name).livenessProbe.tcpSocket.port).toBe(port);
       expect(container(name).ports).toEqual([{ containerPort: port, name }]);
@@ -79,9 +86,17 @@ describe('RedisSentinel objects', () => {
     expect(pdb.spec.selector.matchLabels).toEqual(statefulSet.spec.selector.matchLabels);
   });
 
-  test('the ConfigMap holds each member\'s files with stable-name announces and the configured timings', () => {
+  test("the ConfigMap holds each member's files with stable-name announces and the configured timings", () => {
     const data = find(objects, 'ConfigMap', 'redis-config').data!;
-    expect(Object.keys(data).sort()).toEqual(['bootstrap.sh', 'redis-0.conf', 'redis-1.conf', 'redis-2.conf', 'sentinel-0.conf', 'sentinel-1.conf', 'sentinel-2.conf']);
+    expect(Object.keys(data).sort()).toEqual([
+      'bootstrap.sh',
+      'redis-0.conf',
+      'redis-1.conf',
+      'redis-2.conf',
+      'sentinel-0.conf',
+      'sentinel-1.conf',
+      'sentinel-2.conf',
+    ]);
     hosts.forEach((host, i) => {
       const sentinel = data[`sentinel-${i}.conf`].split('\n');
       expect(sentinel).toContain(`sentinel announce-ip ${host}`);
@@ -103,8 +118,7 @@ describe('RedisSentinel objects', () => {
 
   test('the endpoint is the tooz sentinel URL over member DNS names', () => {
     expect(redis.endpoint.backend).toBe('redis-sentinel');
-    expect(redis.endpoint.url).toBe(
-      `redis://${hosts[0]}:26379?sentinel=st2&sentinel_fallback=${hosts[1]}:26379&sentinel_fallback=${hosts[2]}:26379`);
+    expect(redis.endpoint.url).toBe(`redis://${hosts[0]}:26379?sentinel=st2&sentinel_fallback=${hosts[1]}:26379&sentinel_fallback=${hosts[2]}:26379`);
     expect(redis.endpoint.hosts).toContain(`${hosts[2]}:26379`);
   });
 
@@ -122,16 +136,21 @@ describe('RedisSentinel objects', () => {
 
 describe('RedisSentinel settings errors', () => {
   test.each([2, 4, 1, 2.5])('%p members', (members) => {
-    expect(() => build({ members })).toThrow(`datastores.coordination.inCluster.replicas: ${members} members: a quorum system needs an odd number of at least 3. Fix: set it to 3, 5 or 7`);
+    expect(() => build({ members })).toThrow(
+      `datastores.coordination.inCluster.replicas: ${members} members: a quorum system needs an odd number of at least 3. Fix: set it to 3, 5 or 7`,
+    );
   });
   test('a quorum other than the majority', () => {
     expect(() => build({ quorum: 1 })).toThrow('datastores.coordination.inCluster.quorum: 1 of 3 sentinels. Fix: use the majority, 2');
     expect(() => build({ members: 5, quorum: 5 })).toThrow('quorum: 5 of 5 sentinels. Fix: use the majority, 3');
   });
   test('timings out of range or inconsistent', () => {
-    expect(() => build({ downAfterMilliseconds: 500 })).toThrow('datastores.coordination.inCluster.downAfterMilliseconds: got 500. Fix: set it to an integer from 1000 to 600000');
-    expect(() => build({ downAfterMilliseconds: 10000, failoverTimeoutMilliseconds: 5000 }))
-      .toThrow('failoverTimeoutMilliseconds: 5000 is below downAfterMilliseconds 10000. Fix: give a failover at least as long');
+    expect(() => build({ downAfterMilliseconds: 500 })).toThrow(
+      'datastores.coordination.inCluster.downAfterMilliseconds: got 500. Fix: set it to an integer from 1000 to 600000',
+    );
+    expect(() => build({ downAfterMilliseconds: 10000, failoverTimeoutMilliseconds: 5000 })).toThrow(
+      'failoverTimeoutMilliseconds: 5000 is below downAfterMilliseconds 10000. Fix: give a failover at least as long',
+    );
   });
   test('a master name that would break the config line', () => {
     expect(() => build({ masterName: 'my master' })).toThrow('masterName: "my master" is not a plain name');
@@ -163,10 +182,18 @@ describe('bootstrap script (run with a stand-in redis-cli)', () => {
       for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
       fs.mkdirSync(path.join(dir, 'bin'));
       fs.mkdirSync(path.join(dir, 'live'));
-      const cases = Object.entries(answers).map(([host, reply]) => `  ${host}) printf '%s\\n6379\\n' '${reply}' ;;`).join('\n');
-      fs.writeFileSync(path.join(dir, 'bin', 'redis-cli'), `#!/bin/sh\necho "$@" >> ${dir}/asked\ncase "$2" in\n${cases}\n  *) echo "Could not connect" >&2; exit 1 ;;\nesac\n`, { mode: 0o755 });
+      const cases = Object.entries(answers)
+        .map(([host, reply]) => `  ${host}) printf '%s\\n6379\\n' '${reply}' ;;`)
+        .join('\n');
+      fs.writeFileSync(
+        path.join(dir, 'bin', 'redis-cli'),
+        `#!/bin/sh\necho "$@" >> ${dir}/asked\ncase "$2" in\n${cases}\n  *) echo "Could not connect" >&2; exit 1 ;;\nesac\n`,
+        { mode: 0o755 },
+      );
       const result = spawnSync('sh', [path.join(dir, 'bootstrap.sh'), dir, path.join(dir, 'live')], {
-        env: { PATH: `${dir}/bin:${process.env.PATH}`, HOSTNAME: `redis-${ordinal}` }, encoding: 'utf8', timeout: 20000,
+        env: { PATH: `${dir}/bin:${process.env.PATH}`, HOSTNAME: `redis-${ordinal}` },
+        encoding: 'utf8',
+        timeout: 20000,
       });
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
@@ -236,15 +263,18 @@ describe('wiring into StackStormHa', () => {
   });
 
   test('external without a URL, or with something that is not one, is refused', () => {
-    expect(() => synth({ datastores: { coordination: { backend: 'external' } } }))
-      .toThrow('datastores.coordination.externalUrl: the external backend names no URL. Fix: give a tooz URL');
-    expect(() => synth({ datastores: { coordination: { backend: 'external', externalUrl: 'zk-a:2181' } } }))
-      .toThrow('datastores.coordination.externalUrl: "zk-a:2181" is not a tooz URL');
+    expect(() => synth({ datastores: { coordination: { backend: 'external' } } })).toThrow(
+      'datastores.coordination.externalUrl: the external backend names no URL. Fix: give a tooz URL',
+    );
+    expect(() => synth({ datastores: { coordination: { backend: 'external', externalUrl: 'zk-a:2181' } } })).toThrow(
+      'datastores.coordination.externalUrl: "zk-a:2181" is not a tooz URL',
+    );
   });
 
   test('an unknown backend is refused', () => {
-    expect(() => synth({ datastores: { coordination: { backend: 'etcd' as any } } }))
-      .toThrow('datastores.coordination.backend: unknown backend "etcd". Fix: use redis-sentinel, zookeeper, external or none');
+    expect(() => synth({ datastores: { coordination: { backend: 'etcd' as any } } })).toThrow(
+      'datastores.coordination.backend: unknown backend "etcd". Fix: use redis-sentinel, zookeeper, external or none',
+    );
   });
 
   test('in-cluster replicas reach the member count and are checked', () => {
@@ -254,7 +284,9 @@ describe('wiring into StackStormHa', () => {
 
 test('failover timings come from the deployment settings into sentinel.conf', () => {
   const objects = synth({ datastores: { coordination: { sentinel: { downAfterMilliseconds: 3000, failoverTimeoutMilliseconds: 9000 } } } });
-  const conf = Object.entries(find(objects, 'ConfigMap', 'redis-config').data!).filter(([key]) => key.startsWith('sentinel')).map(([, text]) => text);
+  const conf = Object.entries(find(objects, 'ConfigMap', 'redis-config').data!)
+    .filter(([key]) => key.startsWith('sentinel'))
+    .map(([, text]) => text);
   expect(conf.length).toBe(3);
   for (const text of conf) {
     expect(text).toMatch(/^sentinel down-after-milliseconds st2 3000$/m);

@@ -28,7 +28,12 @@ describe('ZooKeeper objects', () => {
   test('every object is schema-valid (1.27 and 1.36) with stable names', () => {
     expect(validateAll(objects)).toEqual([]);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/zookeeper-config', 'PodDisruptionBudget/zookeeper', 'Service/zookeeper', 'Service/zookeeper-headless', 'StatefulSet/zookeeper']);
+      'ConfigMap/zookeeper-config',
+      'PodDisruptionBudget/zookeeper',
+      'Service/zookeeper',
+      'Service/zookeeper-headless',
+      'StatefulSet/zookeeper',
+    ]);
   });
 
   test('three members start in parallel (readiness needs a quorum: ordered start would deadlock)', () => {
@@ -55,7 +60,8 @@ describe('ZooKeeper objects', () => {
     try {
       for (const ordinal of [0, 2]) {
         const result = spawnSync('sh', ['-c', script.replace('/data/myid', `${dir}/myid`).replace('exec zkServer.sh start-foreground', 'true')], {
-          env: { PATH: process.env.PATH, HOSTNAME: `zookeeper-${ordinal}` }, encoding: 'utf8',
+          env: { PATH: process.env.PATH, HOSTNAME: `zookeeper-${ordinal}` },
+          encoding: 'utf8',
         });
         expect(result.status).toBe(0);
         expect(fs.readFileSync(`${dir}/myid`, 'utf8').trim()).toBe(String(serverId(ordinal)));
@@ -110,21 +116,30 @@ describe('ZooKeeper objects', () => {
 describe('renderZooCfg', () => {
   test('five members, custom timings', () => {
     const text = renderZooCfg({ members: ['a', 'b', 'c', 'd', 'e'], dataDir: '/x', tickTime: 1000, initLimit: 3, syncLimit: 2 });
-    expect(text.match(/^server\..*$/gm)).toEqual(['server.1=a:2888:3888', 'server.2=b:2888:3888', 'server.3=c:2888:3888', 'server.4=d:2888:3888', 'server.5=e:2888:3888']);
+    expect(text.match(/^server\..*$/gm)).toEqual([
+      'server.1=a:2888:3888',
+      'server.2=b:2888:3888',
+      'server.3=c:2888:3888',
+      'server.4=d:2888:3888',
+      'server.5=e:2888:3888',
+    ]);
     expect(text).toContain('tickTime=1000\ninitLimit=3\nsyncLimit=2\ndataDir=/x\n');
   });
 });
 
 describe('ZooKeeper settings errors', () => {
   test.each([2, 4, 1])('%p members', (members) => {
-    expect(() => build({ members })).toThrow(`datastores.coordination.inCluster.replicas: ${members} members: a quorum system needs an odd number of at least 3. Fix: set it to 3, 5 or 7`);
+    expect(() => build({ members })).toThrow(
+      `datastores.coordination.inCluster.replicas: ${members} members: a quorum system needs an odd number of at least 3. Fix: set it to 3, 5 or 7`,
+    );
   });
   test('an unpinned image', () => {
     expect(() => build({ image: { tag: 'latest' } })).toThrow('datastores.coordination.inCluster.image.tag: "latest" is not a pinned tag');
   });
   test('via StackStormHa settings', () => {
-    expect(() => synth({ datastores: { coordination: { backend: 'zookeeper', inCluster: { replicas: 4 } } } }))
-      .toThrow('datastores.coordination.inCluster.replicas: 4 members');
+    expect(() => synth({ datastores: { coordination: { backend: 'zookeeper', inCluster: { replicas: 4 } } } })).toThrow(
+      'datastores.coordination.inCluster.replicas: 4 members',
+    );
   });
 });
 
@@ -132,8 +147,7 @@ describe('wiring into StackStormHa', () => {
   const objects = synth({ namespace: 'st2-test', datastores: { coordination: { backend: 'zookeeper' } } });
 
   test('st2 gets the kazoo URL, waits for the ensemble, and no Redis is built', () => {
-    expect(find(objects, 'ConfigMap', 'st2-config').data!['st2.conf'])
-      .toContain(`[coordination]\nurl = kazoo://${hosts.map((h) => `${h}:2181`).join(',')}\n`);
+    expect(find(objects, 'ConfigMap', 'st2-config').data!['st2.conf']).toContain(`[coordination]\nurl = kazoo://${hosts.map((h) => `${h}:2181`).join(',')}\n`);
     const prepare = find(objects, 'Deployment', 'st2api').spec.template.spec.initContainers[0];
     expect(prepare.command).toContain(hosts.map((h) => `${h}:2181`).join(','));
     expect(objects.some((o) => o.metadata.name === 'redis')).toBe(false);

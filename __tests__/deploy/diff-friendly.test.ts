@@ -31,8 +31,7 @@ test('two synths of one environment are byte-identical (no random values, stable
 
 test('no output carries a timestamp or a generated name', () => {
   for (const [key, text] of before) {
-    expect({ key, timestamp: /\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) || /creationTimestamp|generateName/.test(text) })
-      .toEqual({ key, timestamp: false });
+    expect({ key, timestamp: /\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) || /creationTimestamp|generateName/.test(text) }).toEqual({ key, timestamp: false });
   }
 });
 

@@ -68,7 +68,7 @@ describe('deploy/argocd/application.yaml', () => {
     expect(app.spec.project).toBeTruthy();
   });
 
-  test('points at a synthesized environment, plain directory, in that environment\'s namespace', () => {
+  test("points at a synthesized environment, plain directory, in that environment's namespace", () => {
     expect(app.spec.source.repoURL).toMatch(/^https:\/\/\S+\.git$/);
     expect(app.spec.source.targetRevision).toBeTruthy();
     const environment = environmentOf(app.spec.source.path);
@@ -107,7 +107,10 @@ describe('deploy/flux/kustomization.yaml', () => {
     const environment = environmentOf(kustomization.spec.path);
     expect(environment).toBe('ha');
     // The ignore rules keep only dist/: the path must be under what is kept.
-    const kept = source.spec.ignore.split('\n').filter((line: string) => line.startsWith('!')).map((line: string) => line.slice(2));
+    const kept = source.spec.ignore
+      .split('\n')
+      .filter((line: string) => line.startsWith('!'))
+      .map((line: string) => line.slice(2));
     expect(kept.some((dir: string) => `dist/${environment}/`.startsWith(dir))).toBe(true);
     // Objects keep their own namespace: no override that could disagree with the output.
     expect(kustomization.spec.targetNamespace).toBeUndefined();

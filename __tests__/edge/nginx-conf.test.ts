@@ -51,8 +51,6 @@ function afterServerRewrites(conf: string, uri: string): string {
   return result;
 }
 
-
-
 describe('routes', () => {
   const conf = rendered();
 
@@ -63,9 +61,20 @@ describe('routes', () => {
   ])('%s goes to %s:%d with its prefix stripped, unbuffered, read timeout %s', (prefix, name, port, read) => {
     const body = location(conf, prefix);
     // set before rewrite...break: `break` stops later rewrite-module directives such as set.
-    expect(body).toMatch(new RegExp(`set \\$${name} ${name}\\.stackstorm\\.svc\\.cluster\\.local;\\n\\s+rewrite \\^${prefix.slice(0, -1)}/\\(\\.\\*\\)\\$ /\\$1 break;\\n\\s+proxy_pass http://\\$${name}:${port};`));
+    expect(body).toMatch(
+      new RegExp(
+        `set \\$${name} ${name}\\.stackstorm\\.svc\\.cluster\\.local;\\n\\s+rewrite \\^${prefix.slice(0, -1)}/\\(\\.\\*\\)\\$ /\\$1 break;\\n\\s+proxy_pass http://\\$${name}:${port};`,
+      ),
+    );
     expect(body).toContain(`proxy_read_timeout ${read};`);
-    for (const line of ['proxy_buffering off;', 'proxy_cache off;', 'chunked_transfer_encoding off;', "proxy_set_header Connection '';", 'proxy_http_version 1.1;', 'proxy_connect_timeout 5s;']) {
+    for (const line of [
+      'proxy_buffering off;',
+      'proxy_cache off;',
+      'chunked_transfer_encoding off;',
+      "proxy_set_header Connection '';",
+      'proxy_http_version 1.1;',
+      'proxy_connect_timeout 5s;',
+    ]) {
       expect(body).toContain(line);
     }
   });
@@ -100,7 +109,7 @@ describe('routes', () => {
   test.each([
     ['/api/', 'st2api', { apiReadSeconds: 30 }],
     ['/auth/', 'st2auth', { authReadSeconds: 40 }],
-  ])('%s answers a 504 with a 504 in JSON that gives %s\'s timeouts and warns the request may have run', (prefix, name, timeouts) => {
+  ])("%s answers a 504 with a 504 in JSON that gives %s's timeouts and warns the request may have run", (prefix, name, timeouts) => {
     const custom = rendered({ timeouts: { ...timeouts, connectSeconds: 2 } });
     expect(location(custom, prefix)).toContain(`error_page 504 = @${name}_timeout;`);
     const fallback = location(custom, `@${name}_timeout`);
@@ -136,10 +145,7 @@ describe('routes', () => {
   });
 
   test('the old stream paths are rewritten before any location is chosen, after the plain-mode redirect', () => {
-    const rewrites = [
-      'rewrite ^/api/stream/?$ /stream/v1/stream break;',
-      'rewrite ^/api/(v[0-9]+)/stream/?$ /stream/$1/stream break;',
-    ];
+    const rewrites = ['rewrite ^/api/stream/?$ /stream/v1/stream break;', 'rewrite ^/api/(v[0-9]+)/stream/?$ /stream/$1/stream break;'];
     // Server level, right before the first location: so /stream/ (not /api/) serves them.
     expect(conf).toContain(`\n    ${rewrites.join('\n    ')}\n    location /api/ {`);
     const plain = rendered({ tlsMode: 'plain' });
@@ -182,7 +188,17 @@ describe('TLS', () => {
     expect(conf).toContain('add_header Strict-Transport-Security "max-age=31536000" always;');
     expect(conf).toContain('proxy_set_header X-Forwarded-Proto $scheme;');
     // add_header in a location would silently drop the server's security headers there.
-    for (const prefix of ['/api/', '/auth/', '/stream/', '/', '@stream_unavailable', '@st2api_unavailable', '@st2api_timeout', '@st2auth_unavailable', '@st2auth_timeout']) {
+    for (const prefix of [
+      '/api/',
+      '/auth/',
+      '/stream/',
+      '/',
+      '@stream_unavailable',
+      '@st2api_unavailable',
+      '@st2api_timeout',
+      '@st2auth_unavailable',
+      '@st2auth_timeout',
+    ]) {
       expect(location(conf, prefix)).not.toContain('add_header');
     }
   });
@@ -207,7 +223,9 @@ describe('process and paths', () => {
   const conf = rendered();
 
   test('a dedicated health server answers on its own port', () => {
-    expect(conf).toMatch(/listen 8081;\n\s+server_name _;\n\s+access_log off;\n\s+location = \/healthz \{\n\s+default_type text\/plain;\n\s+return 200 "ok\\n";/);
+    expect(conf).toMatch(
+      /listen 8081;\n\s+server_name _;\n\s+access_log off;\n\s+location = \/healthz \{\n\s+default_type text\/plain;\n\s+return 200 "ok\\n";/,
+    );
   });
 
   test('pid file and all five temp paths live in the writable dir, so the root filesystem can be read-only', () => {
@@ -237,13 +255,21 @@ describe('process and paths', () => {
 
 describe('invalid settings', () => {
   test('a stream read timeout not above the heartbeat', () => {
-    expectSettingError(() => rendered({ timeouts: { streamReadSeconds: 25 } }), 'edge.timeouts.streamReadSeconds', /not longer than st2stream's 25 s heartbeat.*Fix: set it above 25/);
+    expectSettingError(
+      () => rendered({ timeouts: { streamReadSeconds: 25 } }),
+      'edge.timeouts.streamReadSeconds',
+      /not longer than st2stream's 25 s heartbeat.*Fix: set it above 25/,
+    );
   });
   test('a non-integer timeout', () => {
     expectSettingError(() => rendered({ timeouts: { apiReadSeconds: 0 } }), 'edge.timeouts.apiReadSeconds', /got 0/);
   });
   test('a short upstream name', () => {
-    expectSettingError(() => rendered({ upstreams: { ...upstreams, api: { host: 'st2api', port: 9101 } } }), 'edge.upstreams.api.host', /not a fully qualified DNS name/);
+    expectSettingError(
+      () => rendered({ upstreams: { ...upstreams, api: { host: 'st2api', port: 9101 } } }),
+      'edge.upstreams.api.host',
+      /not a fully qualified DNS name/,
+    );
   });
   test('an upstream port out of range', () => {
     expectSettingError(() => rendered({ upstreams: { ...upstreams, web: { host: 'st2web.x.svc', port: 70000 } } }), 'edge.upstreams.web.port', /got 70000/);

@@ -4,10 +4,11 @@ import { expectSettingError } from '../support/errors';
 import { validateAll } from '../support/k8s-schema';
 import { container, find, synth } from '../support/synth';
 
-
-const edgeKinds = (objects: ReturnType<typeof synth>) => objects
-  .filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'nginx' || o.metadata.labels?.['app.kubernetes.io/name'] === 'st2web')
-  .map((o) => `${o.kind}/${o.metadata.name}`).sort();
+const edgeKinds = (objects: ReturnType<typeof synth>) =>
+  objects
+    .filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'nginx' || o.metadata.labels?.['app.kubernetes.io/name'] === 'st2web')
+    .map((o) => `${o.kind}/${o.metadata.name}`)
+    .sort();
 
 describe('default edge', () => {
   const objects = synth();
@@ -18,7 +19,13 @@ describe('default edge', () => {
 
   test('objects: Deployment, ConfigMap, Service, PDB for nginx; Deployment, Service, PDB for st2web; no Ingress', () => {
     expect(edgeKinds(objects)).toEqual([
-      'ConfigMap/nginx-config', 'Deployment/nginx', 'Deployment/st2web', 'PodDisruptionBudget/nginx', 'PodDisruptionBudget/st2web', 'Service/nginx', 'Service/st2web',
+      'ConfigMap/nginx-config',
+      'Deployment/nginx',
+      'Deployment/st2web',
+      'PodDisruptionBudget/nginx',
+      'PodDisruptionBudget/st2web',
+      'Service/nginx',
+      'Service/st2web',
     ]);
     expect(objects.some((o) => o.kind === 'Ingress')).toBe(false);
   });
@@ -31,14 +38,27 @@ describe('default edge', () => {
     expect(deployment.spec.replicas).toBe(2);
     expect(nginx.image).toBe('docker.io/nginxinc/nginx-unprivileged:1.27.3');
     expect(nginx.command).toEqual(['nginx', '-c', '/etc/nginx/edge/nginx.conf', '-e', 'stderr']);
-    expect(nginx.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 101, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(nginx.securityContext).toMatchObject({
+      runAsUser: 101,
+      runAsGroup: 101,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     const mounts = Object.fromEntries(nginx.volumeMounts.map((m: any) => [m.mountPath, m.name]));
     expect(mounts).toEqual({ '/etc/nginx/edge': 'nginx-config', '/tmp': 'tmp', '/etc/nginx/tls': 'tls' });
     const volumes = Object.fromEntries(pod.volumes.map((v: any) => [v.name, v]));
     expect(volumes['nginx-config'].configMap.name).toBe('nginx-config');
     expect(volumes.tmp.emptyDir).toBeDefined();
-    expect(volumes.tls.secret).toMatchObject({ secretName: 'st2-tls', items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] });
+    expect(volumes.tls.secret).toMatchObject({
+      secretName: 'st2-tls',
+      items: [
+        { key: 'tls.crt', path: 'tls.crt' },
+        { key: 'tls.key', path: 'tls.key' },
+      ],
+    });
     expect(nginx.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } });
   });
 
@@ -56,7 +76,12 @@ describe('default edge', () => {
 
   test('the routes name the Services by FQDN in the deployment namespace', () => {
     const conf = config.data!['nginx.conf'];
-    for (const [name, port] of [['st2api', 9101], ['st2auth', 9100], ['st2stream', 9102], ['st2web', 80]] as const) {
+    for (const [name, port] of [
+      ['st2api', 9101],
+      ['st2auth', 9100],
+      ['st2stream', 9102],
+      ['st2web', 80],
+    ] as const) {
       expect(conf).toContain(`set $${name} ${name}.stackstorm.svc.cluster.local;`);
       expect(conf).toContain(`proxy_pass http://$${name}:${port};`);
     }
@@ -106,7 +131,12 @@ describe('default edge', () => {
 
 describe('configured edge', () => {
   test('plain mode: no TLS port, no Secret; source ranges and annotations on the Service', () => {
-    const objects = synth({ edge: { tls: { mode: 'plain' }, service: { annotations: { 'example.com/lb': 'internal' }, loadBalancerSourceRanges: ['10.0.0.0/8'], externalTrafficPolicy: 'Cluster' } } });
+    const objects = synth({
+      edge: {
+        tls: { mode: 'plain' },
+        service: { annotations: { 'example.com/lb': 'internal' }, loadBalancerSourceRanges: ['10.0.0.0/8'], externalTrafficPolicy: 'Cluster' },
+      },
+    });
     const service = find(objects, 'Service', 'nginx');
     expect(service.spec.ports.map((p: any) => p.port)).toEqual([80]);
     expect(service.spec.loadBalancerSourceRanges).toEqual(['10.0.0.0/8']);
@@ -120,12 +150,17 @@ describe('configured edge', () => {
   });
 
   test('Ingress (plain mode, ClusterIP Service) routes the public host to the http port', () => {
-    const objects = synth({ publicUrl: 'https://st2.example.org', edge: { tls: { mode: 'plain' }, service: { type: 'ClusterIP' }, ingress: { enabled: true, className: 'nginx', tlsSecretName: 'st2-public-tls' } } });
+    const objects = synth({
+      publicUrl: 'https://st2.example.org',
+      edge: { tls: { mode: 'plain' }, service: { type: 'ClusterIP' }, ingress: { enabled: true, className: 'nginx', tlsSecretName: 'st2-public-tls' } },
+    });
     const ingress = find(objects, 'Ingress', 'nginx');
     expect(ingress.spec).toEqual({
       ingressClassName: 'nginx',
       tls: [{ hosts: ['st2.example.org'], secretName: 'st2-public-tls' }],
-      rules: [{ host: 'st2.example.org', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'nginx', port: { name: 'http' } } } }] } }],
+      rules: [
+        { host: 'st2.example.org', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'nginx', port: { name: 'http' } } } }] } },
+      ],
     });
     const service = find(objects, 'Service', 'nginx');
     expect(service.spec.type).toBe('ClusterIP');
@@ -156,7 +191,11 @@ describe('invalid settings', () => {
     expectSettingError(() => synth({ edge: { ingress: { enabled: true } } }), 'edge.ingress.enabled', /set edge.tls.mode to plain/);
   });
   test('source ranges on a ClusterIP Service', () => {
-    expectSettingError(() => synth({ edge: { tls: { mode: 'plain' }, service: { type: 'ClusterIP', loadBalancerSourceRanges: ['10.0.0.0/8'] } } }), 'edge.service.loadBalancerSourceRanges', /only to a LoadBalancer/);
+    expectSettingError(
+      () => synth({ edge: { tls: { mode: 'plain' }, service: { type: 'ClusterIP', loadBalancerSourceRanges: ['10.0.0.0/8'] } } }),
+      'edge.service.loadBalancerSourceRanges',
+      /only to a LoadBalancer/,
+    );
   });
   test('a grace period too short to drain', () => {
     expectSettingError(() => synth({ edge: { terminationGracePeriodSeconds: 10 } }), 'edge.terminationGracePeriodSeconds', /got 10/);

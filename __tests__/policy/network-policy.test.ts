@@ -10,25 +10,42 @@ const policies = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'Net
 const policy = (objects: K8sObject[], name: string) => find(objects, 'NetworkPolicy', name).spec;
 /** `name:port/protocol` for every pod peer of an egress (or ingress) rule list; cidrs and namespaces by value. */
 function reach(rules: any[], side: 'to' | 'from'): string[] {
-  return rules.flatMap((rule) => {
-    const peers: string[] = (rule[side] ?? [{ any: true }]).map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name']
-      ?? peer.ipBlock?.cidr ?? (peer.namespaceSelector ? `ns=${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}` : '*'));
-    const ports: string[] = (rule.ports ?? [{ port: '*', protocol: 'any' }]).map((p: any) => `${p.port}/${p.protocol}`);
-    return peers.flatMap((peer) => ports.map((port) => `${peer}:${port}`));
-  }).sort();
+  return rules
+    .flatMap((rule) => {
+      const peers: string[] = (rule[side] ?? [{ any: true }]).map(
+        (peer: any) =>
+          peer.podSelector?.matchLabels['app.kubernetes.io/name'] ??
+          peer.ipBlock?.cidr ??
+          (peer.namespaceSelector ? `ns=${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}` : '*'),
+      );
+      const ports: string[] = (rule.ports ?? [{ port: '*', protocol: 'any' }]).map((p: any) => `${p.port}/${p.protocol}`);
+      return peers.flatMap((peer) => ports.map((port) => `${peer}:${port}`));
+    })
+    .sort();
 }
 
 describe.each(Object.keys(ENVIRONMENTS).sort())('dist/%s', (environment) => {
   const objects = readDist(environment);
   test('denies all ingress and egress by default, then one policy per workload', () => {
     expect(policy(objects, 'default-deny')).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind)).map((o) => o.spec.template.metadata.labels['app.kubernetes.io/name']);
-    expect(policies(objects).map((o) => o.metadata.name).filter((n) => n !== 'default-deny').sort()).toEqual([...new Set(workloads)].sort());
+    const workloads = objects
+      .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))
+      .map((o) => o.spec.template.metadata.labels['app.kubernetes.io/name']);
+    expect(
+      policies(objects)
+        .map((o) => o.metadata.name)
+        .filter((n) => n !== 'default-deny')
+        .sort(),
+    ).toEqual([...new Set(workloads)].sort());
   });
   test('only automation and RabbitMQ leave the cluster; only the edge accepts anyone', () => {
-    const outbound = policies(objects).filter((o) => (o.spec.egress ?? []).some((r: any) => r.to?.some((p: any) => p.ipBlock))).map((o) => o.metadata.name);
+    const outbound = policies(objects)
+      .filter((o) => (o.spec.egress ?? []).some((r: any) => r.to?.some((p: any) => p.ipBlock)))
+      .map((o) => o.metadata.name);
     expect(outbound.every((name) => /^(st2actionrunner|st2sensorcontainer(-[a-z0-9-]+)?|st2chatops|rabbitmq)$/.test(name))).toBe(true);
-    const open = policies(objects).filter((o) => (o.spec.ingress ?? []).some((r: any) => !r.from)).map((o) => o.metadata.name);
+    const open = policies(objects)
+      .filter((o) => (o.spec.ingress ?? []).some((r: any) => !r.from))
+      .map((o) => o.metadata.name);
     expect(open).toEqual(['nginx']);
   });
   test('every pod may query the cluster DNS', () => {
@@ -38,12 +55,18 @@ describe.each(Object.keys(ENVIRONMENTS).sort())('dist/%s', (environment) => {
   });
 });
 
-describe('the guide\'s edges in dist/ha', () => {
+describe("the guide's edges in dist/ha", () => {
   const objects = readDist('ha');
   test('st2 processes reach MongoDB, RabbitMQ, Redis Sentinel, st2api and st2auth, and nothing else (not the public edge)', () => {
     expect(reach(policy(objects, 'st2rulesengine').egress, 'to')).toEqual([
-      'mongodb:27017/TCP', 'ns=kube-system:53/TCP', 'ns=kube-system:53/UDP',
-      'rabbitmq:5672/TCP', 'redis:26379/TCP', 'redis:6379/TCP', 'st2api:9101/TCP', 'st2auth:9100/TCP',
+      'mongodb:27017/TCP',
+      'ns=kube-system:53/TCP',
+      'ns=kube-system:53/UDP',
+      'rabbitmq:5672/TCP',
+      'redis:26379/TCP',
+      'redis:6379/TCP',
+      'st2api:9101/TCP',
+      'st2auth:9100/TCP',
     ]);
     expect(policy(objects, 'st2rulesengine').ingress).toEqual([]);
   });
@@ -53,15 +76,20 @@ describe('the guide\'s edges in dist/ha', () => {
     }
   });
   test('the edge reaches every HTTP service and clients reach the edge on 8080/8443', () => {
-    expect(reach(policy(objects, 'nginx').egress, 'to')).toEqual([
-      'ns=kube-system:53/TCP', 'ns=kube-system:53/UDP', 'st2api:9101/TCP', 'st2auth:9100/TCP', 'st2stream:9102/TCP', 'st2web:80/TCP',
-    ].sort());
+    expect(reach(policy(objects, 'nginx').egress, 'to')).toEqual(
+      ['ns=kube-system:53/TCP', 'ns=kube-system:53/UDP', 'st2api:9101/TCP', 'st2auth:9100/TCP', 'st2stream:9102/TCP', 'st2web:80/TCP'].sort(),
+    );
     expect(reach(policy(objects, 'nginx').ingress, 'from')).toEqual(expect.arrayContaining(['*:8080/TCP', '*:8443/TCP']));
     expect(reach(policy(objects, 'st2web').ingress, 'from')).toEqual(['nginx:80/TCP']);
   });
   test('datastore members reach each other on their peer ports; RabbitMQ reaches the API server', () => {
     expect(reach(policy(objects, 'rabbitmq').egress, 'to')).toEqual([
-      '0.0.0.0/0:443/TCP', '0.0.0.0/0:6443/TCP', 'ns=kube-system:53/TCP', 'ns=kube-system:53/UDP', 'rabbitmq:25672/TCP', 'rabbitmq:4369/TCP',
+      '0.0.0.0/0:443/TCP',
+      '0.0.0.0/0:6443/TCP',
+      'ns=kube-system:53/TCP',
+      'ns=kube-system:53/UDP',
+      'rabbitmq:25672/TCP',
+      'rabbitmq:4369/TCP',
     ]);
     expect(reach(policy(objects, 'redis').ingress, 'from')).toEqual(expect.arrayContaining(['redis:26379/TCP', 'redis:6379/TCP', 'st2api:6379/TCP']));
     expect(reach(policy(objects, 'mongodb').ingress, 'from')).toEqual(expect.arrayContaining(['mongodb-init:27017/TCP', 'mongodb:27017/TCP']));
@@ -78,21 +106,37 @@ test('ZooKeeper: st2 reaches the client port, members the quorum and election po
 
 test('Mistral reaches PostgreSQL, RabbitMQ and st2api; its schema Job only PostgreSQL; the edge routes to mistral-api', () => {
   const objects = readDist('ha-legacy-mistral');
-  expect(reach(policy(objects, 'mistral-server').egress, 'to')).toEqual(expect.arrayContaining(['postgresql:5432/TCP', 'rabbitmq:5672/TCP', 'st2api:9101/TCP']));
+  expect(reach(policy(objects, 'mistral-server').egress, 'to')).toEqual(
+    expect.arrayContaining(['postgresql:5432/TCP', 'rabbitmq:5672/TCP', 'st2api:9101/TCP']),
+  );
   expect(reach(policy(objects, 'mistral-server').egress, 'to')).not.toContain('mongodb:27017/TCP');
   expect(reach(policy(objects, 'mistral-db-manage').egress, 'to')).toEqual(['ns=kube-system:53/TCP', 'ns=kube-system:53/UDP', 'postgresql:5432/TCP']);
   expect(reach(policy(objects, 'nginx').egress, 'to')).toContain('mistral-api:8989/TCP');
-  expect(reach(policy(objects, 'postgresql').ingress, 'from')).toEqual(['mistral-api:5432/TCP', 'mistral-db-manage:5432/TCP', 'mistral-server:5432/TCP', 'postgresql-init:5432/TCP']);
+  expect(reach(policy(objects, 'postgresql').ingress, 'from')).toEqual([
+    'mistral-api:5432/TCP',
+    'mistral-db-manage:5432/TCP',
+    'mistral-server:5432/TCP',
+    'postgresql-init:5432/TCP',
+  ]);
 });
 
 describe('settings', () => {
   const base: StackStormHaSettings = ENVIRONMENTS.dev;
   test('automationEgress restricts automation to CIDRs and ports; chatops gets it too', () => {
-    const objects = synth({ ...base, st2: { ...base.st2, chatops: { enabled: true, adapterSecret: 'hubot' } },
-      networkPolicy: { automationEgress: { cidrs: ['10.20.0.0/16'], ports: [{ port: 443 }, { port: 5000, endPort: 5010, protocol: 'UDP' }] } } });
+    const objects = synth({
+      ...base,
+      st2: { ...base.st2, chatops: { enabled: true, adapterSecret: 'hubot' } },
+      networkPolicy: { automationEgress: { cidrs: ['10.20.0.0/16'], ports: [{ port: 443 }, { port: 5000, endPort: 5010, protocol: 'UDP' }] } },
+    });
     for (const name of ['st2actionrunner', 'st2sensorcontainer', 'st2chatops']) {
       const egress = policy(objects, name).egress;
-      expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 5000, endPort: 5010, protocol: 'UDP' }] });
+      expect(egress).toContainEqual({
+        to: [{ ipBlock: { cidr: '10.20.0.0/16' } }],
+        ports: [
+          { port: 443, protocol: 'TCP' },
+          { port: 5000, endPort: 5010, protocol: 'UDP' },
+        ],
+      });
       expect(reach(egress, 'to').filter((r) => r.startsWith('0.0.0.0'))).toEqual([]);
     }
     expect(reach(policy(objects, 'st2chatops').egress, 'to')).toEqual(expect.arrayContaining(['st2api:9101/TCP', 'st2auth:9100/TCP', 'st2stream:9102/TCP']));
@@ -143,20 +187,30 @@ describe('networkPolicySpecs (pure)', () => {
   const group = (name: string): PodGroup => ({ name, kind: 'Deployment', selector: { 'app.kubernetes.io/name': name } });
   test('merges peers allowed on the same ports into one rule, both sides of a pod-to-pod edge', () => {
     const [a, b, c] = ['a', 'b', 'c'].map(group);
-    const specs = networkPolicySpecs([a, b, c], [
-      { from: { pods: a }, to: { pods: c }, ports: [{ port: 80 }], why: 'x' },
-      { from: { pods: b }, to: { pods: c }, ports: [{ port: 80 }], why: 'y' },
-      { from: { anywhere: true }, to: { pods: c }, ports: [{ port: 80 }], why: 'z' },
-    ]);
+    const specs = networkPolicySpecs(
+      [a, b, c],
+      [
+        { from: { pods: a }, to: { pods: c }, ports: [{ port: 80 }], why: 'x' },
+        { from: { pods: b }, to: { pods: c }, ports: [{ port: 80 }], why: 'y' },
+        { from: { anywhere: true }, to: { pods: c }, ports: [{ port: 80 }], why: 'z' },
+      ],
+    );
     expect(specs.find((s) => s.name === 'c')!.ingress).toEqual([
-      { peers: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'a' } } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'b' } } }], ports: [{ port: 80, protocol: 'TCP' }] },
+      {
+        peers: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'a' } } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'b' } } }],
+        ports: [{ port: 80, protocol: 'TCP' }],
+      },
       { ports: [{ port: 80, protocol: 'TCP' }] },
     ]);
-    expect(specs.find((s) => s.name === 'a')!.egress).toEqual([{ peers: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'c' } } }], ports: [{ port: 80, protocol: 'TCP' }] }]);
+    expect(specs.find((s) => s.name === 'a')!.egress).toEqual([
+      { peers: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'c' } } }], ports: [{ port: 80, protocol: 'TCP' }] },
+    ]);
     expect(specs.find((s) => s.name === 'a')!.ingress).toEqual([]);
   });
   test('an edge to a component that is not deployed is a bug, not a silent no-op', () => {
-    expect(() => networkPolicySpecs([group('a')], [{ from: { pods: group('a') }, to: { pods: group('gone') }, why: 'w' }])).toThrow(/gone, which is not deployed/);
+    expect(() => networkPolicySpecs([group('a')], [{ from: { pods: group('a') }, to: { pods: group('gone') }, why: 'w' }])).toThrow(
+      /gone, which is not deployed/,
+    );
   });
   test('toozHostPorts reads host:port pairs of a tooz URL', () => {
     expect(toozHostPorts('kazoo://zk-a:2181,zk-b:2182?timeout=5')).toEqual(['zk-a:2181', 'zk-b:2182']);

@@ -18,7 +18,7 @@ describe('the image model', () => {
       for (const write of model.writes) expect([write.path, write.source.length > 0, write.why.length > 0]).toEqual([write.path, true, true]);
     }
   });
-  test('st2\'s own UID is not a fact: only stanley (and root) have numeric ids in the st2 images', () => {
+  test("st2's own UID is not a fact: only stanley (and root) have numeric ids in the st2 images", () => {
     const st2 = imageModelOf('docker.io/stackstorm/st2api:3.9.0')!;
     expect(st2.users.find((u) => u.name === 'st2')!.uid).toBeUndefined();
     expect(st2.users.find((u) => u.name === 'stanley')!.uid).toMatchObject({ value: 1000, certainty: 'inferred' });
@@ -29,7 +29,7 @@ describe('the image model', () => {
     expect(imageModelOf('zookeeper:3.8.4')!.name).toBe('zookeeper');
     expect(imageModelOf('example/unknown:1')).toBeUndefined();
   });
-  test('every option we must override exists in the image\'s st2.conf', () => {
+  test("every option we must override exists in the image's st2.conf", () => {
     for (const { option } of ST2_IMAGE_CONF_MUST_OVERRIDE) {
       const [section, key] = option.split('.');
       expect([option, ST2_IMAGE_CONF[section]?.[key] !== undefined]).toEqual([option, true]);
@@ -46,7 +46,11 @@ describe.each(environments)('dist/%s as the kubelet and the images would run it'
 });
 
 test('chatops and images content hold too (settings the shipped environments do not use)', () => {
-  const settings = { ...ENVIRONMENTS.ha, st2: { ...ENVIRONMENTS.ha.st2, chatops: { enabled: true, adapterSecret: 'hubot' } }, content: { strategy: 'images' as const, images: [{ repository: 'example/st2-packs', tag: '1.0.0' }] } };
+  const settings = {
+    ...ENVIRONMENTS.ha,
+    st2: { ...ENVIRONMENTS.ha.st2, chatops: { enabled: true, adapterSecret: 'hubot' } },
+    content: { strategy: 'images' as const, images: [{ repository: 'example/st2-packs', tag: '1.0.0' }] },
+  };
   // Pack images are the user's own, so no model can know them; everything else must hold.
   const found = runtimeViolations(synth(settings, 'variant')).filter((v) => !/\/pack-image-\d+$/.test(v.where));
   expect(found).toEqual([]);
@@ -65,7 +69,7 @@ describe('each rule fails on a broken copy', () => {
   };
   const ids = (objects: readonly K8sObject[]) => [...new Set(runtimeViolations(objects).map((v) => `${v.rule} ${v.where}`))].sort();
 
-  test('the htpasswd Secret mounted at the image\'s /etc/st2/htpasswd file (st2auth would never start)', () => {
+  test("the htpasswd Secret mounted at the image's /etc/st2/htpasswd file (st2auth would never start)", () => {
     const broken = clone(ha);
     const auth = spec(broken, 'Deployment', 'st2auth').containers[0];
     auth.volumeMounts.find((m: any) => m.name === 'htpasswd').mountPath = '/etc/st2/htpasswd';
@@ -76,7 +80,9 @@ describe('each rule fails on a broken copy', () => {
     const broken = clone(ha);
     const job = spec(broken, 'Job', 'st2-register-content');
     job.initContainers = job.initContainers.filter((c: any) => c.name !== 'seed-system-packs');
-    expect(ids(broken)).toEqual(expect.arrayContaining(['no-hidden-content Deployment/st2actionrunner/st2actionrunner', 'no-hidden-content Job/st2-register-content/register-content']));
+    expect(ids(broken)).toEqual(
+      expect.arrayContaining(['no-hidden-content Deployment/st2actionrunner/st2actionrunner', 'no-hidden-content Job/st2-register-content/register-content']),
+    );
   });
 
   test('a read-only root filesystem for the action runner, and no /tmp for st2api', () => {
@@ -96,31 +102,46 @@ describe('each rule fails on a broken copy', () => {
   test('the guessed UID 999 (no passwd entry in the st2 images), and a pod with no numeric user', () => {
     const broken = clone(ha);
     spec(broken, 'Deployment', 'st2api').securityContext.runAsUser = 999;
-    for (const c of [...spec(broken, 'Deployment', 'st2api').containers, ...spec(broken, 'Deployment', 'st2api').initContainers]) c.securityContext.runAsUser = 999;
+    for (const c of [...spec(broken, 'Deployment', 'st2api').containers, ...spec(broken, 'Deployment', 'st2api').initContainers])
+      c.securityContext.runAsUser = 999;
     delete spec(broken, 'Deployment', 'nginx').securityContext.runAsUser;
     for (const c of spec(broken, 'Deployment', 'nginx').containers) delete c.securityContext.runAsUser;
-    expect(ids(broken)).toEqual(['numeric-user-exists Deployment/nginx/nginx', 'numeric-user-exists Deployment/st2api/prepare', 'numeric-user-exists Deployment/st2api/st2api']);
+    expect(ids(broken)).toEqual([
+      'numeric-user-exists Deployment/nginx/nginx',
+      'numeric-user-exists Deployment/st2api/prepare',
+      'numeric-user-exists Deployment/st2api/st2api',
+    ]);
   });
 
   test('an image nobody modelled', () => {
     const broken = clone(ha);
     spec(broken, 'Deployment', 'st2api').containers[0].image = 'example/sidecar:1.0.0';
-    expect(runtimeViolations(broken).map((v) => v.detail)).toEqual(expect.arrayContaining(['no image model for example/sidecar:1.0.0: add it to lib/images/image-model.ts']));
+    expect(runtimeViolations(broken).map((v) => v.detail)).toEqual(
+      expect.arrayContaining(['no image model for example/sidecar:1.0.0: add it to lib/images/image-model.ts']),
+    );
   });
 
   test('two fsGroups on the packs claim (fsGroup 0 on the action runner)', () => {
     const broken = clone(ha);
     spec(broken, 'Deployment', 'st2actionrunner').securityContext.fsGroup = 0;
-    expect(ids(broken)).toEqual(['fsgroup-agreement PersistentVolumeClaim/st2-pack-configs', 'fsgroup-agreement PersistentVolumeClaim/st2-packs', 'fsgroup-agreement PersistentVolumeClaim/st2-virtualenvs']);
+    expect(ids(broken)).toEqual([
+      'fsgroup-agreement PersistentVolumeClaim/st2-pack-configs',
+      'fsgroup-agreement PersistentVolumeClaim/st2-packs',
+      'fsgroup-agreement PersistentVolumeClaim/st2-virtualenvs',
+    ]);
   });
 
-  test('dev without [coordination] url: the image\'s redis on 127.0.0.1 wins the layering (st2scheduler crash-loops)', () => {
+  test("dev without [coordination] url: the image's redis on 127.0.0.1 wins the layering (st2scheduler crash-loops)", () => {
     const broken = clone(dev);
     const map = get(broken, 'ConfigMap', 'st2-config');
     map.data!['st2.conf'] = map.data!['st2.conf'].replace(/\[coordination\]\nurl =\n/, '');
     const found = runtimeViolations(broken).filter((v) => v.rule === 'config-layering');
     expect(found.length).toBeGreaterThan(0);
-    expect(found.map((v) => v.detail)).toEqual(found.map(() => expect.stringMatching(/^the image's coordination\.url holds|^\[coordination\] url redis:\/\/127\.0\.0\.1:6379 points at the container itself$/)));
+    expect(found.map((v) => v.detail)).toEqual(
+      found.map(() =>
+        expect.stringMatching(/^the image's coordination\.url holds|^\[coordination\] url redis:\/\/127\.0\.0\.1:6379 points at the container itself$/),
+      ),
+    );
     expect(found.map((v) => v.where)).toEqual(expect.arrayContaining(['Deployment/st2scheduler/st2scheduler']));
   });
 
@@ -136,7 +157,9 @@ describe('each rule fails on a broken copy', () => {
   test('a config file no mount provides', () => {
     const broken = clone(ha);
     spec(broken, 'Deployment', 'st2api').containers[0].command.push('--config-file=/etc/st2/nowhere/extra.conf');
-    expect(runtimeViolations(broken).map((v) => v.detail)).toEqual(['--config-file=/etc/st2/nowhere/extra.conf is provided by no mount the checks can resolve']);
+    expect(runtimeViolations(broken).map((v) => v.detail)).toEqual([
+      '--config-file=/etc/st2/nowhere/extra.conf is provided by no mount the checks can resolve',
+    ]);
   });
 
   test('every rule fired in one of the tests above', () => {

@@ -9,9 +9,7 @@
  */
 import { parse } from '../support/ini';
 import { K8sObject, podTemplates } from '../support/synth';
-import {
-  ImageModel, imageModelOf, ST2_IMAGE_CONF, ST2_IMAGE_CONF_MUST_OVERRIDE, userWithUid,
-} from '../../lib/images/image-model';
+import { ImageModel, imageModelOf, ST2_IMAGE_CONF, ST2_IMAGE_CONF_MUST_OVERRIDE, userWithUid } from '../../lib/images/image-model';
 import { IniDocument, renderIni } from '../../lib/common/ini';
 
 export interface RuntimeViolation {
@@ -52,21 +50,28 @@ const commandText = (c: any) => [...(c.command ?? []), ...(c.args ?? [])].join('
 const mountOntoFile: RuntimeRule = {
   id: 'no-mount-onto-file',
   description: 'a folder volume is never mounted onto (or below) a file of the image, nor a single file onto a folder',
-  check: (objects) => containersOf(objects).flatMap(({ where, c, model }) => {
-    if (!model) return [];
-    return (c.volumeMounts ?? []).flatMap((m: any): RuntimeViolation[] => {
-      const path = trim(m.mountPath);
-      const file = Object.entries(model.paths).find(([p, info]) => info.type === 'file' && covers(p, path) && (p !== path || !m.subPath));
-      if (file) {
-        return [{ rule: 'no-mount-onto-file', where, detail: `${m.name} at ${path}: ${file[0]} is a file in ${model.name} (${file[1].source}); the runtime refuses the mount` }];
-      }
-      const folder = model.paths[path];
-      if (m.subPath && folder?.type === 'directory') {
-        return [{ rule: 'no-mount-onto-file', where, detail: `${m.name} mounts one file onto ${path}, a folder in ${model.name}` }];
-      }
-      return [];
-    });
-  }),
+  check: (objects) =>
+    containersOf(objects).flatMap(({ where, c, model }) => {
+      if (!model) return [];
+      return (c.volumeMounts ?? []).flatMap((m: any): RuntimeViolation[] => {
+        const path = trim(m.mountPath);
+        const file = Object.entries(model.paths).find(([p, info]) => info.type === 'file' && covers(p, path) && (p !== path || !m.subPath));
+        if (file) {
+          return [
+            {
+              rule: 'no-mount-onto-file',
+              where,
+              detail: `${m.name} at ${path}: ${file[0]} is a file in ${model.name} (${file[1].source}); the runtime refuses the mount`,
+            },
+          ];
+        }
+        const folder = model.paths[path];
+        if (m.subPath && folder?.type === 'directory') {
+          return [{ rule: 'no-mount-onto-file', where, detail: `${m.name} mounts one file onto ${path}, a folder in ${model.name}` }];
+        }
+        return [];
+      });
+    }),
 };
 
 /** Seeds: containers that mount `volume` away from the content path and copy the image's content from it. */
@@ -93,7 +98,13 @@ const hiddenContent: RuntimeRule = {
         return Object.entries(model.content).flatMap(([contentPath, content]) => {
           if (m.subPath || !covers(m.mountPath, contentPath)) return [];
           if (seeds(all, pod, m.name, contentPath).length > 0) return [];
-          return [{ rule: 'no-hidden-content', where, detail: `${m.name} at ${m.mountPath} hides ${content.what} (${content.entries.join(', ')}) and no init step copies them in` }];
+          return [
+            {
+              rule: 'no-hidden-content',
+              where,
+              detail: `${m.name} at ${m.mountPath} hides ${content.what} (${content.entries.join(', ')}) and no init step copies them in`,
+            },
+          ];
         });
       });
     });
@@ -102,31 +113,42 @@ const hiddenContent: RuntimeRule = {
 
 const writablePaths: RuntimeRule = {
   id: 'writable-paths',
-  description: 'under a read-only root filesystem, every path the image\'s process writes is on a writable mount',
-  check: (objects) => containersOf(objects).flatMap(({ where, c, model }) => {
-    if (!model || c.securityContext?.readOnlyRootFilesystem !== true) return [];
-    const writable = (c.volumeMounts ?? []).filter((m: any) => m.readOnly !== true && !m.subPath);
-    const runs = `${c.name} ${commandText(c)}`;
-    return model.writes
-      .filter((w) => !w.processes || w.processes.some((process) => new RegExp(`(^|[/ ])${process.replace(/\./g, '\\.')}( |$)`).test(runs)))
-      .filter((w) => !writable.some((m: any) => covers(m.mountPath, w.path)))
-      .map((w) => ({ rule: 'writable-paths', where, detail: `${w.path} is read-only, but ${w.why} (${w.source})` }));
-  }),
+  description: "under a read-only root filesystem, every path the image's process writes is on a writable mount",
+  check: (objects) =>
+    containersOf(objects).flatMap(({ where, c, model }) => {
+      if (!model || c.securityContext?.readOnlyRootFilesystem !== true) return [];
+      const writable = (c.volumeMounts ?? []).filter((m: any) => m.readOnly !== true && !m.subPath);
+      const runs = `${c.name} ${commandText(c)}`;
+      return model.writes
+        .filter((w) => !w.processes || w.processes.some((process) => new RegExp(`(^|[/ ])${process.replace(/\./g, '\\.')}( |$)`).test(runs)))
+        .filter((w) => !writable.some((m: any) => covers(m.mountPath, w.path)))
+        .map((w) => ({ rule: 'writable-paths', where, detail: `${w.path} is read-only, but ${w.why} (${w.source})` }));
+    }),
 };
 
 const numericUser: RuntimeRule = {
   id: 'numeric-user-exists',
   description: 'every container runs as a numeric UID; where the process looks itself up, the image has that account',
-  check: (objects) => containersOf(objects).flatMap(({ where, pod, c, model }): RuntimeViolation[] => {
-    if (!model) return [{ rule: 'numeric-user-exists', where, detail: `no image model for ${c.image}: add it to lib/images/image-model.ts` }];
-    const uid = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
-    if (uid === undefined) {
-      return [{ rule: 'numeric-user-exists', where, detail: `no runAsUser: the image's USER ${model.defaultUser} is a name the kubelet cannot check for runAsNonRoot` }];
-    }
-    if (!model.needsPasswdEntry.value || userWithUid(model, uid)) return [];
-    const known = model.users.filter((u) => u.uid).map((u) => `${u.name}=${u.uid!.value}`).join(', ');
-    return [{ rule: 'numeric-user-exists', where, detail: `UID ${uid} has no account in ${model.name} (known: ${known}); ${model.needsPasswdEntry.source}` }];
-  }),
+  check: (objects) =>
+    containersOf(objects).flatMap(({ where, pod, c, model }): RuntimeViolation[] => {
+      if (!model) return [{ rule: 'numeric-user-exists', where, detail: `no image model for ${c.image}: add it to lib/images/image-model.ts` }];
+      const uid = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+      if (uid === undefined) {
+        return [
+          {
+            rule: 'numeric-user-exists',
+            where,
+            detail: `no runAsUser: the image's USER ${model.defaultUser} is a name the kubelet cannot check for runAsNonRoot`,
+          },
+        ];
+      }
+      if (!model.needsPasswdEntry.value || userWithUid(model, uid)) return [];
+      const known = model.users
+        .filter((u) => u.uid)
+        .map((u) => `${u.name}=${u.uid!.value}`)
+        .join(', ');
+      return [{ rule: 'numeric-user-exists', where, detail: `UID ${uid} has no account in ${model.name} (known: ${known}); ${model.needsPasswdEntry.source}` }];
+    }),
 };
 
 const sharedClaims: RuntimeRule = {
@@ -144,11 +166,13 @@ const sharedClaims: RuntimeRule = {
         groups.set(claim, byGroup);
       }
     }
-    return [...groups].filter(([, byGroup]) => byGroup.size > 1).map(([claim, byGroup]) => ({
-      rule: 'fsgroup-agreement',
-      where: `PersistentVolumeClaim/${claim}`,
-      detail: [...byGroup].map(([group, pods]) => `fsGroup ${group}: ${pods.join(', ')}`).join('; '),
-    }));
+    return [...groups]
+      .filter(([, byGroup]) => byGroup.size > 1)
+      .map(([claim, byGroup]) => ({
+        rule: 'fsgroup-agreement',
+        where: `PersistentVolumeClaim/${claim}`,
+        detail: [...byGroup].map(([group, pods]) => `fsGroup ${group}: ${pods.join(', ')}`).join('; '),
+      }));
   },
 };
 
@@ -180,33 +204,40 @@ function configLayers(objects: readonly K8sObject[], pod: any, c: any): { file: 
 
 const configLayering: RuntimeRule = {
   id: 'config-layering',
-  description: 'st2.conf layering (the image\'s own file first, then ours) leaves no image default we did not mean',
-  check: (objects) => containersOf(objects).flatMap(({ where, pod, c }): RuntimeViolation[] => {
-    const layers = configLayers(objects, pod, c);
-    if (layers.length === 0) return [];
-    const violations: RuntimeViolation[] = [];
-    for (const layer of layers) {
-      if (!layer.document) violations.push({ rule: 'config-layering', where, detail: `--config-file=${layer.file} is provided by no mount the checks can resolve` });
-    }
-    const ours = layers.slice(1).flatMap((layer) => (layer.document ? [layer.document] : []));
-    const setByUs = (option: string) => {
-      const [section, key] = option.split('.');
-      return ours.some((document) => document[section]?.[key] !== undefined);
-    };
-    for (const { option, replacedBy, why } of ST2_IMAGE_CONF_MUST_OVERRIDE) {
-      if (!replacedBy.some(setByUs)) violations.push({ rule: 'config-layering', where, detail: `the image's ${option} holds (${why}): set ${replacedBy.join(' or ')}` });
-    }
-    const effective: Record<string, Record<string, string>> = {};
-    for (const layer of layers) for (const [section, keys] of Object.entries(layer.document ?? {})) effective[section] = { ...effective[section], ...keys };
-    const apiUrl = effective.auth?.api_url ?? '';
-    if (!/^http:\/\/st2api\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:9101$/.test(apiUrl)) {
-      violations.push({ rule: 'config-layering', where, detail: `[auth] api_url is ${JSON.stringify(apiUrl)}: actions and sensors must reach the in-cluster st2api Service, not the public URL` });
-    }
-    if (/127\.0\.0\.1|localhost/.test(effective.coordination?.url ?? '')) {
-      violations.push({ rule: 'config-layering', where, detail: `[coordination] url ${effective.coordination.url} points at the container itself` });
-    }
-    return violations;
-  }),
+  description: "st2.conf layering (the image's own file first, then ours) leaves no image default we did not mean",
+  check: (objects) =>
+    containersOf(objects).flatMap(({ where, pod, c }): RuntimeViolation[] => {
+      const layers = configLayers(objects, pod, c);
+      if (layers.length === 0) return [];
+      const violations: RuntimeViolation[] = [];
+      for (const layer of layers) {
+        if (!layer.document)
+          violations.push({ rule: 'config-layering', where, detail: `--config-file=${layer.file} is provided by no mount the checks can resolve` });
+      }
+      const ours = layers.slice(1).flatMap((layer) => (layer.document ? [layer.document] : []));
+      const setByUs = (option: string) => {
+        const [section, key] = option.split('.');
+        return ours.some((document) => document[section]?.[key] !== undefined);
+      };
+      for (const { option, replacedBy, why } of ST2_IMAGE_CONF_MUST_OVERRIDE) {
+        if (!replacedBy.some(setByUs))
+          violations.push({ rule: 'config-layering', where, detail: `the image's ${option} holds (${why}): set ${replacedBy.join(' or ')}` });
+      }
+      const effective: Record<string, Record<string, string>> = {};
+      for (const layer of layers) for (const [section, keys] of Object.entries(layer.document ?? {})) effective[section] = { ...effective[section], ...keys };
+      const apiUrl = effective.auth?.api_url ?? '';
+      if (!/^http:\/\/st2api\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:9101$/.test(apiUrl)) {
+        violations.push({
+          rule: 'config-layering',
+          where,
+          detail: `[auth] api_url is ${JSON.stringify(apiUrl)}: actions and sensors must reach the in-cluster st2api Service, not the public URL`,
+        });
+      }
+      if (/127\.0\.0\.1|localhost/.test(effective.coordination?.url ?? '')) {
+        violations.push({ rule: 'config-layering', where, detail: `[coordination] url ${effective.coordination.url} points at the container itself` });
+      }
+      return violations;
+    }),
 };
 
 export const RUNTIME_RULES: readonly RuntimeRule[] = [mountOntoFile, hiddenContent, writablePaths, numericUser, sharedClaims, configLayering];

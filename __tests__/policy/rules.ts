@@ -64,53 +64,74 @@ function rule(id: string, description: string, check: (objects: readonly K8sObje
 }
 
 /** Capabilities Pod Security "baseline" lets a container add. */
-const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
-  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+const BASELINE_CAPABILITIES = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
 /** Volume types Pod Security "restricted" allows. */
 const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|KEY/i;
 
 export const RULES: readonly PolicyRule[] = [
-  rule('pss-baseline', 'Pod Security baseline: no host namespaces, hostPath, hostPort, privileged, extra capabilities or unconfined profiles', (objects, add) => {
-    for (const pod of pods(objects)) {
-      for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) if (pod.spec[field]) add(pod.object, `${field}: true`);
-      for (const volume of pod.spec.volumes ?? []) if (volume.hostPath) add(pod.object, `hostPath volume ${volume.name}`);
-      if (pod.spec.securityContext?.seccompProfile?.type === 'Unconfined') add(pod.object, 'pod seccomp Unconfined');
-      for (const { c } of pod.containers) {
-        const sc = c.securityContext ?? {};
-        if (sc.privileged) add(pod.object, `${c.name}: privileged`);
-        for (const cap of sc.capabilities?.add ?? []) if (!BASELINE_CAPABILITIES.has(cap)) add(pod.object, `${c.name}: adds ${cap}`);
-        for (const port of c.ports ?? []) if (port.hostPort) add(pod.object, `${c.name}: hostPort ${port.hostPort}`);
-        if (sc.seccompProfile?.type === 'Unconfined') add(pod.object, `${c.name}: seccomp Unconfined`);
-        if (sc.procMount && sc.procMount !== 'Default') add(pod.object, `${c.name}: procMount ${sc.procMount}`);
-      }
-    }
-  }),
-  rule('pss-restricted', 'Pod Security restricted, outside the documented exceptions: non-root, no escalation, seccomp, drop ALL, restricted volume types', (objects, add) => {
-    for (const pod of pods(objects)) {
-      const podSc = pod.spec.securityContext ?? {};
-      const podSeccomp = ['RuntimeDefault', 'Localhost'].includes(podSc.seccompProfile?.type);
-      for (const volume of pod.spec.volumes ?? []) {
-        const type = Object.keys(volume).find((key) => key !== 'name');
-        if (!RESTRICTED_VOLUMES.includes(type ?? '')) add(pod.object, `volume ${volume.name} of type ${type}`);
-      }
-      if (!excepted(pod, 'runAsNonRoot') && podSc.runAsUser === 0) add(pod.object, 'pod runAsUser 0');
-      for (const { c } of pod.containers) {
-        const sc = c.securityContext ?? {};
-        if (sc.allowPrivilegeEscalation !== false) add(pod.object, `${c.name}: allowPrivilegeEscalation not false`);
-        if (!podSeccomp && !['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile?.type)) add(pod.object, `${c.name}: no seccomp profile`);
-        if (!excepted(pod, 'runAsNonRoot')) {
-          // The container's setting wins; the pod's applies when the container sets none.
-          if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) add(pod.object, `${c.name}: runAsNonRoot not true`);
-          if ((sc.runAsUser ?? podSc.runAsUser) === 0) add(pod.object, `${c.name}: runs as UID 0`);
-        }
-        if (!excepted(pod, 'capabilities')) {
-          if (!(sc.capabilities?.drop ?? []).includes('ALL')) add(pod.object, `${c.name}: does not drop ALL capabilities`);
-          for (const cap of sc.capabilities?.add ?? []) if (cap !== 'NET_BIND_SERVICE') add(pod.object, `${c.name}: adds ${cap}`);
+  rule(
+    'pss-baseline',
+    'Pod Security baseline: no host namespaces, hostPath, hostPort, privileged, extra capabilities or unconfined profiles',
+    (objects, add) => {
+      for (const pod of pods(objects)) {
+        for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) if (pod.spec[field]) add(pod.object, `${field}: true`);
+        for (const volume of pod.spec.volumes ?? []) if (volume.hostPath) add(pod.object, `hostPath volume ${volume.name}`);
+        if (pod.spec.securityContext?.seccompProfile?.type === 'Unconfined') add(pod.object, 'pod seccomp Unconfined');
+        for (const { c } of pod.containers) {
+          const sc = c.securityContext ?? {};
+          if (sc.privileged) add(pod.object, `${c.name}: privileged`);
+          for (const cap of sc.capabilities?.add ?? []) if (!BASELINE_CAPABILITIES.has(cap)) add(pod.object, `${c.name}: adds ${cap}`);
+          for (const port of c.ports ?? []) if (port.hostPort) add(pod.object, `${c.name}: hostPort ${port.hostPort}`);
+          if (sc.seccompProfile?.type === 'Unconfined') add(pod.object, `${c.name}: seccomp Unconfined`);
+          if (sc.procMount && sc.procMount !== 'Default') add(pod.object, `${c.name}: procMount ${sc.procMount}`);
         }
       }
-    }
-  }),
+    },
+  ),
+  rule(
+    'pss-restricted',
+    'Pod Security restricted, outside the documented exceptions: non-root, no escalation, seccomp, drop ALL, restricted volume types',
+    (objects, add) => {
+      for (const pod of pods(objects)) {
+        const podSc = pod.spec.securityContext ?? {};
+        const podSeccomp = ['RuntimeDefault', 'Localhost'].includes(podSc.seccompProfile?.type);
+        for (const volume of pod.spec.volumes ?? []) {
+          const type = Object.keys(volume).find((key) => key !== 'name');
+          if (!RESTRICTED_VOLUMES.includes(type ?? '')) add(pod.object, `volume ${volume.name} of type ${type}`);
+        }
+        if (!excepted(pod, 'runAsNonRoot') && podSc.runAsUser === 0) add(pod.object, 'pod runAsUser 0');
+        for (const { c } of pod.containers) {
+          const sc = c.securityContext ?? {};
+          if (sc.allowPrivilegeEscalation !== false) add(pod.object, `${c.name}: allowPrivilegeEscalation not false`);
+          if (!podSeccomp && !['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile?.type)) add(pod.object, `${c.name}: no seccomp profile`);
+          if (!excepted(pod, 'runAsNonRoot')) {
+            // The container's setting wins; the pod's applies when the container sets none.
+            if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) add(pod.object, `${c.name}: runAsNonRoot not true`);
+            if ((sc.runAsUser ?? podSc.runAsUser) === 0) add(pod.object, `${c.name}: runs as UID 0`);
+          }
+          if (!excepted(pod, 'capabilities')) {
+            if (!(sc.capabilities?.drop ?? []).includes('ALL')) add(pod.object, `${c.name}: does not drop ALL capabilities`);
+            for (const cap of sc.capabilities?.add ?? []) if (cap !== 'NET_BIND_SERVICE') add(pod.object, `${c.name}: adds ${cap}`);
+          }
+        }
+      }
+    },
+  ),
   rule('namespace-pod-security', 'the Namespace enforces (and audits, warns) the level every deployed pod meets', (objects, add) => {
     const level = podSecurityLevel(pods(objects).map((pod) => profileNamed(COMPONENT_PROFILES, pod.labels[NAME])));
     for (const namespace of objects.filter((o) => o.kind === 'Namespace')) {
@@ -129,35 +150,43 @@ export const RULES: readonly PolicyRule[] = [
   rule('service-account-token', 'no API token is mounted unless the pod runs as its own ServiceAccount', (objects, add) => {
     for (const pod of pods(objects)) {
       const account = pod.spec.serviceAccountName;
-      if (pod.spec.automountServiceAccountToken !== false && (!account || account === 'default')) add(pod.object, 'mounts the default account\'s token');
+      if (pod.spec.automountServiceAccountToken !== false && (!account || account === 'default')) add(pod.object, "mounts the default account's token");
     }
   }),
-  rule('pdb', 'every workload with 2+ replicas has exactly one PodDisruptionBudget that permits an eviction and sets unhealthyPodEvictionPolicy', (objects, add) => {
-    const budgets = objects.filter((o) => o.kind === 'PodDisruptionBudget');
-    for (const workload of workloads(objects)) {
-      const count = replicas(workload);
-      const labels = workload.spec.template.metadata.labels;
-      const mine = budgets.filter((pdb) => selects(pdb.spec.selector, labels));
-      if (count < 2) {
-        if (mine.length > 0) add(workload, `a budget on ${count} replica blocks every drain`);
-        continue;
+  rule(
+    'pdb',
+    'every workload with 2+ replicas has exactly one PodDisruptionBudget that permits an eviction and sets unhealthyPodEvictionPolicy',
+    (objects, add) => {
+      const budgets = objects.filter((o) => o.kind === 'PodDisruptionBudget');
+      for (const workload of workloads(objects)) {
+        const count = replicas(workload);
+        const labels = workload.spec.template.metadata.labels;
+        const mine = budgets.filter((pdb) => selects(pdb.spec.selector, labels));
+        if (count < 2) {
+          if (mine.length > 0) add(workload, `a budget on ${count} replica blocks every drain`);
+          continue;
+        }
+        if (mine.length !== 1) {
+          add(workload, `${mine.length} budgets select its pods`);
+          continue;
+        }
+        const spec = mine[0].spec;
+        const allowed = spec.maxUnavailable !== undefined ? Number(spec.maxUnavailable) : count - Number(spec.minAvailable);
+        if (!(allowed >= 1)) add(workload, `${id(mine[0])} allows no eviction`);
+        if (!spec.unhealthyPodEvictionPolicy) add(workload, `${id(mine[0])} leaves unhealthyPodEvictionPolicy unset`);
       }
-      if (mine.length !== 1) { add(workload, `${mine.length} budgets select its pods`); continue; }
-      const spec = mine[0].spec;
-      const allowed = spec.maxUnavailable !== undefined ? Number(spec.maxUnavailable) : count - Number(spec.minAvailable);
-      if (!(allowed >= 1)) add(workload, `${id(mine[0])} allows no eviction`);
-      if (!spec.unhealthyPodEvictionPolicy) add(workload, `${id(mine[0])} leaves unhealthyPodEvictionPolicy unset`);
-    }
-  }),
+    },
+  ),
   rule('spread', 'every workload with 2+ replicas spreads over kubernetes.io/hostname (spread constraint or anti-affinity)', (objects, add) => {
     for (const workload of workloads(objects)) {
       if (replicas(workload) < 2) continue;
       const spec = workload.spec.template.spec;
       const labels = workload.spec.template.metadata.labels;
       const spread = (spec.topologySpreadConstraints ?? []).some((c: any) => c.topologyKey === 'kubernetes.io/hostname' && selects(c.labelSelector, labels));
-      const anti = [...(spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
-        ...(spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p: any) => p.podAffinityTerm)]
-        .some((term: any) => term.topologyKey === 'kubernetes.io/hostname' && selects(term.labelSelector, labels));
+      const anti = [
+        ...(spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
+        ...(spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p: any) => p.podAffinityTerm),
+      ].some((term: any) => term.topologyKey === 'kubernetes.io/hostname' && selects(term.labelSelector, labels));
       if (!spread && !anti) add(workload, 'no hostname spread or anti-affinity');
     }
   }),
@@ -172,7 +201,8 @@ export const RULES: readonly PolicyRule[] = [
         if (init) continue;
         if (targeted && !c.readinessProbe) add(pod.object, `${c.name}: a Service targets it but it has no readiness probe`);
         if (targeted && !c.livenessProbe) add(pod.object, `${c.name}: a Service targets it but it has no liveness probe`);
-        if (c.livenessProbe && c.readinessProbe && JSON.stringify(c.livenessProbe) === JSON.stringify(c.readinessProbe)) add(pod.object, `${c.name}: liveness identical to readiness`);
+        if (c.livenessProbe && c.readinessProbe && JSON.stringify(c.livenessProbe) === JSON.stringify(c.readinessProbe))
+          add(pod.object, `${c.name}: liveness identical to readiness`);
       }
       if (['mongodb', 'rabbitmq'].includes(pod.labels[NAME]) && pod.object.kind === 'StatefulSet') {
         for (const { c, init } of pod.containers) if (!init && !c.startupProbe) add(pod.object, `${c.name}: slow starter without a startup probe`);
@@ -228,7 +258,8 @@ export const RULES: readonly PolicyRule[] = [
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
     for (const pod of pods(objects)) {
       for (const type of ['Ingress', 'Egress']) {
-        if (!policies.some((p) => (p.spec.policyTypes ?? ['Ingress']).includes(type) && selects(p.spec.podSelector, pod.labels))) add(pod.object, `no ${type} policy`);
+        if (!policies.some((p) => (p.spec.policyTypes ?? ['Ingress']).includes(type) && selects(p.spec.podSelector, pod.labels)))
+          add(pod.object, `no ${type} policy`);
       }
     }
   }),

@@ -52,8 +52,11 @@ describe.each(CASES)('sync waves of %s', (_name, objects) => {
       }
       if (spec.serviceAccountName) used.push(byName(objects, 'ServiceAccount', spec.serviceAccountName)!);
       for (const dependency of used.filter(Boolean)) {
-        expect({ user: key(object), dependency: key(dependency), before: waveOf(dependency) < waveOf(object) })
-          .toEqual({ user: key(object), dependency: key(dependency), before: true });
+        expect({ user: key(object), dependency: key(dependency), before: waveOf(dependency) < waveOf(object) }).toEqual({
+          user: key(object),
+          dependency: key(dependency),
+          before: true,
+        });
       }
     }
   });
@@ -63,8 +66,11 @@ describe.each(CASES)('sync waves of %s', (_name, objects) => {
       const selector = Object.entries(service.spec.selector ?? {});
       for (const { object, template } of podTemplates(objects)) {
         if (selector.every(([k, v]) => template.metadata?.labels?.[k] === v)) {
-          expect({ service: service.metadata.name, workload: key(object), wave: waveOf(service) })
-            .toEqual({ service: service.metadata.name, workload: key(object), wave: waveOf(object) });
+          expect({ service: service.metadata.name, workload: key(object), wave: waveOf(service) }).toEqual({
+            service: service.metadata.name,
+            workload: key(object),
+            wave: waveOf(object),
+          });
         }
       }
     }
@@ -80,16 +86,16 @@ describe.each(CASES)('sync waves of %s', (_name, objects) => {
       const to = workloadByName(objects, edge.to);
       const sameWaveAllowed =
         // st2 processes call each other through Services resolved at request time.
-        (waveOf(from) === SYNC_STAGES.processes && waveOf(to) === SYNC_STAGES.processes)
+        (waveOf(from) === SYNC_STAGES.processes && waveOf(to) === SYNC_STAGES.processes) ||
         // A datastore's init Job shares its wave: MongoDB's member 0 is ready only after the
         // Job initiated the set, so Argo CD would wait forever for a later-wave Job.
-        || (from.kind === 'Job' && from.metadata.name === `${to.metadata.name}-init`);
+        (from.kind === 'Job' && from.metadata.name === `${to.metadata.name}-init`);
       const ok = sameWaveAllowed ? waveOf(from) >= waveOf(to) : waveOf(from) > waveOf(to);
       expect({ edge: `${edge.from} -> ${edge.to}`, ok }).toEqual({ edge: `${edge.from} -> ${edge.to}`, ok: true });
     }
   });
 
-  test('init Jobs share their datastore\'s wave; st2 content Jobs follow every st2 process', () => {
+  test("init Jobs share their datastore's wave; st2 content Jobs follow every st2 process", () => {
     for (const job of objects.filter((o) => o.kind === 'Job' && o.metadata.name.endsWith('-init'))) {
       const set = byName(objects, 'StatefulSet', job.metadata.name.replace(/-init$/, ''))!;
       expect(waveOf(job)).toBe(waveOf(set));
@@ -111,7 +117,10 @@ describe.each(CASES)('sync waves of %s', (_name, objects) => {
     // The smoke test checks the finished sync, so it is the one PostSync hook.
     for (const job of objects.filter((o) => o.kind === 'Job' && o.metadata.name !== 'mongodb-init' && o.metadata.name !== 'postgresql-init')) {
       const phase = job.metadata.name === 'st2-smoke-test' ? 'PostSync' : 'Sync';
-      expect([job.metadata.name, job.metadata.annotations]).toMatchObject([job.metadata.name, { 'argocd.argoproj.io/hook': phase, 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' }]);
+      expect([job.metadata.name, job.metadata.annotations]).toMatchObject([
+        job.metadata.name,
+        { 'argocd.argoproj.io/hook': phase, 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+      ]);
     }
   });
 });
@@ -138,7 +147,9 @@ describe('syncStage', () => {
   test('an object no profile places throws instead of landing in a default wave', () => {
     const scope = chart();
     new kplus.Deployment(new Construct(scope, 'Stray'), 'Workload', { containers: [{ image: 'x', securityContext: { ensureNonRoot: false } }] });
-    expect(() => applySyncWaves(scope)).toThrow(/Deployment test-stray-workload-\w+ \(test\/Stray\/Workload\/Resource\) has no sync wave: declare its component's profile/);
+    expect(() => applySyncWaves(scope)).toThrow(
+      /Deployment test-stray-workload-\w+ \(test\/Stray\/Workload\/Resource\) has no sync wave: declare its component's profile/,
+    );
   });
 
   test('a wave set anywhere else is refused', () => {
@@ -151,7 +162,9 @@ describe('syncStage', () => {
 describe('dependencies no manifest reference shows', () => {
   test('the key-load Job calls st2api and st2auth, so it runs after them', () => {
     const [, objects] = CASES.find(([name]) => name === 'ha+load-keys')!;
-    const edges = architecture(objects as ManifestObject[]).edges.filter((e) => e.from === 'st2-load-keys').map((e) => e.to);
+    const edges = architecture(objects as ManifestObject[])
+      .edges.filter((e) => e.from === 'st2-load-keys')
+      .map((e) => e.to);
     expect(edges).toEqual(expect.arrayContaining(['st2api', 'st2auth']));
   });
 

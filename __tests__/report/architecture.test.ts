@@ -1,9 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ENVIRONMENTS } from '../../environments';
-import {
-  architecture, Architecture, architectureMarkdown, DIAGRAM_ENVIRONMENTS, renderMermaid, serviceReferences,
-} from '../../lib/report/architecture';
+import { architecture, Architecture, architectureMarkdown, DIAGRAM_ENVIRONMENTS, renderMermaid, serviceReferences } from '../../lib/report/architecture';
 import { ManifestObject } from '../../lib/report/failure-domains';
 import { K8sObject, synth } from '../support/synth';
 
@@ -38,8 +36,7 @@ describe.each(DIAGRAM_ENVIRONMENTS)('architecture of %s', (name) => {
 
   test('every st2 process connects to MongoDB and RabbitMQ, no datastore connects to st2', () => {
     for (const node of arch.nodes.filter((n) => n.group === 'st2')) {
-      expect({ node: node.name, targets: targets(node.name) })
-        .toEqual({ node: node.name, targets: expect.arrayContaining(['mongodb', 'rabbitmq']) });
+      expect({ node: node.name, targets: targets(node.name) }).toEqual({ node: node.name, targets: expect.arrayContaining(['mongodb', 'rabbitmq']) });
     }
     for (const node of arch.nodes.filter((n) => n.group === 'datastores')) expect(targets(node.name)).toEqual([]);
     expect(arch.edges.find((e) => e.from === 'st2api' && e.to === 'mongodb')!.ports).toEqual([27017]);
@@ -60,9 +57,13 @@ describe.each(DIAGRAM_ENVIRONMENTS)('architecture of %s', (name) => {
   });
 });
 
-test('the guide\'s 2.x topology: Mistral behind the edge, on PostgreSQL, each init Job on its own datastore', () => {
+test("the guide's 2.x topology: Mistral behind the edge, on PostgreSQL, each init Job on its own datastore", () => {
   const arch = archOf('ha-legacy-mistral');
-  const targets = (from: string) => arch.edges.filter((e) => e.from === from).map((e) => e.to).sort();
+  const targets = (from: string) =>
+    arch.edges
+      .filter((e) => e.from === from)
+      .map((e) => e.to)
+      .sort();
   expect(targets('nginx')).toContain('mistral-api');
   expect(targets('mistral-api')).toEqual(['postgresql', 'rabbitmq']);
   expect(targets('postgresql-init')).toEqual(['postgresql']);
@@ -71,8 +72,9 @@ test('the guide\'s 2.x topology: Mistral behind the edge, on PostgreSQL, each in
 
 describe('serviceReferences', () => {
   test('reads Service names from service and member DNS names, with the port when written', () => {
-    const text = 'mongodb://mongodb-0.mongodb-headless.stackstorm.svc.cluster.local:27017,x/st2 '
-      + 'set $st2api st2api.stackstorm.svc.cluster.local; http://other.elsewhere.svc:80 redis.stackstorm.svc:6379';
+    const text =
+      'mongodb://mongodb-0.mongodb-headless.stackstorm.svc.cluster.local:27017,x/st2 ' +
+      'set $st2api st2api.stackstorm.svc.cluster.local; http://other.elsewhere.svc:80 redis.stackstorm.svc:6379';
     expect(serviceReferences(text, 'stackstorm')).toEqual([
       { service: 'mongodb-headless', port: 27017 },
       { service: 'st2api', port: undefined },
@@ -88,8 +90,10 @@ describe('renderMermaid', () => {
     const arch: Architecture = {
       nodes: [node('a', 'st2'), node('b', 'st2'), node('db', 'datastores', '3 members'), node('init', 'jobs', 'Job')],
       edges: [
-        { from: 'a', to: 'db', ports: [1] }, { from: 'b', to: 'db', ports: [2] },
-        { from: 'a', to: 'b', ports: [] }, { from: 'init', to: 'db', ports: [1] },
+        { from: 'a', to: 'db', ports: [1] },
+        { from: 'b', to: 'db', ports: [2] },
+        { from: 'a', to: 'b', ports: [] },
+        { from: 'init', to: 'db', ports: [1] },
       ],
       entries: [],
     };
@@ -104,8 +108,18 @@ describe('renderMermaid', () => {
   test('an autoscaled workload shows its range', () => {
     const objects = [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } },
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'st2api', namespace: 'ns', labels: { 'app.kubernetes.io/component': 'api' } }, spec: { template: { metadata: { labels: { app: 'x' } }, spec: { containers: [] } } } },
-      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'st2api', namespace: 'ns' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'st2api' }, minReplicas: 2, maxReplicas: 6 } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'st2api', namespace: 'ns', labels: { 'app.kubernetes.io/component': 'api' } },
+        spec: { template: { metadata: { labels: { app: 'x' } }, spec: { containers: [] } } },
+      },
+      {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'st2api', namespace: 'ns' },
+        spec: { scaleTargetRef: { kind: 'Deployment', name: 'st2api' }, minReplicas: 2, maxReplicas: 6 },
+      },
     ] as ManifestObject[];
     expect(architecture(objects).nodes).toEqual([{ name: 'st2api', kind: 'Deployment', group: 'st2', size: '2..6 replicas (autoscaled)' }]);
   });
@@ -135,21 +149,27 @@ describe.each(DIAGRAM_ENVIRONMENTS)('NetworkPolicies of %s allow every drawn con
     const object = objects.find((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind) && o.metadata.name === workload)!;
     return object.spec.template.metadata.labels as Record<string, string>;
   };
-  const matches = (selector: any, labels: Record<string, string>) =>
-    Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const matches = (selector: any, labels: Record<string, string>) => Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
   /** Service port -> the pod port it forwards to, for Services in front of `to`. */
-  const podPorts = (to: string, port: number): (number | string)[] => [port, ...objects
-    .filter((o) => o.kind === 'Service' && Object.entries(o.spec.selector ?? {}).every(([k, v]) => labelsOf(to)[k] === v))
-    .flatMap((s) => s.spec.ports.filter((p: any) => p.port === port).map((p: any) => p.targetPort ?? p.port))];
+  const podPorts = (to: string, port: number): (number | string)[] => [
+    port,
+    ...objects
+      .filter((o) => o.kind === 'Service' && Object.entries(o.spec.selector ?? {}).every(([k, v]) => labelsOf(to)[k] === v))
+      .flatMap((s) => s.spec.ports.filter((p: any) => p.port === port).map((p: any) => p.targetPort ?? p.port)),
+  ];
   const allowed = (direction: 'ingress' | 'egress', self: Record<string, string>, peer: Record<string, string>, ports: (number | string)[]) => {
-    const selecting = policies.filter((p) => matches(p.spec.podSelector, self) && (p.spec.policyTypes ?? ['Ingress']).includes(direction === 'ingress' ? 'Ingress' : 'Egress'));
+    const selecting = policies.filter(
+      (p) => matches(p.spec.podSelector, self) && (p.spec.policyTypes ?? ['Ingress']).includes(direction === 'ingress' ? 'Ingress' : 'Egress'),
+    );
     if (selecting.length === 0) return true;
-    return selecting.some((p) => (p.spec[direction] ?? []).some((rule: any) => {
-      const peers = rule[direction === 'ingress' ? 'from' : 'to'];
-      const peerOk = !peers || peers.some((entry: any) => entry.podSelector && !entry.namespaceSelector && matches(entry.podSelector, peer));
-      const portOk = !rule.ports || rule.ports.some((p: any) => ports.includes(p.port));
-      return peerOk && portOk;
-    }));
+    return selecting.some((p) =>
+      (p.spec[direction] ?? []).some((rule: any) => {
+        const peers = rule[direction === 'ingress' ? 'from' : 'to'];
+        const peerOk = !peers || peers.some((entry: any) => entry.podSelector && !entry.namespaceSelector && matches(entry.podSelector, peer));
+        const portOk = !rule.ports || rule.ports.some((p: any) => ports.includes(p.port));
+        return peerOk && portOk;
+      }),
+    );
   };
 
   test('egress of the client and ingress of the server', () => {
@@ -162,12 +182,17 @@ describe.each(DIAGRAM_ENVIRONMENTS)('NetworkPolicies of %s allow every drawn con
         const ports = podPorts(edge.to, port);
         if (gap) {
           // Still a gap; when this fails, the gap is closed: delete its POLICY_GAPS entry.
-          expect({ edge: `${edge.from} -> ${edge.to}:${port}`, allowed: allowed('egress', from, to, ports) && allowed('ingress', to, from, ports) })
-            .toEqual({ edge: `${edge.from} -> ${edge.to}:${port}`, allowed: false });
+          expect({ edge: `${edge.from} -> ${edge.to}:${port}`, allowed: allowed('egress', from, to, ports) && allowed('ingress', to, from, ports) }).toEqual({
+            edge: `${edge.from} -> ${edge.to}:${port}`,
+            allowed: false,
+          });
           continue;
         }
-        expect({ edge: `${edge.from} -> ${edge.to}:${port}`, egress: allowed('egress', from, to, ports), ingress: allowed('ingress', to, from, ports) })
-          .toEqual({ edge: `${edge.from} -> ${edge.to}:${port}`, egress: true, ingress: true });
+        expect({
+          edge: `${edge.from} -> ${edge.to}:${port}`,
+          egress: allowed('egress', from, to, ports),
+          ingress: allowed('ingress', to, from, ports),
+        }).toEqual({ edge: `${edge.from} -> ${edge.to}:${port}`, egress: true, ingress: true });
       }
     }
   });

@@ -2,9 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import {
-  ComponentReport, evaluateBudget, failureDomainReport, FailureDomainReport, ManifestObject, separation,
-} from '../../lib/report/failure-domains';
+import { ComponentReport, evaluateBudget, failureDomainReport, FailureDomainReport, ManifestObject, separation } from '../../lib/report/failure-domains';
 import { renderReport } from '../../lib/report/report-table';
 import { runScript } from '../support/run-script';
 import { find, K8sObject, readDist, synth } from '../support/synth';
@@ -37,16 +35,31 @@ describe('failure-domain report of the synthesized ha environment', () => {
   const report = failureDomainReport(ha as ManifestObject[], COMPONENT_PROFILES);
 
   test('reports every Deployment and StatefulSet; the sensor partition set as partitions, not replicas', () => {
-    const workloads = ha.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').map((o) => o.metadata.name).sort();
+    const workloads = ha
+      .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+      .map((o) => o.metadata.name)
+      .sort();
     expect(report.components.map((c) => c.name)).toEqual(workloads);
     const sensors = component(report, 'st2sensorcontainer');
-    expect(sensors).toMatchObject({ kind: 'StatefulSet', haMode: 'partition', status: 'by-design', warnings: [], replicas: { min: 4, max: 4, autoscaled: false } });
+    expect(sensors).toMatchObject({
+      kind: 'StatefulSet',
+      haMode: 'partition',
+      status: 'by-design',
+      warnings: [],
+      replicas: { min: 4, max: 4, autoscaled: false },
+    });
     expect(sensors.survives.nodeLoss).toEqual({ outcome: 'no', why: expect.stringContaining('4 partitions, one pod each') });
-    expect(sensors.survives.rollingDrain).toEqual({ outcome: 'no', why: 'maxUnavailable 1: a drain stops 1 partition(s) at a time, each until its pod restarts elsewhere' });
+    expect(sensors.survives.rollingDrain).toEqual({
+      outcome: 'no',
+      why: 'maxUnavailable 1: a drain stops 1 partition(s) at a time, each until its pod restarts elsewhere',
+    });
   });
 
   test('named sensor partitions: one-replica Deployments, each a partition by design', () => {
-    const objects = synth({ datastores: { coordination: { backend: 'external', externalUrl: 'redis://r:6379' } }, st2: { sensorContainer: { partitioning: { mode: 'kvstore', nodes: ['east', 'west'] } } } });
+    const objects = synth({
+      datastores: { coordination: { backend: 'external', externalUrl: 'redis://r:6379' } },
+      st2: { sensorContainer: { partitioning: { mode: 'kvstore', nodes: ['east', 'west'] } } },
+    });
     const partitions = failureDomainReport(objects as ManifestObject[], COMPONENT_PROFILES).components.filter((c) => c.name.startsWith('st2sensorcontainer-'));
     expect(partitions.map((p) => p.name)).toEqual(['st2sensorcontainer-east', 'st2sensorcontainer-west']);
     for (const partition of partitions) {
@@ -79,7 +92,11 @@ describe('failure-domain report of the synthesized ha environment', () => {
   test('mongodb: a quorum set of 3 whose budget keeps the majority of 2', () => {
     const mongo = component(report, 'mongodb');
     expect(mongo).toMatchObject({
-      kind: 'StatefulSet', role: 'database', haMode: 'quorum', majority: 2, status: 'ok',
+      kind: 'StatefulSet',
+      role: 'database',
+      haMode: 'quorum',
+      majority: 2,
+      status: 'ok',
       budgets: [{ name: 'mongodb', rule: 'maxUnavailable 1', desiredHealthy: 2, allowedDisruptions: 1 }],
     });
     expect(mongo.survives.rollingDrain).toEqual({ outcome: 'yes', why: 'maxUnavailable 1: evicts 1 at a time, keeps 2 of 3' });
@@ -91,7 +108,8 @@ describe('failure-domain report of the synthesized ha environment', () => {
     expect(timers).toMatchObject({ haMode: 'singleton', status: 'by-design', budgets: [], spread: { node: 'none', zone: 'none' } });
     expect(timers.byDesign).toBe('a second copy would fire every timer twice');
     expect(timers.survives.nodeLoss).toEqual({
-      outcome: 'no', why: 'one replica: restarts elsewhere (downtime ~ 300s eviction delay + reschedule + startup)',
+      outcome: 'no',
+      why: 'one replica: restarts elsewhere (downtime ~ 300s eviction delay + reschedule + startup)',
     });
     expect(timers.survives.rollingDrain.outcome).toBe('no');
   });
@@ -109,7 +127,9 @@ describe('failure-domain report of the synthesized ha environment', () => {
 
 describe('weakened manifests flip the right verdict', () => {
   test('replicas 1: st2api no longer survives a node loss and fails the report', () => {
-    const report = reportAfter((objects) => { find(objects, 'Deployment', 'st2api').spec.replicas = 1; });
+    const report = reportAfter((objects) => {
+      find(objects, 'Deployment', 'st2api').spec.replicas = 1;
+    });
     const api = component(report, 'st2api');
     expect(api).toMatchObject({ haMode: 'single-replica', status: 'fail' });
     expect(api.survives.nodeLoss.outcome).toBe('no');
@@ -142,7 +162,9 @@ describe('weakened manifests flip the right verdict', () => {
   });
 
   test('spread relaxed to ScheduleAnyway: node loss only likely, with a warning', () => {
-    const report = reportAfter((objects) => { podSpec(objects, 'Deployment', 'st2api').topologySpreadConstraints[0].whenUnsatisfiable = 'ScheduleAnyway'; });
+    const report = reportAfter((objects) => {
+      podSpec(objects, 'Deployment', 'st2api').topologySpreadConstraints[0].whenUnsatisfiable = 'ScheduleAnyway';
+    });
     const api = component(report, 'st2api');
     expect(api.spread.node).toBe('preferred');
     expect(api.survives.nodeLoss).toEqual({ outcome: 'likely', why: '2 replicas, node spread is only preferred: the scheduler may co-locate them' });
@@ -151,7 +173,9 @@ describe('weakened manifests flip the right verdict', () => {
   });
 
   test('spread removed: replicas may share a node, node loss fails', () => {
-    const report = reportAfter((objects) => { delete podSpec(objects, 'Deployment', 'st2api').topologySpreadConstraints; });
+    const report = reportAfter((objects) => {
+      delete podSpec(objects, 'Deployment', 'st2api').topologySpreadConstraints;
+    });
     const api = component(report, 'st2api');
     expect(api.spread).toEqual({ node: 'none', zone: 'none' });
     expect(api.survives.nodeLoss).toEqual({ outcome: 'no', why: '2 replicas but no node spread: they may all share one node' });
@@ -159,16 +183,22 @@ describe('weakened manifests flip the right verdict', () => {
   });
 
   test('quorum PDB maxUnavailable 2 of 3: a drain may take the majority away', () => {
-    const report = reportAfter((objects) => { find(objects, 'PodDisruptionBudget', 'mongodb').spec.maxUnavailable = 2; });
+    const report = reportAfter((objects) => {
+      find(objects, 'PodDisruptionBudget', 'mongodb').spec.maxUnavailable = 2;
+    });
     expect(component(report, 'mongodb').survives.rollingDrain).toEqual({
-      outcome: 'no', why: 'maxUnavailable 2 of 3 lets 2 go at once, below the majority of 2',
+      outcome: 'no',
+      why: 'maxUnavailable 2 of 3 lets 2 go at once, below the majority of 2',
     });
   });
 
   test('a quorum set of 2 does not survive a node loss: 1 is below its majority', () => {
-    const report = reportAfter((objects) => { find(objects, 'StatefulSet', 'rabbitmq').spec.replicas = 2; });
+    const report = reportAfter((objects) => {
+      find(objects, 'StatefulSet', 'rabbitmq').spec.replicas = 2;
+    });
     expect(component(report, 'rabbitmq').survives.nodeLoss).toEqual({
-      outcome: 'no', why: '2 members: losing one leaves 1, below the majority of 2',
+      outcome: 'no',
+      why: '2 members: losing one leaves 1, below the majority of 2',
     });
     expect(report.failures).toEqual(['rabbitmq']);
   });
@@ -190,12 +220,16 @@ describe('weakened manifests flip the right verdict', () => {
   });
 
   test('a by-design singleton scaled to 2 is warned about', () => {
-    const report = reportAfter((objects) => { find(objects, 'Deployment', 'st2timersengine').spec.replicas = 2; });
+    const report = reportAfter((objects) => {
+      find(objects, 'Deployment', 'st2timersengine').spec.replicas = 2;
+    });
     expect(component(report, 'st2timersengine').warnings).toContain('2 replicas of a by-design singleton (a second copy would fire every timer twice)');
   });
 
   test('a one-replica StatefulSet is not replaced while its node is unreachable', () => {
-    const report = reportAfter((objects) => { find(objects, 'StatefulSet', 'redis').spec.replicas = 1; });
+    const report = reportAfter((objects) => {
+      find(objects, 'StatefulSet', 'redis').spec.replicas = 1;
+    });
     expect(component(report, 'redis').survives.nodeLoss.why).toMatch(/^one replica: not replaced until the lost node is deleted/);
   });
 });
@@ -221,7 +255,10 @@ describe('strengthened manifests are recognised', () => {
   });
 
   test('pod anti-affinity on hostname counts, required or preferred', () => {
-    const term = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['st2api'] }] } };
+    const term = {
+      topologyKey: 'kubernetes.io/hostname',
+      labelSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['st2api'] }] },
+    };
     const required = reportAfter((objects) => {
       const spec = podSpec(objects, 'Deployment', 'st2api');
       delete spec.topologySpreadConstraints;
@@ -237,13 +274,15 @@ describe('strengthened manifests are recognised', () => {
   });
 
   test('an HPA gives min..max replicas and the verdicts use the minimum', () => {
-    const hpa = (minReplicas: number) => reportAfter((objects) => {
-      objects.push({
-        apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler',
-        metadata: { name: 'st2api', namespace: find(objects, 'Deployment', 'st2api').metadata.namespace },
-        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'st2api' }, minReplicas, maxReplicas: 6 },
+    const hpa = (minReplicas: number) =>
+      reportAfter((objects) => {
+        objects.push({
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: 'st2api', namespace: find(objects, 'Deployment', 'st2api').metadata.namespace },
+          spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'st2api' }, minReplicas, maxReplicas: 6 },
+        });
       });
-    });
     expect(component(hpa(3), 'st2api').replicas).toEqual({ min: 3, max: 6, autoscaled: true });
     expect(component(hpa(3), 'st2api').survives.nodeLoss.outcome).toBe('yes');
     expect(component(hpa(1), 'st2api').survives.nodeLoss.outcome).toBe('no');

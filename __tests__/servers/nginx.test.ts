@@ -48,7 +48,6 @@ const servers: http.Server[] = [];
 /** The stream upstream asks for the go-ahead before each event; the test gives it on receipt. */
 const received = new EventEmitter();
 
-
 /**
  * Starts a server with stdout and stderr on a log file: nginx opens `/dev/stdout` for its
  * access log, which works on a pipe or file (as in a container) but not on the socket Node
@@ -67,13 +66,27 @@ function logs(): string {
   return processes.map((p) => `--- ${p.name}\n${fs.existsSync(p.log) ? fs.readFileSync(p.log, 'utf8').slice(-3000) : ''}`).join('\n');
 }
 
-interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string; protocol?: string }
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  protocol?: string;
+}
 
 /**
  * One request with a bounded wait; `tls` goes to the HTTPS port with the test CA.
  * `headersOnly` resolves on the response headers and hangs up (for never-ending event streams).
  */
-function request(options: { ip: string; port: number; path: string; tls?: boolean; headers?: Record<string, string>; timeoutMs?: number; maxVersion?: 'TLSv1.2' | 'TLSv1.3'; headersOnly?: boolean }): Promise<Reply> {
+function request(options: {
+  ip: string;
+  port: number;
+  path: string;
+  tls?: boolean;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  headersOnly?: boolean;
+}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const common = { host: options.ip, port: options.port, path: options.path, headers: { Host: PUBLIC_HOST, ...options.headers } };
     const onResponse = (res: http.IncomingMessage) => {
@@ -84,12 +97,17 @@ function request(options: { ip: string; port: number; path: string; tls?: boolea
       }
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk) => { body += chunk; });
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, protocol: (res.socket as any).getProtocol?.() }));
       res.on('error', reject);
     };
     const req = options.tls
-      ? https.request({ ...common, ca: fs.readFileSync(path.join(work, 'tls.crt')), servername: PUBLIC_HOST, maxVersion: options.maxVersion, agent: false }, onResponse)
+      ? https.request(
+          { ...common, ca: fs.readFileSync(path.join(work, 'tls.crt')), servername: PUBLIC_HOST, maxVersion: options.maxVersion, agent: false },
+          onResponse,
+        )
       : http.request({ ...common, agent: false }, onResponse);
     req.setTimeout(options.timeoutMs ?? 5000, () => req.destroy(new Error(`request ${options.path} timed out`)));
     req.on('error', reject);
@@ -162,7 +180,10 @@ const streamUpstream: http.RequestListener = (req, res) => {
     const timer = setInterval(() => {
       res.write(`data: ${n}\n\n`);
       n += 1;
-      if (n === 7) { clearInterval(timer); res.end(); }
+      if (n === 7) {
+        clearInterval(timer);
+        res.end();
+      }
     }, 500);
     res.on('close', () => clearInterval(timer));
   } else if (url.pathname === '/v1/silent') {
@@ -174,15 +195,56 @@ const streamUpstream: http.RequestListener = (req, res) => {
 beforeAll(async () => {
   const started = Date.now();
   // A self-signed certificate for the public host, made here (no key material in the repo).
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${PUBLIC_HOST}`,
-    '-addext', `subjectAltName=DNS:${PUBLIC_HOST}`, '-keyout', path.join(work, 'tls.key'), '-out', path.join(work, 'tls.crt')], { stdio: 'ignore', timeout: 20000 });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${PUBLIC_HOST}`,
+      '-addext',
+      `subjectAltName=DNS:${PUBLIC_HOST}`,
+      '-keyout',
+      path.join(work, 'tls.key'),
+      '-out',
+      path.join(work, 'tls.crt'),
+    ],
+    { stdio: 'ignore', timeout: 20000 },
+  );
 
   // "Cluster DNS": the Services' FQDNs; any other name under cluster.local is NXDOMAIN, like
   // a Service that does not exist.
-  fs.writeFileSync(path.join(work, 'services.hosts'), Object.entries(UPSTREAMS).map(([name, u]) => `${u.ip} ${fqdn(name)}`).join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(work, 'services.hosts'),
+    Object.entries(UPSTREAMS)
+      .map(([name, u]) => `${u.ip} ${fqdn(name)}`)
+      .join('\n') + '\n',
+  );
   fs.writeFileSync(path.join(work, 'hosts'), `127.0.0.1 localhost\n${DNS_IP} kube-dns.kube-system.svc.cluster.local\n`);
-  start('dnsmasq', 'dnsmasq', ['--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', `--addn-hosts=${path.join(work, 'services.hosts')}`,
-    `--listen-address=${DNS_IP}`, '--bind-interfaces', '--port=53', '--local=/cluster.local/', '--user=root', '--pid-file=', '--log-facility=-'], 'SIGTERM');
+  start(
+    'dnsmasq',
+    'dnsmasq',
+    [
+      '--keep-in-foreground',
+      '--conf-file=/dev/null',
+      '--no-resolv',
+      '--no-hosts',
+      `--addn-hosts=${path.join(work, 'services.hosts')}`,
+      `--listen-address=${DNS_IP}`,
+      '--bind-interfaces',
+      '--port=53',
+      '--local=/cluster.local/',
+      '--user=root',
+      '--pid-file=',
+      '--log-facility=-',
+    ],
+    'SIGTERM',
+  );
   const resolver = new Resolver({ timeout: 500, tries: 1 });
   resolver.setServers([DNS_IP]);
   await pollFor('dnsmasq', 5000, async () => ((await resolver.resolve4(fqdn('st2api')))[0] === UPSTREAMS.st2api.ip ? true : undefined), 50, logs);
@@ -219,7 +281,13 @@ beforeAll(async () => {
   start('nginx (variant)', 'unshare', nginxArgs(variantDir), 'SIGQUIT');
 
   for (const ip of [EDGE_IP, VARIANT_IP]) {
-    await pollFor(`nginx health on ${ip}`, 5000, async () => ((await request({ ip, port: 8081, path: '/healthz', timeoutMs: 500 })).status === 200 ? true : undefined), 50, logs);
+    await pollFor(
+      `nginx health on ${ip}`,
+      5000,
+      async () => ((await request({ ip, port: 8081, path: '/healthz', timeoutMs: 500 })).status === 200 ? true : undefined),
+      50,
+      logs,
+    );
   }
   setupMs = Date.now() - started;
 }, 30000);
@@ -229,27 +297,52 @@ let setupMs = 0;
 
 afterAll(async () => {
   // Stop by PID: nginx gracefully (QUIT), dnsmasq with TERM; bounded wait for each exit.
-  await Promise.all(processes.map(({ child, signal }) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 5000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
-    child.kill(signal);
-  })));
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  })));
+  await Promise.all(
+    processes.map(
+      ({ child, signal }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve();
+          }, 5000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill(signal);
+        }),
+    ),
+  );
+  await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    ),
+  );
   fs.rmSync(work, { recursive: true, force: true });
-  // eslint-disable-next-line no-console
   console.log(`nginx suite: setup ${setupMs} ms`);
 }, 20000);
 
 test('only listen addresses, certificate paths and pid/temp paths were mapped', () => {
-  expect(mappedChanges.sort()).toEqual([
-    'client_body_temp_path /tmp/client_body;', 'fastcgi_temp_path /tmp/fastcgi;',
-    'listen 8080;', 'listen 8081;', 'listen 8443 ssl;', 'pid /tmp/nginx.pid;', 'proxy_temp_path /tmp/proxy;',
-    'scgi_temp_path /tmp/scgi;', 'ssl_certificate /etc/nginx/tls/tls.crt;', 'ssl_certificate_key /etc/nginx/tls/tls.key;', 'uwsgi_temp_path /tmp/uwsgi;',
-  ].sort());
+  expect(mappedChanges.sort()).toEqual(
+    [
+      'client_body_temp_path /tmp/client_body;',
+      'fastcgi_temp_path /tmp/fastcgi;',
+      'listen 8080;',
+      'listen 8081;',
+      'listen 8443 ssl;',
+      'pid /tmp/nginx.pid;',
+      'proxy_temp_path /tmp/proxy;',
+      'scgi_temp_path /tmp/scgi;',
+      'ssl_certificate /etc/nginx/tls/tls.crt;',
+      'ssl_certificate_key /etc/nginx/tls/tls.key;',
+      'uwsgi_temp_path /tmp/uwsgi;',
+    ].sort(),
+  );
 });
 
 test('nginx -t accepts the synthesized file', () => {
@@ -304,24 +397,40 @@ test('the health location answers on its own port', async () => {
 
 test('SSE events pass one by one, each delivered before the upstream sends the next', async () => {
   const latencies = await new Promise<number[]>((resolve, reject) => {
-    const req = https.request({ host: EDGE_IP, port: 8443, path: '/stream/v1/stream?events=st2.test', servername: PUBLIC_HOST, ca: fs.readFileSync(path.join(work, 'tls.crt')), headers: { Host: PUBLIC_HOST, Accept: 'text/event-stream' }, agent: false }, (res) => {
-      expect(res.headers['content-type']).toBe('text/event-stream');
-      let buffer = '';
-      const seen: number[] = [];
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const event = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = JSON.parse(event.split('\n').find((l) => l.startsWith('data: '))!.slice(6));
-          seen.push(Date.now() - data.sent);
-          received.emit('event', data.n);
-        }
-      });
-      res.on('end', () => (seen.length === 5 ? resolve(seen) : reject(new Error(`got ${seen.length} of 5 events`))));
-    });
+    const req = https.request(
+      {
+        host: EDGE_IP,
+        port: 8443,
+        path: '/stream/v1/stream?events=st2.test',
+        servername: PUBLIC_HOST,
+        ca: fs.readFileSync(path.join(work, 'tls.crt')),
+        headers: { Host: PUBLIC_HOST, Accept: 'text/event-stream' },
+        agent: false,
+      },
+      (res) => {
+        expect(res.headers['content-type']).toBe('text/event-stream');
+        let buffer = '';
+        const seen: number[] = [];
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const event = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = JSON.parse(
+              event
+                .split('\n')
+                .find((l) => l.startsWith('data: '))!
+                .slice(6),
+            );
+            seen.push(Date.now() - data.sent);
+            received.emit('event', data.n);
+          }
+        });
+        res.on('end', () => (seen.length === 5 ? resolve(seen) : reject(new Error(`got ${seen.length} of 5 events`))));
+      },
+    );
     // Lock-step with a buffering proxy would never finish: bound it.
     req.setTimeout(5000, () => req.destroy(new Error('SSE lock-step stalled: events are being buffered')));
     req.on('error', reject);
@@ -369,12 +478,16 @@ const EDGES = [
   ['the variant', { ip: VARIANT_IP, port: 8080, tls: false }],
 ] as const;
 
-test.each(EDGES.flatMap(([edge, target]) => [
-  ['/api/stream', '/v1/stream'],
-  ['/api/stream/?events=st2.test', '/v1/stream?events=st2.test'],
-  ['/api/v1/stream', '/v1/stream'],
-  ['/api/v1/stream/?events=st2.test', '/v1/stream?events=st2.test'],
-].map(([requestPath, upstreamPath]) => [edge, requestPath, upstreamPath, target] as const)))('%s: the old stream path %s reaches st2stream as %s', async (_edge, requestPath, upstreamPath, target) => {
+test.each(
+  EDGES.flatMap(([edge, target]) =>
+    [
+      ['/api/stream', '/v1/stream'],
+      ['/api/stream/?events=st2.test', '/v1/stream?events=st2.test'],
+      ['/api/v1/stream', '/v1/stream'],
+      ['/api/v1/stream/?events=st2.test', '/v1/stream?events=st2.test'],
+    ].map(([requestPath, upstreamPath]) => [edge, requestPath, upstreamPath, target] as const),
+  ),
+)('%s: the old stream path %s reaches st2stream as %s', async (_edge, requestPath, upstreamPath, target) => {
   const reply = await request({ ...target, path: requestPath, headers: { Accept: 'text/event-stream' }, headersOnly: true });
   expect(reply.status).toBe(200);
   expect(reply.headers['x-upstream-url']).toBe(upstreamPath);
@@ -407,7 +520,10 @@ test.each(EDGES)('with st2api and st2auth down, %s answers /api and /auth with 5
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-  for (const [requestPath, name] of [['/api/v1/actions?limit=5', 'st2api'], ['/auth/v1/tokens', 'st2auth']]) {
+  for (const [requestPath, name] of [
+    ['/api/v1/actions?limit=5', 'st2api'],
+    ['/auth/v1/tokens', 'st2auth'],
+  ]) {
     const reply = await request({ ...target, path: requestPath, headers: { Authorization: 'Basic c3QyYWRtaW46eA==' } });
     expect([requestPath, reply.status, reply.headers['content-type']]).toEqual([requestPath, 503, 'application/json']);
     expect(JSON.parse(reply.body).faultstring).toContain(`nginx could not reach ${name}`);

@@ -50,7 +50,9 @@ function asPostgres(command: string, args: string[]): string[] {
 
 /** psql over TCP as `user` with `password`: the way Mistral (and the init Job) connect. */
 function psql(user: string, password: string, database: string, sql: string): SpawnSyncReturns<string> {
-  return run('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', IP, '-p', String(PORT), '-U', user, '-d', database, '-c', sql], { PGPASSWORD: password });
+  return run('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', IP, '-p', String(PORT), '-U', user, '-d', database, '-c', sql], {
+    PGPASSWORD: password,
+  });
 }
 
 /** The synthesized init Job's script, aimed at 127.0.50.1, with the Job's environment names. */
@@ -61,19 +63,27 @@ function runInitScript(mistralPassword: string): SpawnSyncReturns<string> {
   expect(envOf(container, 'PGPASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'st2-postgresql', key: 'postgres-password' });
   expect(envOf(container, 'MISTRAL_DB_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'st2-postgresql', key: 'password' });
   return run('/bin/sh', [path.join(work, 'scripts', 'init-mistral.sh')], {
-    PGHOST: IP, PGPORT: String(PORT), PGUSER: 'postgres', PGPASSWORD: SUPERUSER_PASSWORD, MISTRAL_DB_PASSWORD: mistralPassword,
+    PGHOST: IP,
+    PGPORT: String(PORT),
+    PGUSER: 'postgres',
+    PGPASSWORD: SUPERUSER_PASSWORD,
+    MISTRAL_DB_PASSWORD: mistralPassword,
   });
 }
 
 /** A probe command of the synthesized container, aimed at our address and socket folder. */
 function probe(kind: 'readinessProbe' | 'livenessProbe' | 'startupProbe'): boolean {
-  const [command, ...args] = (server[kind].exec.command as string[])
-    .map((arg) => (arg === '127.0.0.1' ? IP : arg === '/var/run/postgresql' ? path.join(work, 'socket') : arg));
+  const [command, ...args] = (server[kind].exec.command as string[]).map((arg) =>
+    arg === '127.0.0.1' ? IP : arg === '/var/run/postgresql' ? path.join(work, 'socket') : arg,
+  );
   return run(command, args).status === 0;
 }
 
 beforeAll(() => {
-  pgUser = { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) };
+  pgUser = {
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+  };
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'postgresql-'));
   fs.chmodSync(work, 0o755);
   for (const dir of ['socket', 'scripts', 'data']) fs.mkdirSync(path.join(work, dir));
@@ -115,19 +125,27 @@ test('our postgresql.conf and pg_hba.conf serve Mistral: role and database creat
   const confFile = path.join(work, 'postgresql.conf');
   const hbaFile = path.join(work, 'pg_hba.conf');
   fs.writeFileSync(hbaFile, files['pg_hba.conf']);
-  fs.writeFileSync(confFile, conf
-    .replace(/^listen_addresses = .*$/m, `listen_addresses = '${IP}'`)
-    .replace(/^hba_file = .*$/m, `hba_file = '${hbaFile}'`)
-    .replace(/^unix_socket_directories = .*$/m, `unix_socket_directories = '${path.join(work, 'socket')}'`));
+  fs.writeFileSync(
+    confFile,
+    conf
+      .replace(/^listen_addresses = .*$/m, `listen_addresses = '${IP}'`)
+      .replace(/^hba_file = .*$/m, `hba_file = '${hbaFile}'`)
+      .replace(/^unix_socket_directories = .*$/m, `unix_socket_directories = '${path.join(work, 'socket')}'`),
+  );
   for (const name of ['init-mistral.sh', 'create-mistral.sql']) fs.writeFileSync(path.join(work, 'scripts', name), files[name]);
 
   const out = fs.openSync(path.join(work, 'server.log'), 'a');
   postgres = spawnTracked('setpriv', asPostgres(`${BIN}/postgres`, ['-D', data, '-c', `config_file=${confFile}`]), { cwd: work, stdio: ['ignore', out, out] });
   const serverLog = () => fs.readFileSync(path.join(work, 'server.log'), 'utf8');
-  const up = await waitUntil('PostgreSQL to accept connections', 30000, () => {
-    if (postgres!.exitCode !== null) throw new Error(`postgres exited: ${serverLog()}`);
-    return run('pg_isready', ['-q', '-h', IP, '-p', String(PORT)]).status === 0;
-  }, 100);
+  const up = await waitUntil(
+    'PostgreSQL to accept connections',
+    30000,
+    () => {
+      if (postgres!.exitCode !== null) throw new Error(`postgres exited: ${serverLog()}`);
+      return run('pg_isready', ['-q', '-h', IP, '-p', String(PORT)]).status === 0;
+    },
+    100,
+  );
   log(`accepting connections after ${up} ms (pid ${postgres.pid})`);
   expect([probe('readinessProbe'), probe('livenessProbe'), probe('startupProbe')]).toEqual([true, true, true]);
   expect(psql('postgres', SUPERUSER_PASSWORD, 'postgres', 'SHOW password_encryption').stdout.trim()).toBe('scram-sha-256');
@@ -138,10 +156,21 @@ test('our postgresql.conf and pg_hba.conf serve Mistral: role and database creat
     expect([round, result.status, result.stderr]).toEqual([round, 0, '']);
   }
   log('role/database script ran twice');
-  const roles = psql('postgres', SUPERUSER_PASSWORD, 'postgres',
-    "SELECT rolname, rolsuper, rolcreaterole, rolcanlogin, left(rolpassword, 13) FROM pg_authid WHERE rolname = 'mistral'");
+  const roles = psql(
+    'postgres',
+    SUPERUSER_PASSWORD,
+    'postgres',
+    "SELECT rolname, rolsuper, rolcreaterole, rolcanlogin, left(rolpassword, 13) FROM pg_authid WHERE rolname = 'mistral'",
+  );
   expect(roles.stdout.trim()).toBe('mistral|f|f|t|SCRAM-SHA-256');
-  expect(psql('postgres', SUPERUSER_PASSWORD, 'postgres', "SELECT count(*), pg_get_userbyid(max(datdba)::oid) FROM pg_database WHERE datname = 'mistral'").stdout.trim()).toBe('1|mistral');
+  expect(
+    psql(
+      'postgres',
+      SUPERUSER_PASSWORD,
+      'postgres',
+      "SELECT count(*), pg_get_userbyid(max(datdba)::oid) FROM pg_database WHERE datname = 'mistral'",
+    ).stdout.trim(),
+  ).toBe('1|mistral');
 
   // Mistral's login over TCP with the password; it owns its database and can create its schema.
   const mistral = psql('mistral', MISTRAL_PASSWORD, 'mistral', 'CREATE TABLE schema_probe (id int); SELECT current_user, current_database()');
@@ -165,8 +194,16 @@ test('our postgresql.conf and pg_hba.conf serve Mistral: role and database creat
   expect([empty.status, empty.stderr.trim()]).toEqual([1, 'MISTRAL_DB_PASSWORD is empty: check the Secret']);
 
   // The preStop hook's fast shutdown stops the server with clients still connected.
-  const idle = spawnTracked('psql', ['-X', '-h', IP, '-p', String(PORT), '-U', 'mistral', '-d', 'mistral'], { cwd: work, env: { ...process.env, PGPASSWORD: ROTATED_PASSWORD }, stdio: ['pipe', 'ignore', 'ignore'] });
-  await waitUntil('the idle client to connect', 10000, () => psql('mistral', ROTATED_PASSWORD, 'mistral', "SELECT count(*) FROM pg_stat_activity WHERE usename = 'mistral'").stdout.trim() === '2');
+  const idle = spawnTracked('psql', ['-X', '-h', IP, '-p', String(PORT), '-U', 'mistral', '-d', 'mistral'], {
+    cwd: work,
+    env: { ...process.env, PGPASSWORD: ROTATED_PASSWORD },
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  await waitUntil(
+    'the idle client to connect',
+    10000,
+    () => psql('mistral', ROTATED_PASSWORD, 'mistral', "SELECT count(*) FROM pg_stat_activity WHERE usename = 'mistral'").stdout.trim() === '2',
+  );
   const preStop = (server.lifecycle.preStop.exec.command as string[]).map((arg) => (arg === '/var/lib/postgresql/data/pgdata' ? data : arg));
   const [command, ...args] = preStop;
   const stopStart = Date.now();

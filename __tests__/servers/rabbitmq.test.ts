@@ -17,7 +17,6 @@ import * as path from 'path';
 import { pollFor, waitUntil } from '../support/wait';
 import { parse } from 'yaml';
 import { endTrackedChildren, spawnTracked } from '../support/children';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const amqp = require('amqplib');
 
 const DIST_CONFIGMAP = path.join(__dirname, '..', '..', 'dist', 'ha', 'ConfigMap.rabbitmq-config.k8s.yaml');
@@ -32,7 +31,7 @@ const NODES = [1, 2, 3].map((i) => ({
 const PASSWORD = 'st2 test pw #&/+ ü';
 const N = 1000;
 
-type Node = typeof NODES[number] & { dir: string; conf: string; pidFile: string; wrapper?: ChildProcess; output: string[] };
+type Node = (typeof NODES)[number] & { dir: string; conf: string; pidFile: string; wrapper?: ChildProcess; output: string[] };
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rabbitmq-test-'));
 const nodes: Node[] = NODES.map((n) => ({
@@ -46,7 +45,9 @@ let epmd: ChildProcess | undefined;
 const connections: any[] = [];
 const t0 = Date.now();
 const timings: Record<string, number> = {};
-const mark = (what: string, since: number) => { timings[what] = Date.now() - since; };
+const mark = (what: string, since: number) => {
+  timings[what] = Date.now() - since;
+};
 
 const files = (parse(fs.readFileSync(DIST_CONFIGMAP, 'utf8')) as { data: Record<string, string> }).data;
 
@@ -58,10 +59,17 @@ function testConf(node: Node, peers: readonly Node[], definitions: string): stri
     if (!matches || matches.length !== 1) throw new Error(`expected one line matching ${line} in the synthesized rabbitmq.conf`);
     conf = conf.replace(new RegExp(line.source, 'm'), replacement);
   };
-  replace(/^cluster_formation\.peer_discovery_backend = rabbit_peer_discovery_k8s$/,
-    ['cluster_formation.peer_discovery_backend = classic_config',
-      ...peers.map((peer, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${peer.name}`)].join('\n'));
-  conf = conf.split('\n').filter((line) => !line.startsWith('cluster_formation.k8s.')).join('\n');
+  replace(
+    /^cluster_formation\.peer_discovery_backend = rabbit_peer_discovery_k8s$/,
+    [
+      'cluster_formation.peer_discovery_backend = classic_config',
+      ...peers.map((peer, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${peer.name}`),
+    ].join('\n'),
+  );
+  conf = conf
+    .split('\n')
+    .filter((line) => !line.startsWith('cluster_formation.k8s.'))
+    .join('\n');
   replace(/^listeners\.tcp\.default = 5672$/, `listeners.tcp.default = 127.0.0.1:${node.amqpPort}`);
   replace(/^load_definitions = \/etc\/rabbitmq-definitions\/definitions\.json$/, `load_definitions = ${definitions}`);
   return conf;
@@ -100,13 +108,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (open: boolean) => { socket.destroy(); resolve(open); };
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
     socket.setTimeout(1000, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
 }
-
 
 function startNode(node: Node): void {
   fs.mkdirSync(path.join(node.dir, 'log'), { recursive: true });
@@ -138,7 +148,13 @@ function ctl(node: Node, args: readonly string[], timeoutMs = 30000): Promise<st
 
 async function connect(node: Node, password = PASSWORD): Promise<any> {
   const connection = await amqp.connect({
-    protocol: 'amqp', hostname: '127.0.0.1', port: node.amqpPort, username: 'st2', password, vhost: '/', heartbeat: 0,
+    protocol: 'amqp',
+    hostname: '127.0.0.1',
+    port: node.amqpPort,
+    username: 'st2',
+    password,
+    vhost: '/',
+    heartbeat: 0,
   });
   connection.on('error', () => undefined);
   connections.push(connection);
@@ -155,7 +171,11 @@ function vmPid(node: Node): number | undefined {
 
 function kill(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (!pid) return;
-  try { process.kill(pid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** Per queue: policy, master node, mirror count, synchronised mirror count. */
@@ -163,10 +183,15 @@ async function queueInfo(node: Node): Promise<Record<string, { policy: string; m
   // The text output names each pid's node (`<rabbit2@localhost.1.2.0>`); JSON does not.
   const out = await ctl(node, ['list_queues', '-q', '--no-table-headers', 'name', 'policy', 'pid', 'slave_pids', 'synchronised_slave_pids']);
   const pids = (field: string) => field.match(/<[^>]+>/g) ?? [];
-  return Object.fromEntries(out.split('\n').filter((line) => line.trim()).map((line) => {
-    const [name, policy, pid, mirrors, synced] = line.split('\t');
-    return [name, { policy, master: /<([^.]+@[^.]+)\./.exec(pid)?.[1] ?? pid, mirrors: pids(mirrors).length, synced: pids(synced).length }];
-  }));
+  return Object.fromEntries(
+    out
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => {
+        const [name, policy, pid, mirrors, synced] = line.split('\t');
+        return [name, { policy, master: /<([^.]+@[^.]+)\./.exec(pid)?.[1] ?? pid, mirrors: pids(mirrors).length, synced: pids(synced).length }];
+      }),
+  );
 }
 
 beforeAll(async () => {
@@ -183,8 +208,11 @@ beforeAll(async () => {
 
   // The synthesized init step: password from the env, hash into the definitions.
   const definitions = path.join(work, 'definitions.json');
-  const rendered = spawnSync('sh', [path.join(work, 'render-definitions.sh'), path.join(work, 'definitions.template.json'), definitions],
-    { env: { PATH: process.env.PATH, RABBITMQ_ST2_PASSWORD: PASSWORD }, encoding: 'utf8', timeout: 10000 });
+  const rendered = spawnSync('sh', [path.join(work, 'render-definitions.sh'), path.join(work, 'definitions.template.json'), definitions], {
+    env: { PATH: process.env.PATH, RABBITMQ_ST2_PASSWORD: PASSWORD },
+    encoding: 'utf8',
+    timeout: 10000,
+  });
   if (rendered.status !== 0) throw new Error(`render-definitions.sh failed: ${rendered.stderr}`);
 
   let started = Date.now();
@@ -208,11 +236,17 @@ beforeAll(async () => {
   // Joins take ~12 s here, over 30 s on a busy machine (a CI run timed out at 30 s); the
   // last status is in the error if they never happen.
   let running: string[] = [];
-  await pollFor('3 running nodes', 90000, async () => {
-    const status = JSON.parse(await ctl(nodes[0], ['cluster_status', '--formatter', 'json']));
-    running = status.running_nodes ?? [];
-    return running.length === 3 || undefined;
-  }, 1000, () => `running nodes seen last: ${JSON.stringify(running)}`);
+  await pollFor(
+    '3 running nodes',
+    90000,
+    async () => {
+      const status = JSON.parse(await ctl(nodes[0], ['cluster_status', '--formatter', 'json']));
+      running = status.running_nodes ?? [];
+      return running.length === 3 || undefined;
+    },
+    1000,
+    () => `running nodes seen last: ${JSON.stringify(running)}`,
+  );
   mark('nodes 2+3 join ms', started);
 }, 150000);
 
@@ -220,13 +254,17 @@ afterAll(async () => {
   for (const connection of connections) await connection.close().catch(() => undefined);
   for (const node of nodes) kill(vmPid(node));
   // The wrapper shell reaps its VM and then exits; it is killed only if it lingers.
-  await Promise.all(nodes.map((node) => node.wrapper && node.wrapper.exitCode === null && node.wrapper.signalCode === null
-    ? Promise.race([new Promise((resolve) => node.wrapper!.once('exit', resolve)), sleep(5000)]) : undefined));
+  await Promise.all(
+    nodes.map((node) =>
+      node.wrapper && node.wrapper.exitCode === null && node.wrapper.signalCode === null
+        ? Promise.race([new Promise((resolve) => node.wrapper!.once('exit', resolve)), sleep(5000)])
+        : undefined,
+    ),
+  );
   for (const node of nodes) if (node.wrapper?.exitCode === null && node.wrapper.signalCode === null) kill(node.wrapper.pid);
   kill(epmd?.pid);
   await sleep(200);
   fs.rmSync(work, { recursive: true, force: true });
-  // eslint-disable-next-line no-console
   console.log(`rabbitmq real-server timings (ms): ${JSON.stringify({ ...timings, total: Date.now() - t0 })}`);
 }, 30000);
 
@@ -238,7 +276,7 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
     expect(rendered).not.toContain(PASSWORD);
   });
 
-  test('st2 logs in with the Secret\'s password (and with nothing else); no guest user exists', async () => {
+  test("st2 logs in with the Secret's password (and with nothing else); no guest user exists", async () => {
     const connection = await connect(nodes[1]);
     expect(connection).toBeDefined();
     await expect(connect(nodes[1], 'wrong')).rejects.toThrow(/ACCESS_REFUSED|403/);
@@ -251,10 +289,20 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
   test('the mirroring policy applies to every queue st2 and Mistral declare', async () => {
     const started = Date.now();
     const durable = [
-      'st2.actionrunner.req', 'st2.actionrunner.work', 'st2.actionrunner.cancel', 'st2.actionrunner.pause',
-      'st2.actionrunner.resume', 'st2.notifiers.execution.work', 'st2.resultstracker.work',
-      'st2.trigger_instances_dispatch.rules_engine', 'st2.workflow.work', 'st2.workflow.resume',
-      'st2.workflow.action.update', 'st2.preinit', 'mistral_engine', 'mistral_executor',
+      'st2.actionrunner.req',
+      'st2.actionrunner.work',
+      'st2.actionrunner.cancel',
+      'st2.actionrunner.pause',
+      'st2.actionrunner.resume',
+      'st2.notifiers.execution.work',
+      'st2.resultstracker.work',
+      'st2.trigger_instances_dispatch.rules_engine',
+      'st2.workflow.work',
+      'st2.workflow.resume',
+      'st2.workflow.action.update',
+      'st2.preinit',
+      'mistral_engine',
+      'mistral_executor',
     ];
     const transient = ['st2.trigger.watch.TimersController-5f0c2a', 'st2.sensor.watch.sensor_container-9a1b3c', 'reply_0f9e8d7c'];
     const connection = await connect(nodes[0]);
@@ -262,16 +310,23 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
     for (const name of durable) await channel.assertQueue(name, { durable: true });
     for (const name of transient) await channel.assertQueue(name, { durable: false, autoDelete: true });
     let info: Awaited<ReturnType<typeof queueInfo>> = {};
-    await waitUntil('mirrors of every durable queue', 20000, async () => {
-      info = await queueInfo(nodes[0]);
-      return durable.every((name) => info[name]?.synced === 2);
-    }, 1000);
+    await waitUntil(
+      'mirrors of every durable queue',
+      20000,
+      async () => {
+        info = await queueInfo(nodes[0]);
+        return durable.every((name) => info[name]?.synced === 2);
+      },
+      1000,
+    );
     for (const name of [...durable, ...transient]) expect([name, info[name]?.policy]).toEqual([name, 'st2-mirror-all-queues']);
     for (const name of durable) expect([name, info[name].mirrors, info[name].synced]).toEqual([name, 2, 2]);
     const policies = JSON.parse(await ctl(nodes[0], ['list_policies', '-q', '--formatter', 'json'])) as any[];
     expect(policies).toHaveLength(1);
-    expect(JSON.parse(typeof policies[0].definition === 'string' ? policies[0].definition : JSON.stringify(policies[0].definition)))
-      .toEqual({ 'ha-mode': 'all', 'ha-sync-mode': 'automatic' });
+    expect(JSON.parse(typeof policies[0].definition === 'string' ? policies[0].definition : JSON.stringify(policies[0].definition))).toEqual({
+      'ha-mode': 'all',
+      'ha-sync-mode': 'automatic',
+    });
     await channel.close();
     mark('policy check ms', started);
   }, 60000);
@@ -281,10 +336,15 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
     const declarer = await connect(nodes[0]);
     await (await declarer.createChannel()).assertQueue(queue, { durable: true });
     let before: Awaited<ReturnType<typeof queueInfo>> = {};
-    await waitUntil(`${queue} mirrored on both other nodes`, 20000, async () => {
-      before = await queueInfo(nodes[0]);
-      return before[queue]?.synced === 2;
-    }, 1000);
+    await waitUntil(
+      `${queue} mirrored on both other nodes`,
+      20000,
+      async () => {
+        before = await queueInfo(nodes[0]);
+        return before[queue]?.synced === 2;
+      },
+      1000,
+    );
     const master = nodes.find((n) => n.name === before[queue].master)!;
     if (!master) throw new Error(`cannot tell the master of ${queue}: ${JSON.stringify(before[queue])}`);
     const survivor = nodes.find((n) => n !== master)!;
@@ -306,22 +366,32 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
     expect(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('beam.smp');
     started = Date.now();
     kill(pid, 'SIGKILL');
-    await waitUntil('the killed VM to be gone', 5000, () => !fs.existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')), 20);
-    await waitUntil(`${queue} served by a survivor with all ${N} messages`, 30000, async () => {
-      const consumer = await connect(survivor).catch(() => undefined);
-      if (!consumer) return false;
-      try {
-        const ch = await consumer.createChannel();
-        const { messageCount } = await ch.checkQueue(queue);
-        await ch.close();
-        return messageCount === N;
-      } catch {
-        return false;
-      } finally {
-        await consumer.close().catch(() => undefined);
-        connections.splice(connections.indexOf(consumer), 1);
-      }
-    }, 250);
+    await waitUntil(
+      'the killed VM to be gone',
+      5000,
+      () => !fs.existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')),
+      20,
+    );
+    await waitUntil(
+      `${queue} served by a survivor with all ${N} messages`,
+      30000,
+      async () => {
+        const consumer = await connect(survivor).catch(() => undefined);
+        if (!consumer) return false;
+        try {
+          const ch = await consumer.createChannel();
+          const { messageCount } = await ch.checkQueue(queue);
+          await ch.close();
+          return messageCount === N;
+        } catch {
+          return false;
+        } finally {
+          await consumer.close().catch(() => undefined);
+          connections.splice(connections.indexOf(consumer), 1);
+        }
+      },
+      250,
+    );
     mark('kill -> survivor holds all ms', started);
 
     started = Date.now();
@@ -334,7 +404,10 @@ describe('RabbitMQ with the synthesized rabbitmq.conf and definitions', () => {
       ch.consume(queue, (message: any) => {
         seen.add(message.content.toString());
         ch.ack(message);
-        if (seen.size === N) { clearTimeout(timer); resolve(); }
+        if (seen.size === N) {
+          clearTimeout(timer);
+          resolve();
+        }
       }).catch(reject);
     });
     mark(`consume ${N} ms`, started);

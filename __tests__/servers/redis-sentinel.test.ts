@@ -46,7 +46,9 @@ function bootstrap(ordinal: number): string {
   const live = path.join(work, `live-${ordinal}`);
   fs.mkdirSync(live, { recursive: true });
   const result = spawnSync('unshare', wrap(`exec sh ${path.join(work, 'config', 'bootstrap.sh')} ${path.join(work, 'config')} ${live}`), {
-    env: { ...process.env, HOSTNAME: `redis-${ordinal}` }, encoding: 'utf8', timeout: 30000,
+    env: { ...process.env, HOSTNAME: `redis-${ordinal}` },
+    encoding: 'utf8',
+    timeout: 30000,
   });
   if (result.status !== 0) throw new Error(`bootstrap redis-${ordinal} failed: ${result.stdout}${result.stderr}`);
   return result.stdout;
@@ -54,7 +56,10 @@ function bootstrap(ordinal: number): string {
 
 function cli(address: string, port: number, ...args: string[]): string {
   try {
-    return execFileSync('timeout', ['3', 'redis-cli', '-h', address, '-p', String(port), '--raw', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('timeout', ['3', 'redis-cli', '-h', address, '-p', String(port), '--raw', ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch {
     return '';
   }
@@ -73,7 +78,6 @@ function masterAddress(ordinal: number): [string, number] | undefined {
   const [host, port] = cli(ip(ordinal), 26379, 'SENTINEL', 'get-master-addr-by-name', masterName).trim().split('\n');
   return host && port ? [host, Number(port)] : undefined;
 }
-
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-sentinel-'));
@@ -95,8 +99,9 @@ afterAll(async () => {
   for (const { child } of processes) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-  await Promise.all(processes.map(({ child }) => child.exitCode !== null || child.signalCode !== null
-    ? undefined : new Promise((resolve) => child.once('exit', resolve))));
+  await Promise.all(
+    processes.map(({ child }) => (child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)))),
+  );
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -122,7 +127,8 @@ test('the set forms from the dist files; a SIGKILLed master is replaced and a re
     [0, 1, 2].every((i) => {
       const master = sentinelMaster(i);
       return master['num-other-sentinels'] === '2' && master['num-slaves'] === '2';
-    }));
+    }),
+  );
   log(`set formed in ${formed} ms`);
   expect(masterAddress(1)).toEqual([hosts[0], 6379]);
   // The sentinels announce hostnames, so they know each other by name too.
@@ -137,7 +143,9 @@ test('the set forms from the dist files; a SIGKILLed master is replaced and a re
     promoted = masterAddress(1);
     return !!promoted && promoted[0] !== hosts[0];
   });
-  log(`master SIGKILLed; sentinels name ${promoted![0]} after ${failover} ms (bound ${bound} ms: down-after ${downAfter} + failover-timeout ${failoverTimeout} + 5000)`);
+  log(
+    `master SIGKILLed; sentinels name ${promoted![0]} after ${failover} ms (bound ${bound} ms: down-after ${downAfter} + failover-timeout ${failoverTimeout} + 5000)`,
+  );
   expect(failover).toBeLessThan(bound);
   const newOrdinal = hosts.indexOf(promoted![0]);
   expect([1, 2]).toContain(newOrdinal);
@@ -153,11 +161,13 @@ test('the set forms from the dist files; a SIGKILLed master is replaced and a re
   const output = bootstrap(0);
   expect(output).toContain(`names ${promoted![0]} as master`);
   expect(fs.readFileSync(path.join(work, 'live-0', 'redis.conf'), 'utf8')).toContain(`replicaof ${promoted![0]} 6379`);
-  expect(fs.readFileSync(path.join(work, 'live-0', 'sentinel.conf'), 'utf8'))
-    .toMatch(new RegExp(`^sentinel monitor ${masterName} ${promoted![0].replace(/\./g, '\\.')} 6379 2$`, 'm'));
+  expect(fs.readFileSync(path.join(work, 'live-0', 'sentinel.conf'), 'utf8')).toMatch(
+    new RegExp(`^sentinel monitor ${masterName} ${promoted![0].replace(/\./g, '\\.')} 6379 2$`, 'm'),
+  );
   startServer('redis-0-restarted', path.join(work, 'data-0'), `redis-server ${path.join(work, 'live-0', 'redis.conf')}`);
   const rejoined = await waitUntil('the restarted member to replicate from the new master', 30000, () =>
-    /^master_link_status:up$/m.test(cli(ip(0), 6379, 'INFO', 'replication')));
+    /^master_link_status:up$/m.test(cli(ip(0), 6379, 'INFO', 'replication')),
+  );
   expect(cli(ip(0), 6379, 'GET', 'tooz-probe').trim()).toBe('after-failover');
   log(`restarted member 0 replicates from ${promoted![0]} after ${rejoined} ms`);
 });

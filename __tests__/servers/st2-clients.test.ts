@@ -31,7 +31,9 @@ function python(script: string, args: string[], env: Record<string, string> = {}
 }
 
 let work: string;
-beforeAll(() => { work = fs.mkdtempSync(path.join(os.tmpdir(), 'st2-clients-')); });
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'st2-clients-'));
+});
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** The files st2api of `environment` reads, in its order, as local copies; `secrets` replaces what prepare.py writes. */
@@ -50,18 +52,21 @@ function layers(environment: string, secrets?: string): string[] {
     fs.writeFileSync(path.join(dir, 'prepare.py'), config['prepare.py']);
     fs.writeFileSync(path.join(dir, 'template'), config['st2.secrets.conf.template']);
     const prepared = spawnSync(PYTHON, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'secrets.conf')], {
-      encoding: 'utf8', env: { ST2_MONGODB_PASSWORD: MONGO_PASSWORD, ST2_RABBITMQ_PASSWORD: RABBIT_PASSWORD },
+      encoding: 'utf8',
+      env: { ST2_MONGODB_PASSWORD: MONGO_PASSWORD, ST2_RABBITMQ_PASSWORD: RABBIT_PASSWORD },
     });
     expect([prepared.status, prepared.stderr]).toEqual([0, '']);
     local['/etc/st2/secrets/st2.secrets.conf'] = fs.readFileSync(path.join(dir, 'secrets.conf'), 'utf8');
   }
-  return command.filter((arg) => arg.startsWith('--config-file=')).map((arg, index) => {
-    const file = arg.slice('--config-file='.length);
-    expect([file, local[file] !== undefined]).toEqual([file, true]);
-    const copy = path.join(dir, `${index}-${path.basename(file)}`);
-    fs.writeFileSync(copy, local[file]);
-    return copy;
-  });
+  return command
+    .filter((arg) => arg.startsWith('--config-file='))
+    .map((arg, index) => {
+      const file = arg.slice('--config-file='.length);
+      expect([file, local[file] !== undefined]).toEqual([file, true]);
+      const copy = path.join(dir, `${index}-${path.basename(file)}`);
+      fs.writeFileSync(copy, local[file]);
+      return copy;
+    });
 }
 
 /** Every option any layer sets, with the type st2 registers it under. */
@@ -83,7 +88,7 @@ function resolve(files: string[]): Record<string, any> {
 }
 
 describe('oslo.config reads the layers of an st2 container as we mean them', () => {
-  test('ha: our values win over the image\'s, passwords survive with their $ and URL characters', () => {
+  test("ha: our values win over the image's, passwords survive with their $ and URL characters", () => {
     const files = layers('ha');
     const values = resolve(files);
     const shared = parseIni(read('ha', 'ConfigMap.st2-config.k8s.yaml').data!['st2.conf']);
@@ -102,7 +107,7 @@ describe('oslo.config reads the layers of an st2 container as we mean them', () 
     }
   });
 
-  test('dev: no coordination backend resolves to an empty url (the no-op), not the image\'s redis', () => {
+  test("dev: no coordination backend resolves to an empty url (the no-op), not the image's redis", () => {
     expect(resolve(layers('dev'))['coordination.url']).toBe('');
   });
 

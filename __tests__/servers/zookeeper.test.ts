@@ -60,13 +60,26 @@ function probe(kind: 'readinessProbe' | 'livenessProbe' | 'startupProbe', ordina
 
 /** zkCli, bounded: it retries a dead server forever. It prints results on both streams. */
 function zkCli(ordinal: number, ...command: string[]): string {
-  const result = spawnSync('timeout', ['20', 'java', '-Xmx64m', '-Dzookeeper.root.logger=WARN,CONSOLE', '-cp', CLASSPATH,
-    'org.apache.zookeeper.ZooKeeperMain', '-server', `${ip(ordinal)}:2181`, ...command], { encoding: 'utf8', timeout: 30000 });
+  const result = spawnSync(
+    'timeout',
+    [
+      '20',
+      'java',
+      '-Xmx64m',
+      '-Dzookeeper.root.logger=WARN,CONSOLE',
+      '-cp',
+      CLASSPATH,
+      'org.apache.zookeeper.ZooKeeperMain',
+      '-server',
+      `${ip(ordinal)}:2181`,
+      ...command,
+    ],
+    { encoding: 'utf8', timeout: 30000 },
+  );
   return `${result.status === 0 ? '' : `FAILED (${result.status}) `}${result.stdout}${result.stderr}`;
 }
 
 const mode = (ordinal: number) => /^Mode: (\w+)/m.exec(fourLetter(ordinal, 'srvr'))?.[1];
-
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'zookeeper-'));
@@ -78,8 +91,9 @@ afterAll(async () => {
   for (const child of nodes) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-  await Promise.all(nodes.map((child) => child.exitCode !== null || child.signalCode !== null
-    ? undefined : new Promise((resolve) => child.once('exit', resolve))));
+  await Promise.all(
+    nodes.map((child) => (child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)))),
+  );
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -94,8 +108,7 @@ test('an ensemble from our zoo.cfg keeps serving reads and writes after losing i
     fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
     // The pod derives myid from its ordinal the same way: ordinal + 1.
     fs.writeFileSync(path.join(dir, 'data', 'myid'), `${i + 1}\n`);
-    fs.writeFileSync(path.join(dir, 'zoo.cfg'),
-      zooCfg.replace(/^dataDir=.*$/m, `dataDir=${path.join(dir, 'data')}`) + `clientPortAddress=${ip(i)}\n`);
+    fs.writeFileSync(path.join(dir, 'zoo.cfg'), zooCfg.replace(/^dataDir=.*$/m, `dataDir=${path.join(dir, 'data')}`) + `clientPortAddress=${ip(i)}\n`);
     const out = fs.openSync(path.join(dir, 'server.log'), 'a');
     const java = `exec java -Xmx64m -Dzookeeper.root.logger=INFO,CONSOLE -cp ${CLASSPATH} org.apache.zookeeper.server.quorum.QuorumPeerMain ${path.join(dir, 'zoo.cfg')}`;
     nodes.push(spawnTracked('unshare', ['--mount', 'sh', '-c', `mount --bind ${hostsFile} /etc/hosts && ${java}`], { cwd: dir, stdio: ['ignore', out, out] }));
@@ -118,8 +131,11 @@ test('an ensemble from our zoo.cfg keeps serving reads and writes after losing i
   nodes[leader].kill('SIGKILL');
   // Wait for what is asserted next: a new leader among the survivors (right after the kill
   // both may still report their old mode, then none while they elect) and both ready.
-  const recovered = await waitUntil('the two survivors to elect a leader and be ready', 30000, () =>
-    survivors.map(mode).sort().join(',') === 'follower,leader' && survivors.every((i) => probe('readinessProbe', i)));
+  const recovered = await waitUntil(
+    'the two survivors to elect a leader and be ready',
+    30000,
+    () => survivors.map(mode).sort().join(',') === 'follower,leader' && survivors.every((i) => probe('readinessProbe', i)),
+  );
   log(`leader (node ${leader}) SIGKILLed; survivors serve again after ${recovered} ms (${survivors.map((i) => `${i}: ${mode(i)}`).join(', ')})`);
   // A node without quorum answers srvr without a Mode, so readiness tells the two apart.
   expect(survivors.map((i) => probe('readinessProbe', i))).toEqual([true, true]);

@@ -30,9 +30,12 @@ describe.each(environments)('dist/%s', (environment) => {
   test('every st2 pod is scheduled on amd64 only (the images have no other architecture)', () => {
     expect(st2Pods.length).toBeGreaterThan(5);
     for (const { object, template } of st2Pods) {
-      expect([object.metadata.name, template.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution]).toEqual([object.metadata.name, {
-        nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] }],
-      }]);
+      expect([object.metadata.name, template.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution]).toEqual([
+        object.metadata.name,
+        {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] }],
+        },
+      ]);
     }
   });
 
@@ -56,7 +59,9 @@ describe.each(environments)('dist/%s', (environment) => {
     expect(env.SMOKE_EXPECT_VERSION).toBe(ENVIRONMENTS[environment].release?.version ?? '3.9.0');
     expect(Number(env.SMOKE_WAIT_SECONDS)).toBeGreaterThanOrEqual(30);
     expect(job.spec.backoffLimit).toBe(0);
-    expect(find(objects, 'ConfigMap', 'st2-smoke-test').data!['smoke-test.sh']).toBe(fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'st2', 'scripts', 'smoke-test.sh'), 'utf8'));
+    expect(find(objects, 'ConfigMap', 'st2-smoke-test').data!['smoke-test.sh']).toBe(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'st2', 'scripts', 'smoke-test.sh'), 'utf8'),
+    );
     const policy = find(objects, 'NetworkPolicy', 'st2-smoke-test');
     const targets = policy.spec.egress.flatMap((rule: any) => rule.to.map((to: any) => to.podSelector?.matchLabels?.['app.kubernetes.io/name'] ?? 'dns'));
     expect(targets.sort()).toEqual(['dns', 'st2api', 'st2auth', 'st2stream']);
@@ -67,7 +72,14 @@ test('ha: the content Job seeds the system packs into the claim before it regist
   const job = find(readDist('ha'), 'Job', 'st2-register-content').spec.template.spec;
   expect(job.initContainers.map((c: any) => c.name)).toEqual(['prepare', 'seed-system-packs']);
   const seed = job.initContainers[1];
-  expect(seed.command).toEqual(['sh', '/etc/st2/content-scripts/seed-system-packs.sh', '/opt/stackstorm/packs', '/content/packs', 'core,packs,linux,chatops', 'default']);
+  expect(seed.command).toEqual([
+    'sh',
+    '/etc/st2/content-scripts/seed-system-packs.sh',
+    '/opt/stackstorm/packs',
+    '/content/packs',
+    'core,packs,linux,chatops',
+    'default',
+  ]);
   expect(seed.volumeMounts.find((m: any) => m.name === 'packs').mountPath).toBe('/content/packs');
   expect(job.volumes.find((v: any) => v.name === 'packs').persistentVolumeClaim.claimName).toBe('st2-packs');
 });
@@ -99,7 +111,9 @@ describe('settings the shipped environments do not use', () => {
   test('a digest pins every st2 image by content', () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
     const objects = synth({ release: { version: '3.9', digest } }, 'digest');
-    const images = podTemplates(objects).flatMap(({ template }) => template.spec.containers.map((c: any) => c.image)).filter(st2Image);
+    const images = podTemplates(objects)
+      .flatMap(({ template }) => template.spec.containers.map((c: any) => c.image))
+      .filter(st2Image);
     expect(images.length).toBeGreaterThan(5);
     for (const image of images) expect(image).toMatch(new RegExp(`:3\\.9@${digest}$`));
   });
@@ -108,16 +122,27 @@ describe('settings the shipped environments do not use', () => {
     const objects = synth({ release: { st2RunAs: { user: 1234, group: 2345 }, architectures: ['amd64', 'arm64'] } }, 'runas');
     const api = find(objects, 'Deployment', 'st2api').spec.template.spec;
     expect(api.securityContext).toMatchObject({ runAsUser: 1234, runAsGroup: 2345, fsGroup: 2345 });
-    expect(api.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['amd64', 'arm64']);
+    expect(api.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual([
+      'amd64',
+      'arm64',
+    ]);
     expect(find(objects, 'Deployment', 'st2actionrunner').spec.template.spec.securityContext).toMatchObject({ runAsUser: 0, fsGroup: 2345 });
   });
 
   test('the smoke test is left out when a component it needs is off, and can be turned off', () => {
-    const kinds = (objects: readonly K8sObject[]) => objects.filter((o) => o.metadata.name === 'st2-smoke-test').map((o) => o.kind).sort();
+    const kinds = (objects: readonly K8sObject[]) =>
+      objects
+        .filter((o) => o.metadata.name === 'st2-smoke-test')
+        .map((o) => o.kind)
+        .sort();
     expect(kinds(synth({ st2: { stream: { enabled: false } } }, 'nostream'))).toEqual([]);
     expect(kinds(synth({ st2: { smokeTest: { enabled: false } } }, 'off'))).toEqual([]);
     expect(kinds(synth({}, 'on'))).toEqual(['ConfigMap', 'Job', 'NetworkPolicy']);
-    expectSettingError(() => synth({ st2: { actionRunner: { enabled: false }, smokeTest: { enabled: true } } }, 'x'), 'st2.smokeTest.enabled', 'st2.actionRunner is not deployed');
+    expectSettingError(
+      () => synth({ st2: { actionRunner: { enabled: false }, smokeTest: { enabled: true } } }, 'x'),
+      'st2.smokeTest.enabled',
+      'st2.actionRunner is not deployed',
+    );
   });
 });
 
@@ -134,7 +159,11 @@ describe('seed-system-packs.sh (run by the content Job)', () => {
     fs.mkdirSync(path.join(dir, 'volume'));
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const seed = () => spawnSync('sh', [script, path.join(dir, 'image'), path.join(dir, 'volume'), REFRESHED_PACKS.join(','), KEPT_PACKS.join(',')], { encoding: 'utf8', timeout: 20_000 });
+  const seed = () =>
+    spawnSync('sh', [script, path.join(dir, 'image'), path.join(dir, 'volume'), REFRESHED_PACKS.join(','), KEPT_PACKS.join(',')], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
   const read = (...parts: string[]) => fs.readFileSync(path.join(dir, 'volume', ...parts), 'utf8');
 
   test('an empty volume gets every shipped pack, scripts still executable', () => {
@@ -169,12 +198,38 @@ describe('seed-system-packs.sh (run by the content Job)', () => {
     fs.chownSync(cache, 0, 0);
     fs.chmodSync(cache, 0o755);
     fs.writeFileSync(path.join(cache, 'run.cpython-310.pyc'), 'root wrote this');
-    const result = spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', 'sh', script, path.join(dir, 'image'), path.join(dir, 'volume'), REFRESHED_PACKS.join(','), KEPT_PACKS.join(',')], { encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync(
+      'setpriv',
+      [
+        '--reuid=1000',
+        '--regid=1000',
+        '--clear-groups',
+        'sh',
+        script,
+        path.join(dir, 'image'),
+        path.join(dir, 'volume'),
+        REFRESHED_PACKS.join(','),
+        KEPT_PACKS.join(','),
+      ],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     expect([result.status, result.stderr]).toEqual([0, '']);
     expect(read('core', 'pack.yaml')).toContain('version: new');
     expect(result.stdout).toContain('left core/actions/__pycache__/run.cpython-310.pyc: not ours to delete (harmless)');
     // A second run (the next sync) succeeds the same way.
-    expect(spawnSync('setpriv', ['--reuid=1000', '--regid=1000', '--clear-groups', 'sh', script, path.join(dir, 'image'), path.join(dir, 'volume'), REFRESHED_PACKS.join(','), KEPT_PACKS.join(',')]).status).toBe(0);
+    expect(
+      spawnSync('setpriv', [
+        '--reuid=1000',
+        '--regid=1000',
+        '--clear-groups',
+        'sh',
+        script,
+        path.join(dir, 'image'),
+        path.join(dir, 'volume'),
+        REFRESHED_PACKS.join(','),
+        KEPT_PACKS.join(','),
+      ]).status,
+    ).toBe(0);
   });
 
   test('an image without the system packs fails, naming what is missing', () => {

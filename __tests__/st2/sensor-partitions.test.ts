@@ -13,7 +13,9 @@ import { container, find, synth } from '../support/synth';
 const coordination: StackStormHaSettings['datastores'] = { coordination: { backend: 'external', externalUrl: 'redis://r:6379' } };
 
 test('all-in-one: one pod, default provider', () => {
-  expect(sensorPartitions()).toEqual([{ node: 'all', name: 'st2sensorcontainer', args: [], overrides: { sensorcontainer: { sensor_node_name: 'all', partition_provider: 'name:default' } } }]);
+  expect(sensorPartitions()).toEqual([
+    { node: 'all', name: 'st2sensorcontainer', args: [], overrides: { sensorcontainer: { sensor_node_name: 'all', partition_provider: 'name:default' } } },
+  ]);
 });
 
 test.each([1, 2, 3, 7, 256])('hash: %i equal partitions cover [0, 2^32) exactly, end-exclusive', (count) => {
@@ -68,8 +70,9 @@ test('kvstore: one pod per node; repeated node names are refused', () => {
 });
 
 test('file: a sensor in two partitions is an overlap', () => {
-  expect(() => sensorPartitions({ mode: 'file', assignments: { a: ['git.GitCommitSensor'], b: ['git.GitCommitSensor'] } }))
-    .toThrow('sensor git.GitCommitSensor is assigned to both a and b (overlapping partitions)');
+  expect(() => sensorPartitions({ mode: 'file', assignments: { a: ['git.GitCommitSensor'], b: ['git.GitCommitSensor'] } })).toThrow(
+    'sensor git.GitCommitSensor is assigned to both a and b (overlapping partitions)',
+  );
   expect(() => sensorPartitions({ mode: 'file', assignments: { a: ['nodot'] } })).toThrow('"nodot" is not a sensor ref');
 });
 
@@ -83,14 +86,24 @@ test('single-sensor: one pod per ref with --single-sensor-mode', () => {
 });
 
 test('settings of another mode are refused', () => {
-  expect(() => sensorPartitions({ mode: 'kvstore', nodes: ['a'], partitions: 3 })).toThrow('st2.sensorContainer.partitioning.partitions: does not apply to mode kvstore');
+  expect(() => sensorPartitions({ mode: 'kvstore', nodes: ['a'], partitions: 3 })).toThrow(
+    'st2.sensorContainer.partitioning.partitions: does not apply to mode kvstore',
+  );
   expect(() => sensorPartitions({ mode: 'hash' })).toThrow('st2.sensorContainer.partitioning.partitions: got undefined');
 });
 
 test('synthesized hash by count: one StatefulSet, pod i runs range i, never two pods of one ordinal', () => {
   const o = synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'hash', partitions: 3 } } } });
-  expect(o.filter((x) => x.metadata.name.startsWith('st2sensorcontainer')).map((x) => `${x.kind}/${x.metadata.name}`).sort()).toEqual([
-    'NetworkPolicy/st2sensorcontainer', 'PodDisruptionBudget/st2sensorcontainer', 'Service/st2sensorcontainer-headless', 'StatefulSet/st2sensorcontainer',
+  expect(
+    o
+      .filter((x) => x.metadata.name.startsWith('st2sensorcontainer'))
+      .map((x) => `${x.kind}/${x.metadata.name}`)
+      .sort(),
+  ).toEqual([
+    'NetworkPolicy/st2sensorcontainer',
+    'PodDisruptionBudget/st2sensorcontainer',
+    'Service/st2sensorcontainer-headless',
+    'StatefulSet/st2sensorcontainer',
   ]);
   const set = find(o, 'StatefulSet', 'st2sensorcontainer');
   expect(set.spec).toMatchObject({ replicas: 3, podManagementPolicy: 'Parallel', serviceName: 'st2sensorcontainer-headless' });
@@ -99,48 +112,76 @@ test('synthesized hash by count: one StatefulSet, pod i runs range i, never two 
   expect(headless.spec.ports).toBeUndefined();
   expect(headless.spec.selector).toEqual(set.spec.selector.matchLabels);
   const prepare = set.spec.template.spec.initContainers.find((c: any) => c.name === 'prepare');
-  expect(prepare.env).toEqual(expect.arrayContaining([
-    { name: 'ST2_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-    { name: 'ST2_SENSOR_PARTITIONS', value: '3' },
-  ]));
+  expect(prepare.env).toEqual(
+    expect.arrayContaining([
+      { name: 'ST2_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'ST2_SENSOR_PARTITIONS', value: '3' },
+    ]),
+  );
   // The generated layer comes after the shared st2.conf and before the secrets.
-  expect(container(set, 'st2sensorcontainer').command.filter((arg: string) => arg.startsWith('--config-file=')).slice(-3)).toEqual([
-    '--config-file=/etc/st2/shared/st2.conf', '--config-file=/etc/st2/secrets/sensor-partition.conf', '--config-file=/etc/st2/secrets/st2.secrets.conf',
+  expect(
+    container(set, 'st2sensorcontainer')
+      .command.filter((arg: string) => arg.startsWith('--config-file='))
+      .slice(-3),
+  ).toEqual([
+    '--config-file=/etc/st2/shared/st2.conf',
+    '--config-file=/etc/st2/secrets/sensor-partition.conf',
+    '--config-file=/etc/st2/secrets/st2.secrets.conf',
   ]);
   expect(find(o, 'PodDisruptionBudget', 'st2sensorcontainer').spec.maxUnavailable).toBe(1);
   expect(validateAll(o)).toEqual([]);
 });
 
 test('a change of the partition count rolls every pod (the count is in the config checksum)', () => {
-  const checksum = (partitions: number) => find(synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'hash', partitions } } } }),
-    'StatefulSet', 'st2sensorcontainer').spec.template.metadata.annotations['checksum/config'];
+  const checksum = (partitions: number) =>
+    find(synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'hash', partitions } } } }), 'StatefulSet', 'st2sensorcontainer')
+      .spec.template.metadata.annotations['checksum/config'];
   expect(checksum(3)).not.toBe(checksum(4));
 });
 
 test('synthesized named partitions: a one-replica Deployment each, one shared NetworkPolicy and overrides ConfigMap', () => {
-  const o = synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'hash', hashRanges: { a: '0..1000|3000..4294967296', b: '1000..3000' } } } } });
-  expect(o.filter((x) => x.metadata.name.startsWith('st2sensorcontainer')).map((x) => `${x.kind}/${x.metadata.name}`).sort()).toEqual([
-    'ConfigMap/st2sensorcontainer-config', 'Deployment/st2sensorcontainer-a', 'Deployment/st2sensorcontainer-b', 'NetworkPolicy/st2sensorcontainer',
-  ]);
+  const o = synth({
+    datastores: coordination,
+    st2: { sensorContainer: { partitioning: { mode: 'hash', hashRanges: { a: '0..1000|3000..4294967296', b: '1000..3000' } } } },
+  });
+  expect(
+    o
+      .filter((x) => x.metadata.name.startsWith('st2sensorcontainer'))
+      .map((x) => `${x.kind}/${x.metadata.name}`)
+      .sort(),
+  ).toEqual(['ConfigMap/st2sensorcontainer-config', 'Deployment/st2sensorcontainer-a', 'Deployment/st2sensorcontainer-b', 'NetworkPolicy/st2sensorcontainer']);
   const config = find(o, 'ConfigMap', 'st2sensorcontainer-config').data!;
   const policy = find(o, 'NetworkPolicy', 'st2sensorcontainer');
-  for (const [node, range] of [['a', '0..1000|3000..4294967296'], ['b', '1000..3000']]) {
+  for (const [node, range] of [
+    ['a', '0..1000|3000..4294967296'],
+    ['b', '1000..3000'],
+  ]) {
     const name = `st2sensorcontainer-${node}`;
     const d = find(o, 'Deployment', name);
     expect(d.spec.replicas).toBe(1);
     expect(d.spec.strategy.type).toBe('Recreate');
     // Each Deployment selects its own pods only; the policy selects them all.
-    expect(d.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'st2sensorcontainer', 'app.kubernetes.io/instance': 'stackstorm', 'stackstorm.io/partition': node });
+    expect(d.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'st2sensorcontainer',
+      'app.kubernetes.io/instance': 'stackstorm',
+      'stackstorm.io/partition': node,
+    });
     expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
     expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'st2sensorcontainer', 'app.kubernetes.io/instance': 'stackstorm' });
     expect(container(d).command).toContain(`--config-file=/etc/st2/overrides/${name}.conf`);
     // The pod mounts its own file of the shared ConfigMap, nobody else's.
-    expect(d.spec.template.spec.volumes).toContainEqual({ name: 'st2-overrides', configMap: { name: 'st2sensorcontainer-config', items: [{ key: `${name}.conf`, path: `${name}.conf` }] } });
+    expect(d.spec.template.spec.volumes).toContainEqual({
+      name: 'st2-overrides',
+      configMap: { name: 'st2sensorcontainer-config', items: [{ key: `${name}.conf`, path: `${name}.conf` }] },
+    });
     expect(ini(config[`${name}.conf`]).sensorcontainer).toEqual({ sensor_node_name: node, partition_provider: `name:hash, hash_ranges:${range}` });
   }
   // A partition rolls when its own file changes, not when the shared ConfigMap does.
   const checksum = (objects: typeof o, name: string) => find(objects, 'Deployment', name).spec.template.metadata.annotations['checksum/config'];
-  const moved = synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'hash', hashRanges: { a: '0..2000|3000..4294967296', b: '2000..3000' } } } } });
+  const moved = synth({
+    datastores: coordination,
+    st2: { sensorContainer: { partitioning: { mode: 'hash', hashRanges: { a: '0..2000|3000..4294967296', b: '2000..3000' } } } },
+  });
   expect(checksum(moved, 'st2sensorcontainer-a')).not.toBe(checksum(o, 'st2sensorcontainer-a'));
   const kvstore = (nodes: string[]) => synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'kvstore', nodes } } } });
   const two = kvstore(['a', 'b']);
@@ -167,9 +208,11 @@ describe('prepare.py derives the range from the pod ordinal', () => {
     fs.writeFileSync(path.join(dir, 'template'), '[database]\n');
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const run = (python: string, pod: string, count: number) => spawnSync(python,
-    [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'st2.secrets.conf')],
-    { env: { ST2_POD_NAME: pod, ST2_SENSOR_PARTITIONS: String(count) }, encoding: 'utf8' });
+  const run = (python: string, pod: string, count: number) =>
+    spawnSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'st2.secrets.conf')], {
+      env: { ST2_POD_NAME: pod, ST2_SENSOR_PARTITIONS: String(count) },
+      encoding: 'utf8',
+    });
 
   test.each(each)('under %s, the same split as equalHashRanges: first, middle and last ordinal', (_, python) => {
     for (const count of [1, 7, 1024]) {
@@ -188,13 +231,19 @@ describe('prepare.py derives the range from the pod ordinal', () => {
   test.each(each)('under %s, a pod beyond the count (the StatefulSet scaled by hand) refuses to start', (_, python) => {
     const result = run(python, 'st2sensorcontainer-3', 3);
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('st2sensorcontainer-3 has no hash partition: there are 3; change st2.sensorContainer.partitioning.partitions, not the StatefulSet');
+    expect(result.stderr).toContain(
+      'st2sensorcontainer-3 has no hash partition: there are 3; change st2.sensorContainer.partitioning.partitions, not the StatefulSet',
+    );
   });
 });
 
 test('synthesized file mode mounts the partition file', () => {
   const o = synth({ datastores: coordination, st2: { sensorContainer: { partitioning: { mode: 'file', assignments: { a: ['p.S1'], b: ['p.S2'] } } } } });
   expect(find(o, 'ConfigMap', 'st2sensorcontainer-partitions').data!['partitions.yaml']).toBe('a:\n  - p.S1\nb:\n  - p.S2\n');
-  expect(container(find(o, 'Deployment', 'st2sensorcontainer-a')).volumeMounts).toContainEqual({ name: 'sensor-partitions', mountPath: '/etc/st2/sensor-partitions', readOnly: true });
+  expect(container(find(o, 'Deployment', 'st2sensorcontainer-a')).volumeMounts).toContainEqual({
+    name: 'sensor-partitions',
+    mountPath: '/etc/st2/sensor-partitions',
+    readOnly: true,
+  });
   expect(validateAll(o)).toEqual([]);
 });

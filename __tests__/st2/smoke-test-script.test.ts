@@ -127,7 +127,12 @@ beforeAll(() => {
 
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-interface Run { status: number | null; stdout: string; calls: string[]; seconds: number }
+interface Run {
+  status: number | null;
+  stdout: string;
+  calls: string[];
+  seconds: number;
+}
 
 /** `bash SCRIPT`, or with `preamble` run first in the same shell (e.g. to unset a bash feature). */
 function run(env: Record<string, string> = {}, preamble?: string): Run {
@@ -162,14 +167,25 @@ function run(env: Record<string, string> = {}, preamble?: string): Run {
 const notOk = (out: string) => out.split('\n').filter((line) => line.startsWith('not ok - '));
 
 const CHECKS = [
-  'st2 login as st2admin', 'st2 version', 'st2api answers', 'st2auth answers', 'st2stream answers',
-  'core actions registered', 'core.local runs as stanley', 'ssh key installed for stanley', 'key-value set/get/delete', 'chatops rule loaded',
+  'st2 login as st2admin',
+  'st2 version',
+  'st2api answers',
+  'st2auth answers',
+  'st2stream answers',
+  'core actions registered',
+  'core.local runs as stanley',
+  'ssh key installed for stanley',
+  'key-value set/get/delete',
+  'chatops rule loaded',
 ];
 const RBAC_CHECKS = ['RBAC enabled', 'RBAC roles listed'];
 
 /** The check names in the order printed. */
 const checkNames = (out: string) =>
-  out.split('\n').filter((line) => /^(not )?ok - /.test(line)).map((line) => line.replace(/^(not )?ok - /, '').replace(/ \(.*$|: .*$/, ''));
+  out
+    .split('\n')
+    .filter((line) => /^(not )?ok - /.test(line))
+    .map((line) => line.replace(/^(not )?ok - /, '').replace(/ \(.*$|: .*$/, ''));
 
 describe('smoke-test.sh', () => {
   test('happy path: every check passes, in order', () => {
@@ -184,7 +200,9 @@ describe('smoke-test.sh', () => {
 
   test('service URLs ending in /v1 reach the same endpoints', () => {
     const result = run({
-      ST2_API_URL: 'http://st2api.test:9101/v1', ST2_AUTH_URL: 'http://st2auth.test:9100/v1', ST2_STREAM_URL: 'http://st2stream.test:9102/v1/',
+      ST2_API_URL: 'http://st2api.test:9101/v1',
+      ST2_AUTH_URL: 'http://st2auth.test:9100/v1',
+      ST2_STREAM_URL: 'http://st2stream.test:9102/v1/',
     });
     expect(result.stdout).toContain('10 passed, 0 failed');
     expect(result.status).toBe(0);
@@ -252,7 +270,11 @@ describe('smoke-test.sh', () => {
 
   test('faults in several checks are all reported', () => {
     const result = run({ FAKE_FAIL: 'version,stream-down,kv-get' });
-    expect(notOk(result.stdout).map((line) => line.split(':')[0])).toEqual(['not ok - st2 version', 'not ok - st2stream answers', 'not ok - key-value set/get/delete']);
+    expect(notOk(result.stdout).map((line) => line.split(':')[0])).toEqual([
+      'not ok - st2 version',
+      'not ok - st2stream answers',
+      'not ok - key-value set/get/delete',
+    ]);
     expect(result.stdout).toContain('7 passed, 3 failed');
     expect(result.status).toBe(1);
   });
@@ -289,7 +311,9 @@ describe('smoke-test.sh', () => {
     expect(result.seconds).toBeLessThan(5);
     const failures = notOk(result.stdout);
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatch(/^not ok - st2 login as st2admin: st2auth at http:\/\/st2auth\.test:9100\/ did not accept the login within 2s \(\d+ attempts\); last answer: .*Connection refused/);
+    expect(failures[0]).toMatch(
+      /^not ok - st2 login as st2admin: st2auth at http:\/\/st2auth\.test:9100\/ did not accept the login within 2s \(\d+ attempts\); last answer: .*Connection refused/,
+    );
     expect(result.stdout).toContain('0 passed, 1 failed');
     expect(new Set(result.calls.map((call) => call.split(' ')[0]))).toEqual(new Set(['auth']));
   });
@@ -303,7 +327,7 @@ describe('smoke-test.sh', () => {
   test('missing or malformed settings fail at once, before any wait', () => {
     const result = run({ ST2_AUTH_PASSWORD: '', SMOKE_WAIT_SECONDS: 'ten', SMOKE_RBAC: 'yes' });
     expect(notOk(result.stdout)).toEqual([
-      'not ok - configuration: ST2_AUTH_PASSWORD is not set;SMOKE_WAIT_SECONDS=ten is not a whole number;SMOKE_RBAC=yes is not true or false (look at the Job\'s env)',
+      "not ok - configuration: ST2_AUTH_PASSWORD is not set;SMOKE_WAIT_SECONDS=ten is not a whole number;SMOKE_RBAC=yes is not true or false (look at the Job's env)",
     ]);
     expect(result.calls).toEqual([]);
     expect(result.status).not.toBe(0);
@@ -317,13 +341,15 @@ describe('smoke-test.sh', () => {
   });
 
   // Python 3 in the 3.x images, 2.7 in the 2.x ones (where this machine has it).
-  describe.each(interpreters().found.map((python) => [python.name, python.executable] as const))('the real HTTP probes (%s) against a local server', (_, python) => {
-    let server: ChildProcess;
-    let port: number;
+  describe.each(interpreters().found.map((python) => [python.name, python.executable] as const))(
+    'the real HTTP probes (%s) against a local server',
+    (_, python) => {
+      let server: ChildProcess;
+      let port: number;
 
-    // A separate process: spawnSync blocks this one's event loop. The stream never ends, as
-    // st2stream's does not, so a probe that waited for the end would hit the spawn timeout.
-    const SERVER = `
+      // A separate process: spawnSync blocks this one's event loop. The stream never ends, as
+      // st2stream's does not, so a probe that waited for the end would hit the spawn timeout.
+      const SERVER = `
       const http = require('http');
       http.createServer((req, res) => {
         if (req.headers['x-auth-token'] !== '${TOKEN}') { res.writeHead(401, { 'Content-Type': 'application/json' }); return res.end('{"faultstring": "Unauthorized"}'); }
@@ -336,37 +362,43 @@ describe('smoke-test.sh', () => {
         res.writeHead(404, { 'Content-Type': 'application/json' }); res.end('{"faultstring": "Not Found"}');
       }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
 
-    beforeAll(async () => {
-      server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-      port = await new Promise<number>((resolve, reject) => {
-        server.stdout!.once('data', (data: Buffer) => resolve(Number(data.toString().trim())));
-        server.once('exit', (code) => reject(new Error(`test server exited with ${code}`)));
+      beforeAll(async () => {
+        server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+        port = await new Promise<number>((resolve, reject) => {
+          server.stdout!.once('data', (data: Buffer) => resolve(Number(data.toString().trim())));
+          server.once('exit', (code) => reject(new Error(`test server exited with ${code}`)));
+        });
       });
-    });
 
-    afterAll(() => { server.kill(); });
+      afterAll(() => {
+        server.kill();
+      });
 
-    const realRun = (env: Record<string, string>) => run({
-      SMOKE_PYTHON: python,
-      ST2_API_URL: `http://127.0.0.1:${port}`, ST2_AUTH_URL: `http://127.0.0.1:${port}/`, ST2_STREAM_URL: `http://127.0.0.1:${port}/v1`,
-      ...env,
-    });
+      const realRun = (env: Record<string, string>) =>
+        run({
+          SMOKE_PYTHON: python,
+          ST2_API_URL: `http://127.0.0.1:${port}`,
+          ST2_AUTH_URL: `http://127.0.0.1:${port}/`,
+          ST2_STREAM_URL: `http://127.0.0.1:${port}/v1`,
+          ...env,
+        });
 
-    test('api, auth and stream pass, without waiting for the stream to end', () => {
-      const result = realRun({});
-      expect(notOk(result.stdout)).toEqual([]);
-      expect(result.stdout).toContain('ok - st2stream answers (event stream opened)');
-      expect(result.stdout).toContain('10 passed, 0 failed');
-      expect(result.seconds).toBeLessThan(5);
-    });
+      test('api, auth and stream pass, without waiting for the stream to end', () => {
+        const result = realRun({});
+        expect(notOk(result.stdout)).toEqual([]);
+        expect(result.stdout).toContain('ok - st2stream answers (event stream opened)');
+        expect(result.stdout).toContain('10 passed, 0 failed');
+        expect(result.seconds).toBeLessThan(5);
+      });
 
-    test('an HTTP error and a refused connection are each reported', () => {
-      const result = realRun({ ST2_STREAM_URL: `http://127.0.0.1:${port}/elsewhere`, ST2_API_URL: 'http://127.0.0.1:1' });
-      const failures = notOk(result.stdout);
-      expect(failures).toHaveLength(2);
-      expect(failures[0]).toMatch(/^not ok - st2api answers: no answer from http:\/\/127\.0\.0\.1:1\/v1: .*refused/i);
-      expect(failures[1]).toContain(`not ok - st2stream answers: GET http://127.0.0.1:${port}/elsewhere/v1/stream gave HTTP 404`);
-      expect(result.status).toBe(1);
-    });
-  });
+      test('an HTTP error and a refused connection are each reported', () => {
+        const result = realRun({ ST2_STREAM_URL: `http://127.0.0.1:${port}/elsewhere`, ST2_API_URL: 'http://127.0.0.1:1' });
+        const failures = notOk(result.stdout);
+        expect(failures).toHaveLength(2);
+        expect(failures[0]).toMatch(/^not ok - st2api answers: no answer from http:\/\/127\.0\.0\.1:1\/v1: .*refused/i);
+        expect(failures[1]).toContain(`not ok - st2stream answers: GET http://127.0.0.1:${port}/elsewhere/v1/stream gave HTTP 404`);
+        expect(result.status).toBe(1);
+      });
+    },
+  );
 });

@@ -9,7 +9,14 @@ import * as os from 'os';
 import * as path from 'path';
 
 const input: St2ConfInput = {
-  mongo: { hosts: ['m0:27017', 'm1:27017', 'm2:27017'], replicaSet: 'rs0', database: 'st2', authSource: 'st2', username: 'st2', password: { name: 'st2-mongodb', key: 'password' } },
+  mongo: {
+    hosts: ['m0:27017', 'm1:27017', 'm2:27017'],
+    replicaSet: 'rs0',
+    database: 'st2',
+    authSource: 'st2',
+    username: 'st2',
+    password: { name: 'st2-mongodb', key: 'password' },
+  },
   rabbit: { hosts: ['r0:5672', 'r1:5672', 'r2:5672'], vhost: '', username: 'st2', password: { name: 'st2-rabbitmq', key: 'password' } },
   coordination: { backend: 'redis-sentinel', url: 'redis://s0:26379?sentinel=st2&sentinel_fallback=s1:26379', hosts: ['s0:26379'] },
   apiUrl: 'https://st2.example.com/api',
@@ -57,7 +64,7 @@ describe('renderSt2Conf', () => {
     expect(gc.garbagecollector).toEqual({ collection_interval: '600', action_executions_ttl: '30', tokens_ttl: '7' });
   });
 
-  test('no coordination renders an empty url: tooz\'s no-op, overriding the image\'s redis on 127.0.0.1', () => {
+  test("no coordination renders an empty url: tooz's no-op, overriding the image's redis on 127.0.0.1", () => {
     expect(ini(renderSt2Conf({ ...input, coordination: { backend: 'none', hosts: [] } })).coordination).toEqual({ url: '' });
   });
 
@@ -66,7 +73,11 @@ describe('renderSt2Conf', () => {
   });
 
   test('the 2.x drain options only when the release has a graceful shutdown', () => {
-    expect(ini(renderSt2Conf(input)).actionrunner).toEqual({ graceful_shutdown: 'True', exit_still_active_check: String(input.actionRunnerDrainSeconds), still_active_check_interval: '2' });
+    expect(ini(renderSt2Conf(input)).actionrunner).toEqual({
+      graceful_shutdown: 'True',
+      exit_still_active_check: String(input.actionRunnerDrainSeconds),
+      still_active_check_interval: '2',
+    });
     expect(ini(renderSt2Conf({ ...input, actionRunnerDrainSeconds: undefined })).actionrunner).toBeUndefined();
   });
 
@@ -116,32 +127,45 @@ describe('secrets file', () => {
       expect(fs.statSync(out).mode & 0o777).toBe(0o400);
       // A line break cannot live in an INI value: refused by name, nothing written.
       const broken = spawnSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'y')], {
-        env: { ST2_MONGODB_PASSWORD: 'secret\n', ST2_RABBITMQ_PASSWORD: 'x' }, encoding: 'utf8',
+        env: { ST2_MONGODB_PASSWORD: 'secret\n', ST2_RABBITMQ_PASSWORD: 'x' },
+        encoding: 'utf8',
       });
       expect(broken.status).toBe(1);
       expect(broken.stderr).toContain('ST2_MONGODB_PASSWORD contains a line break');
       expect(fs.existsSync(path.join(dir, 'y'))).toBe(false);
       // What oslo.config would change behind our back is refused, naming the variable.
-      for (const [password, problem] of [[' padded', 'starts or ends with a blank'], ['"quoted"', 'starts or ends with a blank or is quoted'], ['a\\$b', 'contains a backslash before a $']]) {
+      for (const [password, problem] of [
+        [' padded', 'starts or ends with a blank'],
+        ['"quoted"', 'starts or ends with a blank or is quoted'],
+        ['a\\$b', 'contains a backslash before a $'],
+      ]) {
         const refused = spawnSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'z')], {
-          env: { ST2_MONGODB_PASSWORD: password, ST2_RABBITMQ_PASSWORD: 'x' }, encoding: 'utf8',
+          env: { ST2_MONGODB_PASSWORD: password, ST2_RABBITMQ_PASSWORD: 'x' },
+          encoding: 'utf8',
         });
         expect([password, refused.status, refused.stderr]).toEqual([password, 1, expect.stringContaining(`ST2_MONGODB_PASSWORD ${problem}`)]);
       }
       // In a URL the value is percent-encoded, so nothing there is refused.
       const inUrl = spawnSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'w')], {
-        env: { ST2_MONGODB_PASSWORD: 'fine', ST2_RABBITMQ_PASSWORD: ' a\\$b ' }, encoding: 'utf8',
+        env: { ST2_MONGODB_PASSWORD: 'fine', ST2_RABBITMQ_PASSWORD: ' a\\$b ' },
+        encoding: 'utf8',
       });
       expect(inUrl.status).toBe(0);
       expect(ini(fs.readFileSync(path.join(dir, 'w'), 'utf8')).messaging.cluster_urls).toContain('amqp://st2:%20a%5C%24b%20@r0:5672/');
       // A missing Secret value fails the pod start instead of writing an empty password.
-      expect(() => execFileSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'x')], {
-        env: {}, stdio: 'pipe',
-      })).toThrow();
+      expect(() =>
+        execFileSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'x')], {
+          env: {},
+          stdio: 'pipe',
+        }),
+      ).toThrow();
       // An unreachable datastore times out (bounded by ST2_WAIT_SECONDS).
-      expect(() => execFileSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'y'), '127.0.0.1:1'], {
-        env: { ST2_WAIT_SECONDS: '0' }, stdio: 'pipe',
-      })).toThrow(/timed out waiting for one of 127.0.0.1:1/);
+      expect(() =>
+        execFileSync(python, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'y'), '127.0.0.1:1'], {
+          env: { ST2_WAIT_SECONDS: '0' },
+          stdio: 'pipe',
+        }),
+      ).toThrow(/timed out waiting for one of 127.0.0.1:1/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -39,7 +39,9 @@ export function killAll(): number {
  * there still comes first).
  */
 export function endTrackedChildren(): void {
-  afterAll(() => { killAll(); });
+  afterAll(() => {
+    killAll();
+  });
 }
 
 process.once('exit', killAll);

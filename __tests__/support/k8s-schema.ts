@@ -43,7 +43,10 @@ export class K8sSchema {
 
   private readonly byKind = new Map<string, string>();
 
-  private constructor(public readonly version: KubernetesVersion, private readonly definitions: Record<string, SchemaNode>) {
+  private constructor(
+    public readonly version: KubernetesVersion,
+    private readonly definitions: Record<string, SchemaNode>,
+  ) {
     for (const [name, definition] of Object.entries(definitions)) {
       for (const gvk of definition['x-kubernetes-group-version-kind'] ?? []) {
         const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;

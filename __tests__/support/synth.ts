@@ -36,7 +36,10 @@ const yamlVersion: string = JSON.parse(fs.readFileSync(require.resolve('yaml/pac
  */
 export function readDist(environment: string): K8sObject[] {
   const dir = path.join(root, 'dist', environment);
-  const files = fs.readdirSync(dir).sort().map((name) => ({ name, text: fs.readFileSync(path.join(dir, name), 'utf8') }));
+  const files = fs
+    .readdirSync(dir)
+    .sort()
+    .map((name) => ({ name, text: fs.readFileSync(path.join(dir, name), 'utf8') }));
   const hash = createHash('sha256').update(`${PARSE_FORMAT}\0${yamlVersion}`);
   for (const file of files) hash.update(`\0${file.name}\0${file.text}`);
   const cacheDir = path.join(root, 'node_modules', '.cache', 'dist-parsed');

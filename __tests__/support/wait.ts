@@ -4,7 +4,13 @@
  */
 
 /** Resolves with the first value `check` returns (not undefined/false); rejects after `ms`. */
-export async function pollFor<T>(what: string, ms: number, check: () => Promise<T | undefined | false> | T | undefined | false, every = 100, context: () => string = () => ''): Promise<T> {
+export async function pollFor<T>(
+  what: string,
+  ms: number,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  every = 100,
+  context: () => string = () => '',
+): Promise<T> {
   const deadline = Date.now() + ms;
   let lastError: unknown;
   for (;;) {

@@ -19,7 +19,7 @@ const setting = (name: string) => {
   return match[1].replace(/^"|"$/g, '');
 };
 
-test('its expectations are the image model\'s facts and the pinned release', () => {
+test("its expectations are the image model's facts and the pinned release", () => {
   const st2 = imageModelOf('st2api')!;
   expect(setting('PINNED_VERSION')).toBe(DEFAULT_ST2_VERSION);
   expect(Number(setting('EXPECT_STANLEY_UID'))).toBe(ST2_STANLEY.uid!.value);
@@ -47,7 +47,12 @@ test('passes when the images answer as the model says', () => {
 });
 
 test.each([
-  ['stanley has another UID', { FAKE_STANLEY_UID: '1001', FAKE_STANLEY_GID: '1001' }, /FAIL st2api: stanley's UID is 1000 \(id -u stanley\): expected 1000, found 1001/, /release\.st2RunAs: \{ user: 1001, group: 1001 \}/],
+  [
+    'stanley has another UID',
+    { FAKE_STANLEY_UID: '1001', FAKE_STANLEY_GID: '1001' },
+    /FAIL st2api: stanley's UID is 1000 \(id -u stanley\): expected 1000, found 1001/,
+    /release\.st2RunAs: \{ user: 1001, group: 1001 \}/,
+  ],
   ['htpasswd is a folder', { FAKE_HTPASSWD: 'dir', FAKE_TARGET: 'st2auth' }, /FAIL st2auth: .*htpasswd.*expected regular file, found directory/, /1 failed/],
   ['kazoo is missing', { FAKE_IMPORT_FAIL: 'kazoo', FAKE_TARGET: 'st2scheduler' }, /FAIL st2scheduler: .*kazoo/, /1 failed/],
   ['a system pack is missing', { FAKE_MISSING_PACK: 'core', FAKE_TARGET: 'st2actionrunner' }, /FAIL st2actionrunner: .*core/, /1 failed/],

@@ -10,7 +10,7 @@ test('the real-server stage ends every child it started, whether or not the test
   expect(killAll()).toBe(0);
 });
 
-test('a child\'s own children go too (a server master\'s workers)', async () => {
+test("a child's own children go too (a server master's workers)", async () => {
   const parent = spawnTracked('sh', ['-c', 'sleep 60 & echo $!; wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const grandchild = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (data: Buffer) => resolve(data.toString().trim()))));
   killAll();

@@ -5,9 +5,7 @@ import { k8s } from '../../imports/k8s';
 import { requireInteger } from '../common/errors';
 import { ComponentRole, componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
 import { ResourceSettings, toContainerResources } from '../common/resources';
-import {
-  ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity, RunAs, selectByLabels, spreadFor,
-} from '../common/workload';
+import { ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity, RunAs, selectByLabels, spreadFor } from '../common/workload';
 import { DisruptionBudget } from '../common/disruption-budget';
 import { memberHost } from './members';
 import { checkQuorumMembers } from '../common/quorum';
@@ -191,9 +189,7 @@ export class MemberSet extends Construct {
       podManagementPolicy: props.podManagementPolicy ?? kplus.PodManagementPolicy.PARALLEL,
       select: false,
       spread: false,
-      serviceAccount: props.serviceAccountName
-        ? kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccount', props.serviceAccountName)
-        : undefined,
+      serviceAccount: props.serviceAccountName ? kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccount', props.serviceAccountName) : undefined,
       // No API token unless the pods were given an account to use it with.
       automountServiceAccountToken: props.serviceAccountName !== undefined,
       securityContext: podSecurity(props.runAs),
@@ -219,15 +215,19 @@ export class MemberSet extends Construct {
     const claimName = claim.name ?? 'data';
     const api = ApiObject.of(this.statefulSet);
     // cdk8s-plus 27 has no volume claim templates: add the claim and mount it by name.
-    api.addJsonPatch(JsonPatch.add('/spec/volumeClaimTemplates', [{
-      metadata: { name: claimName, labels: this.labels },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        // A Quantity, not a string: KubeStatefulSet converts requests after patches apply.
-        resources: { requests: { storage: k8s.Quantity.fromString(claim.size) } },
-        ...(claim.storageClassName ? { storageClassName: claim.storageClassName } : {}),
-      },
-    }]));
+    api.addJsonPatch(
+      JsonPatch.add('/spec/volumeClaimTemplates', [
+        {
+          metadata: { name: claimName, labels: this.labels },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            // A Quantity, not a string: KubeStatefulSet converts requests after patches apply.
+            resources: { requests: { storage: k8s.Quantity.fromString(claim.size) } },
+            ...(claim.storageClassName ? { storageClassName: claim.storageClassName } : {}),
+          },
+        },
+      ]),
+    );
     // Patches apply at synth, after the datastore has added its containers.
     api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: claimName, mountPath: claim.mountPath }));
   }

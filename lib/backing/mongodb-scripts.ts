@@ -101,17 +101,16 @@ export function renderReadinessScript(): string {
  * member in a long initial sync or without a set yet is not restarted.
  */
 export function renderLivenessScript(): string {
-  return [
-    'const reply = db.adminCommand({ ping: 1 });',
-    'if (reply.ok !== 1) {',
-    "  throw new Error('ping failed: ' + JSON.stringify(reply));",
-    '}',
-  ].join('\n');
+  return ['const reply = db.adminCommand({ ping: 1 });', 'if (reply.ok !== 1) {', "  throw new Error('ping failed: ' + JSON.stringify(reply));", '}'].join(
+    '\n',
+  );
 }
 
 /** A mongosh connection string with no credentials (they are given to `db.auth`). */
 export function mongoConnectionString(hosts: readonly string[], database: string, options: Record<string, string | number>): string {
-  const query = Object.entries(options).map(([key, value]) => `${key}=${value}`).join('&');
+  const query = Object.entries(options)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('&');
   return `mongodb://${hosts.join(',')}/${database}${query ? `?${query}` : ''}`;
 }
 
@@ -212,7 +211,10 @@ export function renderCreateUserScript(init: ReplicaSetInit): string {
   checkInit(init);
   const user = {
     user: init.username,
-    roles: [{ role: 'readWrite', db: init.database }, { role: 'dbAdmin', db: init.database }],
+    roles: [
+      { role: 'readWrite', db: init.database },
+      { role: 'dbAdmin', db: init.database },
+    ],
   };
   return [
     `// Rendered from typed settings: user ${init.username} on database ${init.database}.`,

@@ -6,16 +6,22 @@ import { Construct } from 'constructs';
 import { check, SettingError } from '../common/errors';
 import { componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
 import { RESOURCE_PRESETS, ResourceSettings, toContainerResources } from '../common/resources';
-import {
-  containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity, pullPolicy, RunAs,
-} from '../common/workload';
+import { containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity, pullPolicy, RunAs } from '../common/workload';
 import { MongoDbSettings } from '../config/datastores';
 import { MongoEndpoint } from '../config/endpoints';
 import { MemberSet } from './member-set';
 import { memberHostPorts } from './members';
 import {
-  MONGO_INIT_ENV, MONGO_PATHS, MONGO_SCRIPT_FILES, ReplicaSetInit, renderCopyKeyfileScript, renderCreateUserScript,
-  renderInitiateScript, renderInitScript, renderLivenessScript, renderReadinessScript,
+  MONGO_INIT_ENV,
+  MONGO_PATHS,
+  MONGO_SCRIPT_FILES,
+  ReplicaSetInit,
+  renderCopyKeyfileScript,
+  renderCreateUserScript,
+  renderInitiateScript,
+  renderInitScript,
+  renderLivenessScript,
+  renderReadinessScript,
 } from './mongodb-scripts';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
 
@@ -56,7 +62,6 @@ const NAME = 'mongodb';
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
 
-
 /** The replica set with its init Job (same wave: member 0 is ready only after the Job initiated the set). */
 export const MONGODB_PROFILE: ComponentProfile = { name: 'mongodb', syncStage: 'datastores' };
 
@@ -90,8 +95,12 @@ export class MongoDbReplicaSet extends Construct {
     const replicas = inCluster.replicas ?? 3;
     checkMongoMembers(replicas);
     const secretName = settings.secretName ?? 'st2-mongodb';
-    check(secretName.length > 0, `${SETTING}.secretName`, 'no Secret name given',
-      'name the Secret you created with keys password, root-password and keyfile (see README, "Secrets")');
+    check(
+      secretName.length > 0,
+      `${SETTING}.secretName`,
+      'no Secret name given',
+      'name the Secret you created with keys password, root-password and keyfile (see README, "Secrets")',
+    );
     const replicaSet = settings.replicaSet ?? 'rs0';
     check(NAME_PATTERN.test(replicaSet), `${SETTING}.replicaSet`, `${JSON.stringify(replicaSet)} is not a replica set name`, 'use letters, digits, _ and -');
     const database = settings.database ?? 'st2';
@@ -101,11 +110,20 @@ export class MongoDbReplicaSet extends Construct {
     const rootUsername = props.rootUsername ?? 'root';
     check(/^[A-Za-z0-9._-]{1,64}$/.test(rootUsername), 'rootUsername', `${JSON.stringify(rootUsername)} is not a user name`, 'use letters, digits, ., _ and -');
     const storageSize = inCluster.storageSize ?? '10Gi';
-    check(STORAGE.test(storageSize), `${SETTING}.inCluster.storageSize`, `${JSON.stringify(storageSize)} is not a storage size`, 'write a whole number with Mi, Gi or Ti, e.g. 10Gi');
+    check(
+      STORAGE.test(storageSize),
+      `${SETTING}.inCluster.storageSize`,
+      `${JSON.stringify(storageSize)} is not a storage size`,
+      'write a whole number with Mi, Gi or Ti, e.g. 10Gi',
+    );
     const storageClassName = inCluster.storageClassName;
     if (storageClassName !== undefined) {
-      check(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(storageClassName), `${SETTING}.inCluster.storageClassName`,
-        `${JSON.stringify(storageClassName)} is not a StorageClass name`, 'name an existing StorageClass, or leave it out for the cluster default');
+      check(
+        /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(storageClassName),
+        `${SETTING}.inCluster.storageClassName`,
+        `${JSON.stringify(storageClassName)} is not a StorageClass name`,
+        'name an existing StorageClass, or leave it out for the cluster default',
+      );
     }
     const image: ImageSettings = { ...MONGO_DEFAULT_IMAGE, ...inCluster.image };
     const imageRef = imageReference(image, `${SETTING}.inCluster.image`);
@@ -135,7 +153,12 @@ export class MongoDbReplicaSet extends Construct {
     // Parallel start: member 0 only becomes ready once the set is initiated, and initiating
     // needs every member running and resolvable by name (lib/backing/members.ts).
     const set = new MemberSet(this, 'Members', {
-      identity: props.identity, name: NAME, role: 'database', version: image.tag, members: replicas, runAs: MONGO_USER,
+      identity: props.identity,
+      name: NAME,
+      role: 'database',
+      version: image.tag,
+      members: replicas,
+      runAs: MONGO_USER,
       placement: props.placement,
       ports: [{ name: 'mongodb', port: MONGO_PORT }],
       clientPorts: [{ name: 'mongodb', port: MONGO_PORT }],
@@ -175,12 +198,17 @@ export class MongoDbReplicaSet extends Construct {
       // members 1.. the user is replaced by member 0's during their initial sync.
       args: [
         'mongod',
-        '--replSet', replicaSet,
+        '--replSet',
+        replicaSet,
         '--bind_ip_all',
-        '--port', String(MONGO_PORT),
-        '--dbpath', MONGO_PATHS.dataDir,
-        '--keyFile', MONGO_PATHS.keyfile,
-        '--wiredTigerCacheSizeGB', String(wiredTigerCacheSizeGb(resourceSettings.memoryLimit)),
+        '--port',
+        String(MONGO_PORT),
+        '--dbpath',
+        MONGO_PATHS.dataDir,
+        '--keyFile',
+        MONGO_PATHS.keyfile,
+        '--wiredTigerCacheSizeGB',
+        String(wiredTigerCacheSizeGb(resourceSettings.memoryLimit)),
       ],
       ports: [{ number: MONGO_PORT, name: 'mongodb' }],
       envVariables: {
@@ -221,8 +249,15 @@ export class MongoDbReplicaSet extends Construct {
    * template: a Job's template is immutable, and the scripts are read from the ConfigMap
    * at run time anyway.
    */
-  private addInitJob(identity: ReleaseIdentity, image: ImageSettings, imageRef: string, secret: kplus.ISecret,
-    scripts: kplus.Volume, rootUsername: string, version: string): kplus.Job {
+  private addInitJob(
+    identity: ReleaseIdentity,
+    image: ImageSettings,
+    imageRef: string,
+    secret: kplus.ISecret,
+    scripts: kplus.Volume,
+    rootUsername: string,
+    version: string,
+  ): kplus.Job {
     const scope = new Construct(this, 'Init');
     const name = `${NAME}-init`;
     const labels = componentLabels(identity, name, 'job', version);
@@ -262,10 +297,18 @@ export function checkMongoMembers(replicas: number): void {
   const setting = `${SETTING}.inCluster.replicas`;
   if (!Number.isInteger(replicas)) throw new SettingError(setting, `got ${JSON.stringify(replicas)}`, 'set it to an odd number >= 3, e.g. 3');
   if (replicas < 3) {
-    throw new SettingError(setting, `got ${replicas}: a replica set of fewer than 3 members cannot elect a primary after losing one`, 'set it to an odd number >= 3, e.g. 3');
+    throw new SettingError(
+      setting,
+      `got ${replicas}: a replica set of fewer than 3 members cannot elect a primary after losing one`,
+      'set it to an odd number >= 3, e.g. 3',
+    );
   }
   if (replicas % 2 === 0) {
-    throw new SettingError(setting, `got ${replicas}: an even number of members tolerates no more failures than ${replicas - 1}`, `set it to ${replicas - 1} or ${replicas + 1}`);
+    throw new SettingError(
+      setting,
+      `got ${replicas}: an even number of members tolerates no more failures than ${replicas - 1}`,
+      `set it to ${replicas - 1} or ${replicas + 1}`,
+    );
   }
 }
 
@@ -273,8 +316,11 @@ export function checkMongoMembers(replicas: number): void {
 function checkShell(tag: string): void {
   const match = /^([0-9]+)\.([0-9]+)/.exec(tag);
   if (match && Number(match[1]) < 5) {
-    throw new SettingError(`${SETTING}.inCluster.image.tag`, `${tag} ships only the legacy mongo shell, not mongosh`,
-      `use ${MONGO_DEFAULT_IMAGE.tag} (the newest StackStorm 3.9 supports) or another 5.0+ image`);
+    throw new SettingError(
+      `${SETTING}.inCluster.image.tag`,
+      `${tag} ships only the legacy mongo shell, not mongosh`,
+      `use ${MONGO_DEFAULT_IMAGE.tag} (the newest StackStorm 3.9 supports) or another 5.0+ image`,
+    );
   }
 }
 
@@ -284,7 +330,12 @@ function checkShell(tag: string): void {
  */
 export function wiredTigerCacheSizeGb(memoryLimit: string): number {
   const match = /^([0-9]+)(Ki|Mi|Gi)$/.exec(memoryLimit);
-  if (!match) throw new SettingError(`${SETTING}.inCluster.resources.memoryLimit`, `${JSON.stringify(memoryLimit)} is not a memory quantity`, 'write a whole number with Ki, Mi or Gi, e.g. 2Gi');
+  if (!match)
+    throw new SettingError(
+      `${SETTING}.inCluster.resources.memoryLimit`,
+      `${JSON.stringify(memoryLimit)} is not a memory quantity`,
+      'write a whole number with Ki, Mi or Gi, e.g. 2Gi',
+    );
   const gib = Number(match[1]) / { Ki: 1024 * 1024, Mi: 1024, Gi: 1 }[match[2] as 'Ki' | 'Mi' | 'Gi'];
   return Math.max(0.25, Math.floor(((gib - 1) / 2) * 100) / 100);
 }

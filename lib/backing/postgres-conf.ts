@@ -98,7 +98,11 @@ export function renderPgHba(input: PgHbaInput): string {
   }
   rows.push(['local', 'all', 'all', '', 'reject'], ['host', 'all', 'all', 'all', 'reject']);
   const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column].length)));
-  const format = (row: string[]) => row.map((cell, column) => (column < 4 ? cell.padEnd(widths[column]) : cell)).join('  ').replace(/\s+$/, '');
+  const format = (row: string[]) =>
+    row
+      .map((cell, column) => (column < 4 ? cell.padEnd(widths[column]) : cell))
+      .join('  ')
+      .replace(/\s+$/, '');
   return `# pg_hba.conf rendered by stackstorm-ha-cdk8s. First match wins.\n# TYPE DATABASE USER ADDRESS METHOD\n${rows.map(format).join('\n')}\n`;
 }
 

@@ -11,7 +11,13 @@ import { PostgresEndpoint } from '../config/endpoints';
 import { MemberSet } from './member-set';
 import { PostgresSettings } from '../config/mistral';
 import {
-  POSTGRES_FILES, POSTGRES_PATHS, POSTGRES_PORT, renderCreateRoleSql, renderPostgresInitScript, renderPgHba, renderPostgresqlConf,
+  POSTGRES_FILES,
+  POSTGRES_PATHS,
+  POSTGRES_PORT,
+  renderCreateRoleSql,
+  renderPostgresInitScript,
+  renderPgHba,
+  renderPostgresqlConf,
 } from './postgres-conf';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
 
@@ -43,10 +49,25 @@ const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-fA-F:]+\/[0-9]{1,
 function identity(settings: PostgresSettings, setting: string): { database: string; username: string; secretName: string } {
   const database = settings.database ?? 'mistral';
   const username = settings.username ?? 'mistral';
-  check(IDENTIFIER.test(database), `${setting}.database`, `${JSON.stringify(database)} is not a plain PostgreSQL name`, 'use lower-case letters, digits and _, starting with a letter or _');
-  check(IDENTIFIER.test(username), `${setting}.username`, `${JSON.stringify(username)} is not a plain PostgreSQL name`, 'use lower-case letters, digits and _, starting with a letter or _');
+  check(
+    IDENTIFIER.test(database),
+    `${setting}.database`,
+    `${JSON.stringify(database)} is not a plain PostgreSQL name`,
+    'use lower-case letters, digits and _, starting with a letter or _',
+  );
+  check(
+    IDENTIFIER.test(username),
+    `${setting}.username`,
+    `${JSON.stringify(username)} is not a plain PostgreSQL name`,
+    'use lower-case letters, digits and _, starting with a letter or _',
+  );
   const secretName = settings.secretName ?? 'st2-postgresql';
-  check(secretName.length > 0, `${setting}.secretName`, 'no Secret name given', 'name the Secret you created with keys password and postgres-password (see README, "Secrets")');
+  check(
+    secretName.length > 0,
+    `${setting}.secretName`,
+    'no Secret name given',
+    'name the Secret you created with keys password and postgres-password (see README, "Secrets")',
+  );
   return { database, username, secretName };
 }
 
@@ -54,11 +75,14 @@ function identity(settings: PostgresSettings, setting: string): { database: stri
 export function externalPostgresEndpoint(settings: PostgresSettings, setting = 'mistral.postgresql'): PostgresEndpoint {
   const { database, username, secretName } = identity(settings, setting);
   const host = settings.external?.host ?? '';
-  check(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(host), `${setting}.external.host`,
-    host ? `${JSON.stringify(host)} is not host:port` : 'external mode names no host', 'give the server (or the cluster\'s primary endpoint) as host:port, e.g. pg.example.com:5432, or use mode: in-cluster');
+  check(
+    /^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(host),
+    `${setting}.external.host`,
+    host ? `${JSON.stringify(host)} is not host:port` : 'external mode names no host',
+    "give the server (or the cluster's primary endpoint) as host:port, e.g. pg.example.com:5432, or use mode: in-cluster",
+  );
   return { host, database, username, password: { name: secretName, key: 'password' } };
 }
-
 
 /** The database with its init Job (same wave, as for MongoDB). */
 export const POSTGRESQL_PROFILE: ComponentProfile = {
@@ -97,16 +121,37 @@ export class PostgreSql extends Construct {
     const image: ImageSettings = { ...POSTGRES_IMAGE, ...inCluster.image };
     const imageRef = imageReference(image, `${setting}.inCluster.image`);
     const major = Number(/^([0-9]+)/.exec(image.tag)?.[1] ?? NaN);
-    check(major >= 15, `${setting}.inCluster.image.tag`, `${image.tag} is not PostgreSQL 15 or newer`, 'use 15.x or newer: the role script uses psql\'s \\getenv (15+)');
+    check(
+      major >= 15,
+      `${setting}.inCluster.image.tag`,
+      `${image.tag} is not PostgreSQL 15 or newer`,
+      "use 15.x or newer: the role script uses psql's \\getenv (15+)",
+    );
     const resourceSettings = inCluster.resources ?? DEFAULT_RESOURCES;
     const resources = toContainerResources(resourceSettings, `${setting}.inCluster.resources`);
     const storageSize = inCluster.storageSize ?? '8Gi';
-    check(STORAGE.test(storageSize), `${setting}.inCluster.storageSize`, `${JSON.stringify(storageSize)} is not a storage size`, 'write a whole number with Mi, Gi or Ti, e.g. 8Gi');
+    check(
+      STORAGE.test(storageSize),
+      `${setting}.inCluster.storageSize`,
+      `${JSON.stringify(storageSize)} is not a storage size`,
+      'write a whole number with Mi, Gi or Ti, e.g. 8Gi',
+    );
     const clientCidrs = inCluster.clientCidrs ?? ['0.0.0.0/0', '::/0'];
-    check(clientCidrs.length > 0, `${setting}.inCluster.clientCidrs`, 'no network given', 'list the pod CIDRs, or leave it out for any address (passwords are still required)');
-    for (const cidr of clientCidrs) check(CIDR.test(cidr), `${setting}.inCluster.clientCidrs`, `${JSON.stringify(cidr)} is not a CIDR`, 'write networks like 10.244.0.0/16');
+    check(
+      clientCidrs.length > 0,
+      `${setting}.inCluster.clientCidrs`,
+      'no network given',
+      'list the pod CIDRs, or leave it out for any address (passwords are still required)',
+    );
+    for (const cidr of clientCidrs)
+      check(CIDR.test(cidr), `${setting}.inCluster.clientCidrs`, `${JSON.stringify(cidr)} is not a CIDR`, 'write networks like 10.244.0.0/16');
     const maxConnections = inCluster.maxConnections ?? 200;
-    check(Number.isInteger(maxConnections) && maxConnections >= 20, `${setting}.inCluster.maxConnections`, `got ${JSON.stringify(maxConnections)}`, 'set an integer >= 20');
+    check(
+      Number.isInteger(maxConnections) && maxConnections >= 20,
+      `${setting}.inCluster.maxConnections`,
+      `got ${JSON.stringify(maxConnections)}`,
+      'set an integer >= 20',
+    );
     const timeout = props.initTimeoutSeconds ?? 600;
     check(Number.isInteger(timeout) && timeout >= 30, 'initTimeoutSeconds', `got ${timeout}`, 'give at least 30 seconds');
     const memoryLimitMiB = resources.memory!.limit!.toMebibytes();
@@ -175,7 +220,10 @@ export class PostgreSql extends Construct {
     });
     const config = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' });
     postgres.mount(POSTGRES_PATHS.configDir, config, { readOnly: true });
-    postgres.mount(POSTGRES_PATHS.socketDir, kplus.Volume.fromEmptyDir(this, 'SocketVolume', 'socket', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) }));
+    postgres.mount(
+      POSTGRES_PATHS.socketDir,
+      kplus.Volume.fromEmptyDir(this, 'SocketVolume', 'socket', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) }),
+    );
     postgres.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) }));
 
     const host = serviceHost(props.identity, NAME);
@@ -232,6 +280,7 @@ function pgIsReady(host: string, periodSeconds: number, failureThreshold: number
 /** Throws unless `mode` is a known PostgreSQL mode. */
 export function checkPostgresMode(settings: PostgresSettings | undefined, setting = 'mistral.postgresql'): 'in-cluster' | 'external' {
   const mode = settings?.mode ?? 'in-cluster';
-  if (mode !== 'in-cluster' && mode !== 'external') throw new SettingError(`${setting}.mode`, `${JSON.stringify(mode)} is not a mode`, 'use in-cluster or external');
+  if (mode !== 'in-cluster' && mode !== 'external')
+    throw new SettingError(`${setting}.mode`, `${JSON.stringify(mode)} is not a mode`, 'use in-cluster or external');
   return mode;
 }

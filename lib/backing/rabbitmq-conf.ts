@@ -114,24 +114,38 @@ type ConfLine = readonly [key: string, value: string | number | boolean, why?: s
 export function renderRabbitMqConf(input: RabbitMqConfInput): string {
   const lines: ConfLine[] = [
     ['listeners.tcp.default', RABBITMQ_PORTS.amqp],
-    ['cluster_formation.peer_discovery_backend', 'rabbit_peer_discovery_k8s',
-      'Nodes find each other through the endpoints of the headless Service (publishNotReadyAddresses: a booting node is listed before it is ready).'],
+    [
+      'cluster_formation.peer_discovery_backend',
+      'rabbit_peer_discovery_k8s',
+      'Nodes find each other through the endpoints of the headless Service (publishNotReadyAddresses: a booting node is listed before it is ready).',
+    ],
     ['cluster_formation.k8s.service_name', input.headlessService],
-    ['cluster_formation.k8s.address_type', 'hostname',
-      'Node names use the stable member DNS names, not pod IPs that change on every restart.'],
+    ['cluster_formation.k8s.address_type', 'hostname', 'Node names use the stable member DNS names, not pod IPs that change on every restart.'],
     ['cluster_formation.k8s.hostname_suffix', `.${input.headlessService}.${input.namespace}.svc.${input.clusterDomain ?? 'cluster.local'}`],
-    ['cluster_formation.node_cleanup.only_log_warning', true,
-      'Never remove an absent node automatically: a rescheduled pod returns with the same name and volume.'],
-    ['cluster_partition_handling', partitionHandlingFor(input.nodes),
-      'A minority side pauses instead of accepting messages that a later heal would discard (see partitionHandlingFor).'],
+    [
+      'cluster_formation.node_cleanup.only_log_warning',
+      true,
+      'Never remove an absent node automatically: a rescheduled pod returns with the same name and volume.',
+    ],
+    [
+      'cluster_partition_handling',
+      partitionHandlingFor(input.nodes),
+      'A minority side pauses instead of accepting messages that a later heal would discard (see partitionHandlingFor).',
+    ],
     ['queue_master_locator', 'min-masters', 'Spread queue masters over the nodes instead of piling them on the first.'],
-    ['load_definitions', input.definitionsFile,
-      'Vhost, st2 user, permissions and the mirroring policy, imported at every boot (no default guest user is created).'],
-    ['total_memory_available_override_value', input.memoryLimitBytes,
-      'The container limit, not the node\'s RAM: the watermark must trip before the kernel OOM-kills the pod.'],
+    [
+      'load_definitions',
+      input.definitionsFile,
+      'Vhost, st2 user, permissions and the mirroring policy, imported at every boot (no default guest user is created).',
+    ],
+    [
+      'total_memory_available_override_value',
+      input.memoryLimitBytes,
+      "The container limit, not the node's RAM: the watermark must trip before the kernel OOM-kills the pod.",
+    ],
     ['vm_memory_high_watermark.relative', 0.4, 'Leaves headroom for Erlang garbage collection under the limit.'],
     ['disk_free_limit.absolute', input.diskFreeLimit],
-    ['log.console', true, 'Logs go to stdout for the cluster\'s log collector.'],
+    ['log.console', true, "Logs go to stdout for the cluster's log collector."],
     ['log.console.level', 'info'],
     ['log.file', false],
   ];
@@ -167,23 +181,30 @@ export interface RabbitMqDefinitionsInput {
 export function rabbitMqDefinitions(input: RabbitMqDefinitionsInput): Record<string, unknown> {
   const vhost = input.vhost === '' ? '/' : input.vhost;
   return {
-    users: [{
-      name: input.username,
-      password_hash: input.passwordHash ?? PASSWORD_HASH_PLACEHOLDER,
-      hashing_algorithm: 'rabbit_password_hashing_sha256',
-      // st2 needs no management or monitoring rights: just AMQP on its vhost.
-      tags: [],
-    }],
+    users: [
+      {
+        name: input.username,
+        password_hash: input.passwordHash ?? PASSWORD_HASH_PLACEHOLDER,
+        hashing_algorithm: 'rabbit_password_hashing_sha256',
+        // st2 needs no management or monitoring rights: just AMQP on its vhost.
+        tags: [],
+      },
+    ],
     vhosts: [{ name: vhost }],
     permissions: [{ user: input.username, vhost, configure: '.*', write: '.*', read: '.*' }],
-    policies: (input.mirrorQueues ?? true) ? [{
-      vhost,
-      name: 'st2-mirror-all-queues',
-      pattern: MIRROR_POLICY_PATTERN,
-      'apply-to': 'queues',
-      priority: 0,
-      definition: { ...MIRROR_POLICY_DEFINITION },
-    }] : [],
+    policies:
+      (input.mirrorQueues ?? true)
+        ? [
+            {
+              vhost,
+              name: 'st2-mirror-all-queues',
+              pattern: MIRROR_POLICY_PATTERN,
+              'apply-to': 'queues',
+              priority: 0,
+              definition: { ...MIRROR_POLICY_DEFINITION },
+            },
+          ]
+        : [],
   };
 }
 

@@ -13,8 +13,14 @@ import { RabbitMqEndpoint } from '../config/endpoints';
 import { MemberSet } from './member-set';
 import { memberHostPorts } from './members';
 import {
-  PASSWORD_ENV, RABBITMQ_PATHS, RABBITMQ_PORTS, RABBITMQ_SECRET_KEYS, rabbitMqDefinitions,
-  renderDefinitionsScript, renderEnabledPlugins, renderRabbitMqConf,
+  PASSWORD_ENV,
+  RABBITMQ_PATHS,
+  RABBITMQ_PORTS,
+  RABBITMQ_SECRET_KEYS,
+  rabbitMqDefinitions,
+  renderDefinitionsScript,
+  renderEnabledPlugins,
+  renderRabbitMqConf,
 } from './rabbitmq-conf';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
 
@@ -55,7 +61,6 @@ export interface RabbitMqProps {
   readonly diskFreeLimit?: string;
 }
 
-
 export const RABBITMQ_PROFILE: ComponentProfile = { name: 'rabbitmq', syncStage: 'datastores' };
 
 /**
@@ -85,30 +90,41 @@ export class RabbitMq extends Construct {
     // Every check runs before the first object is built.
     const replicas = inCluster.replicas ?? 3;
     if (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0) {
-      throw new SettingError(`${setting}.inCluster.replicas`,
+      throw new SettingError(
+        `${setting}.inCluster.replicas`,
         `${JSON.stringify(replicas)} nodes: pause_minority needs an odd cluster of at least 3 so one side of a split is always a majority`,
-        'set it to 3, 5 or 7');
+        'set it to 3, 5 or 7',
+      );
     }
     const image: ImageSettings = { ...RABBITMQ_IMAGE, ...inCluster.image };
     const reference = imageReference(image, `${setting}.inCluster.image`);
     const major = /^v?([0-9]+)(\.|$|-)/.exec(image.tag);
     if (!major) {
-      throw new SettingError(`${setting}.inCluster.image.tag`, `cannot tell the RabbitMQ version from ${JSON.stringify(image.tag)}`,
-        'use a tag that starts with the version, e.g. 3.13.7');
+      throw new SettingError(
+        `${setting}.inCluster.image.tag`,
+        `cannot tell the RabbitMQ version from ${JSON.stringify(image.tag)}`,
+        'use a tag that starts with the version, e.g. 3.13.7',
+      );
     }
     if (mirrorQueues && Number(major[1]) >= 4) {
-      throw new SettingError(`${setting}.inCluster.image.tag`,
+      throw new SettingError(
+        `${setting}.inCluster.image.tag`,
         `${image.tag} is RabbitMQ ${major[1]}.x, which removed classic queue mirroring, and st2 declares classic queues that the guide mirrors`,
-        `pin a 3.x image (default ${RABBITMQ_IMAGE.tag})`);
+        `pin a 3.x image (default ${RABBITMQ_IMAGE.tag})`,
+      );
     }
     const secretName = settings.secretName ?? 'st2-rabbitmq';
     check(secretName.length > 0, `${setting}.secretName`, 'no Secret name given', 'name the Secret holding the keys password and erlang-cookie');
     const username = settings.username ?? 'st2';
-    check(username.length > 0, `${setting}.username`, 'empty user name', 'name st2\'s RabbitMQ user, e.g. st2');
+    check(username.length > 0, `${setting}.username`, 'empty user name', "name st2's RabbitMQ user, e.g. st2");
     const vhost = settings.vhost ?? '';
     const storageSize = inCluster.storageSize ?? '8Gi';
-    check(/^[1-9][0-9]*(Mi|Gi|Ti)$/.test(storageSize), `${setting}.inCluster.storageSize`,
-      `${JSON.stringify(storageSize)} is not a volume size`, 'write a whole number with Mi, Gi or Ti, e.g. 8Gi');
+    check(
+      /^[1-9][0-9]*(Mi|Gi|Ti)$/.test(storageSize),
+      `${setting}.inCluster.storageSize`,
+      `${JSON.stringify(storageSize)} is not a volume size`,
+      'write a whole number with Mi, Gi or Ti, e.g. 8Gi',
+    );
     const resourceSettings = inCluster.resources ?? DEFAULT_RESOURCES;
     const resources = toContainerResources(resourceSettings, `${setting}.inCluster.resources`);
     const memoryLimitBytes = resources.memory!.limit!.toKibibytes() * 1024;
@@ -130,7 +146,7 @@ export class RabbitMq extends Construct {
         memoryLimitBytes,
         diskFreeLimit: props.diskFreeLimit ?? '1GB',
       }),
-      'enabled_plugins': renderEnabledPlugins(),
+      enabled_plugins: renderEnabledPlugins(),
       'definitions.template.json': JSON.stringify(rabbitMqDefinitions({ vhost, username, mirrorQueues }), null, 2) + '\n',
       'render-definitions.sh': renderDefinitionsScript(),
     };
@@ -163,8 +179,13 @@ export class RabbitMq extends Construct {
     // stopped last before it serves; with OrderedReady, pod 0 would wait for pods that are
     // only created once pod 0 is ready. Peer discovery makes parallel boots safe.
     const set = new MemberSet(this, 'Members', {
-      identity: props.identity, name: RABBITMQ_NAME, role: 'message-queue', version: image.tag, members: replicas,
-      runAs: RABBITMQ_RUN_AS, placement: props.placement,
+      identity: props.identity,
+      name: RABBITMQ_NAME,
+      role: 'message-queue',
+      version: image.tag,
+      members: replicas,
+      runAs: RABBITMQ_RUN_AS,
+      placement: props.placement,
       ports: [
         { name: 'amqp', port: RABBITMQ_PORTS.amqp },
         { name: 'epmd', port: RABBITMQ_PORTS.epmd },
@@ -191,7 +212,10 @@ export class RabbitMq extends Construct {
       items: { [RABBITMQ_SECRET_KEYS.erlangCookie]: { path: RABBITMQ_SECRET_KEYS.erlangCookie } },
     });
     const home = kplus.Volume.fromEmptyDir(this, 'HomeVolume', 'home', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
-    const definitions = kplus.Volume.fromEmptyDir(this, 'DefinitionsVolume', 'definitions', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+    const definitions = kplus.Volume.fromEmptyDir(this, 'DefinitionsVolume', 'definitions', {
+      medium: kplus.EmptyDirMedium.MEMORY,
+      sizeLimit: Size.mebibytes(1),
+    });
     const tmp = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(64) });
     const logs = kplus.Volume.fromEmptyDir(this, 'LogVolume', 'logs', { sizeLimit: Size.mebibytes(256) });
 
@@ -202,15 +226,22 @@ export class RabbitMq extends Construct {
       imagePullPolicy: pullPolicy(image),
       // Erlang refuses a cookie file that others can read, and Secret volumes are symlinks
       // with group bits from fsGroup: copy it to a private 0400 file instead.
-      command: ['sh', '-c', [
-        'set -eu',
-        `rm -f ${cookieFile}`,
-        `cp ${RABBITMQ_PATHS.secretDir}/${RABBITMQ_SECRET_KEYS.erlangCookie} ${cookieFile}`,
-        `chmod 400 ${cookieFile}`,
-        `sh ${RABBITMQ_PATHS.renderScript} ${RABBITMQ_PATHS.definitionsTemplate} ${RABBITMQ_PATHS.definitionsFile}`,
-      ].join('\n')],
+      command: [
+        'sh',
+        '-c',
+        [
+          'set -eu',
+          `rm -f ${cookieFile}`,
+          `cp ${RABBITMQ_PATHS.secretDir}/${RABBITMQ_SECRET_KEYS.erlangCookie} ${cookieFile}`,
+          `chmod 400 ${cookieFile}`,
+          `sh ${RABBITMQ_PATHS.renderScript} ${RABBITMQ_PATHS.definitionsTemplate} ${RABBITMQ_PATHS.definitionsFile}`,
+        ].join('\n'),
+      ],
       envVariables: {
-        [PASSWORD_ENV]: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, 'PasswordSecret', secretName), key: RABBITMQ_SECRET_KEYS.password }),
+        [PASSWORD_ENV]: kplus.EnvValue.fromSecretValue({
+          secret: kplus.Secret.fromSecretName(this, 'PasswordSecret', secretName),
+          key: RABBITMQ_SECRET_KEYS.password,
+        }),
       },
       resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' }, `${setting}.prepare`),
       securityContext: containerSecurity(RABBITMQ_RUN_AS),

@@ -67,21 +67,23 @@ export interface SentinelConfInput {
  * monitor naming a hostname is fatal at start.
  */
 export function renderSentinelConf(input: SentinelConfInput): string {
-  return [
-    '# Redis Sentinel for tooz (StackStorm coordination); rendered by renderSentinelConf.',
-    `port ${REDIS_PORTS.sentinel}`,
-    'bind * -::*',
-    'protected-mode no',
-    'sentinel resolve-hostnames yes',
-    // Answer clients (tooz) and peers with stable names, never with pod IPs.
-    'sentinel announce-hostnames yes',
-    `sentinel announce-ip ${input.self}`,
-    `sentinel monitor ${input.masterName} ${input.master} ${REDIS_PORTS.redis} ${input.quorum}`,
-    `sentinel down-after-milliseconds ${input.masterName} ${input.downAfterMilliseconds}`,
-    `sentinel failover-timeout ${input.masterName} ${input.failoverTimeoutMilliseconds}`,
-    // One replica resyncs at a time, so the other keeps serving reads during a failover.
-    `sentinel parallel-syncs ${input.masterName} 1`,
-  ].join('\n') + '\n';
+  return (
+    [
+      '# Redis Sentinel for tooz (StackStorm coordination); rendered by renderSentinelConf.',
+      `port ${REDIS_PORTS.sentinel}`,
+      'bind * -::*',
+      'protected-mode no',
+      'sentinel resolve-hostnames yes',
+      // Answer clients (tooz) and peers with stable names, never with pod IPs.
+      'sentinel announce-hostnames yes',
+      `sentinel announce-ip ${input.self}`,
+      `sentinel monitor ${input.masterName} ${input.master} ${REDIS_PORTS.redis} ${input.quorum}`,
+      `sentinel down-after-milliseconds ${input.masterName} ${input.downAfterMilliseconds}`,
+      `sentinel failover-timeout ${input.masterName} ${input.failoverTimeoutMilliseconds}`,
+      // One replica resyncs at a time, so the other keeps serving reads during a failover.
+      `sentinel parallel-syncs ${input.masterName} 1`,
+    ].join('\n') + '\n'
+  );
 }
 
 /** Input of {@link renderRedisBootstrap}. */

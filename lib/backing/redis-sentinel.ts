@@ -45,7 +45,6 @@ const LIVE_DIR = '/live';
 const DATA_DIR = '/data';
 const NAME = 'redis';
 
-
 export const REDIS_SENTINEL_PROFILE: ComponentProfile = { name: 'redis', syncStage: 'datastores' };
 
 /**
@@ -67,7 +66,14 @@ export class RedisSentinel extends Construct {
   constructor(scope: Construct, id: string, props: RedisSentinelProps) {
     super(scope, id);
     declareProfile(this, REDIS_SENTINEL_PROFILE);
-    const { setting, members, image, imageRef, runAs, resources: redisResources } = resolveMemberSettings(props, {
+    const {
+      setting,
+      members,
+      image,
+      imageRef,
+      runAs,
+      resources: redisResources,
+    } = resolveMemberSettings(props, {
       setting: 'datastores.coordination.inCluster',
       image: REDIS_IMAGE,
       runAs: serverAccountOf('redis'),
@@ -75,8 +81,11 @@ export class RedisSentinel extends Construct {
     });
     const quorum = props.quorum ?? majority(members);
     if (quorum !== majority(members)) {
-      throw new SettingError(`${setting}.quorum`, `${quorum} of ${members} sentinels`,
-        `use the majority, ${majority(members)}: fewer lets a partitioned minority fail over, more blocks failover when one member is down`);
+      throw new SettingError(
+        `${setting}.quorum`,
+        `${quorum} of ${members} sentinels`,
+        `use the majority, ${majority(members)}: fewer lets a partitioned minority fail over, more blocks failover when one member is down`,
+      );
     }
     const masterName = props.masterName ?? 'st2';
     if (!/^[A-Za-z0-9_-]+$/.test(masterName)) {
@@ -87,17 +96,31 @@ export class RedisSentinel extends Construct {
     requireInteger(downAfterMilliseconds, `${setting}.downAfterMilliseconds`, 1000, 600000);
     requireInteger(failoverTimeoutMilliseconds, `${setting}.failoverTimeoutMilliseconds`, 1000, 3600000);
     if (failoverTimeoutMilliseconds < downAfterMilliseconds) {
-      throw new SettingError(`${setting}.failoverTimeoutMilliseconds`,
+      throw new SettingError(
+        `${setting}.failoverTimeoutMilliseconds`,
         `${failoverTimeoutMilliseconds} is below downAfterMilliseconds ${downAfterMilliseconds}`,
-        'give a failover at least as long as it takes to notice the master is down');
+        'give a failover at least as long as it takes to notice the master is down',
+      );
     }
-    const sentinelResources = toContainerResources(props.sentinelResources ?? { cpuRequest: '20m', memoryRequest: '32Mi', memoryLimit: '64Mi' }, `${setting}.sentinelResources`);
+    const sentinelResources = toContainerResources(
+      props.sentinelResources ?? { cpuRequest: '20m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
+      `${setting}.sentinelResources`,
+    );
 
     // Members must find each other (and the bootstrap must reach the sentinels) before they
     // are ready, readiness coming only after replication is set up; all start together.
     const set = new MemberSet(this, 'Members', {
-      identity: props.identity, name: NAME, role: 'coordination', version: image.tag, members, runAs, placement: props.placement,
-      ports: [{ name: 'redis', port: REDIS_PORTS.redis }, { name: 'sentinel', port: REDIS_PORTS.sentinel }],
+      identity: props.identity,
+      name: NAME,
+      role: 'coordination',
+      version: image.tag,
+      members,
+      runAs,
+      placement: props.placement,
+      ports: [
+        { name: 'redis', port: REDIS_PORTS.redis },
+        { name: 'sentinel', port: REDIS_PORTS.sentinel },
+      ],
     });
     this.statefulSet = set.statefulSet;
     this.headlessService = set.headlessService;
@@ -109,7 +132,12 @@ export class RedisSentinel extends Construct {
     hosts.forEach((self, ordinal) => {
       files[`redis-${ordinal}.conf`] = renderRedisConf({ self, replicaOf: ordinal === 0 ? undefined : hosts[0], maxMemoryMiB });
       files[`sentinel-${ordinal}.conf`] = renderSentinelConf({
-        self, masterName, master: hosts[0], quorum, downAfterMilliseconds, failoverTimeoutMilliseconds,
+        self,
+        masterName,
+        master: hosts[0],
+        quorum,
+        downAfterMilliseconds,
+        failoverTimeoutMilliseconds,
       });
     });
     files['bootstrap.sh'] = renderRedisBootstrap({ members: hosts, masterName, quorum });
@@ -146,7 +174,12 @@ export class RedisSentinel extends Construct {
         readiness: pingProbe(REDIS_PORTS[name], 5, 3),
         // Liveness asks less than readiness: a busy Redis that still accepts connections is
         // slow, not dead, and restarting it would force a full resync.
-        liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORTS[name], periodSeconds: Duration.seconds(10), failureThreshold: 6, timeoutSeconds: Duration.seconds(3) }),
+        liveness: kplus.Probe.fromTcpSocket({
+          port: REDIS_PORTS[name],
+          periodSeconds: Duration.seconds(10),
+          failureThreshold: 6,
+          timeoutSeconds: Duration.seconds(3),
+        }),
       });
     // Replicas write the master's snapshot to the working directory while they load it.
     const redis = server('redis', [`${LIVE_DIR}/redis.conf`], DATA_DIR, redisResources);

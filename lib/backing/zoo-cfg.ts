@@ -30,23 +30,25 @@ export function serverId(ordinal: number): number {
 
 export function renderZooCfg(input: ZooCfgInput): string {
   const { client, quorum, election } = ZOOKEEPER_PORTS;
-  return [
-    '# ZooKeeper for tooz (StackStorm coordination); rendered by renderZooCfg.',
-    `tickTime=${input.tickTime ?? 2000}`,
-    `initLimit=${input.initLimit ?? 10}`,
-    `syncLimit=${input.syncLimit ?? 5}`,
-    `dataDir=${input.dataDir}`,
-    `clientPort=${client}`,
-    'maxClientCnxns=60',
-    // An ensemble member never serves alone: a lone node would split the brain.
-    'standaloneEnabled=false',
-    // The HTTP admin server is not used (probes use four-letter words) and would take port 8080.
-    'admin.enableServer=false',
-    // The default whitelist is srvr only; the liveness probe asks ruok, operators mntr.
-    `4lw.commands.whitelist=${ZOOKEEPER_4LW.join(',')}`,
-    // tooz data is ephemeral: keep the disk from filling with old snapshots and logs.
-    'autopurge.snapRetainCount=3',
-    'autopurge.purgeInterval=1',
-    ...input.members.map((host, ordinal) => `server.${serverId(ordinal)}=${host}:${quorum}:${election}`),
-  ].join('\n') + '\n';
+  return (
+    [
+      '# ZooKeeper for tooz (StackStorm coordination); rendered by renderZooCfg.',
+      `tickTime=${input.tickTime ?? 2000}`,
+      `initLimit=${input.initLimit ?? 10}`,
+      `syncLimit=${input.syncLimit ?? 5}`,
+      `dataDir=${input.dataDir}`,
+      `clientPort=${client}`,
+      'maxClientCnxns=60',
+      // An ensemble member never serves alone: a lone node would split the brain.
+      'standaloneEnabled=false',
+      // The HTTP admin server is not used (probes use four-letter words) and would take port 8080.
+      'admin.enableServer=false',
+      // The default whitelist is srvr only; the liveness probe asks ruok, operators mntr.
+      `4lw.commands.whitelist=${ZOOKEEPER_4LW.join(',')}`,
+      // tooz data is ephemeral: keep the disk from filling with old snapshots and logs.
+      'autopurge.snapRetainCount=3',
+      'autopurge.purgeInterval=1',
+      ...input.members.map((host, ordinal) => `server.${serverId(ordinal)}=${host}:${quorum}:${election}`),
+    ].join('\n') + '\n'
+  );
 }

@@ -31,7 +31,6 @@ const STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
 const NAME = 'zookeeper';
 const DATA_DIR = '/data';
 
-
 export const ZOOKEEPER_PROFILE: ComponentProfile = { name: 'zookeeper', syncStage: 'datastores' };
 
 /**
@@ -68,15 +67,31 @@ export class ZooKeeper extends Construct {
     });
     // The JVM's heap plus its own overhead must stay under the container limit.
     const storageSize = props.storageSize ?? '2Gi';
-    check(STORAGE.test(storageSize), 'datastores.coordination.inCluster.storageSize', `${JSON.stringify(storageSize)} is not a storage size`, 'write a whole number with Mi, Gi or Ti, e.g. 2Gi');
+    check(
+      STORAGE.test(storageSize),
+      'datastores.coordination.inCluster.storageSize',
+      `${JSON.stringify(storageSize)} is not a storage size`,
+      'write a whole number with Mi, Gi or Ti, e.g. 2Gi',
+    );
     const heapMiB = Math.max(64, Math.floor(resources.memory!.limit!.toMebibytes() / 2));
 
     const { client, quorum, election } = ZOOKEEPER_PORTS;
-    const ports = [{ name: 'client', port: client }, { name: 'quorum', port: quorum }, { name: 'election', port: election }];
+    const ports = [
+      { name: 'client', port: client },
+      { name: 'quorum', port: quorum },
+      { name: 'election', port: election },
+    ];
     // Parallel start: readiness needs a quorum, so members waiting for each other in order would deadlock.
     const set = new MemberSet(this, 'Members', {
-      identity: props.identity, name: NAME, role: 'coordination', version: image.tag, members, runAs, placement: props.placement,
-      ports, clientPorts: [ports[0]],
+      identity: props.identity,
+      name: NAME,
+      role: 'coordination',
+      version: image.tag,
+      members,
+      runAs,
+      placement: props.placement,
+      ports,
+      clientPorts: [ports[0]],
       volumeClaim: { size: storageSize, storageClassName: props.storageClassName, mountPath: DATA_DIR },
     });
     this.statefulSet = set.statefulSet;
@@ -105,7 +120,10 @@ export class ZooKeeper extends Construct {
       startup: fourLetterProbe('ruok', 'imok', 5, 24),
     });
     // Only zoo.cfg is replaced; the image's logback.xml beside it stays in use.
-    zookeeper.mount('/conf/zoo.cfg', kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { subPath: 'zoo.cfg', readOnly: true });
+    zookeeper.mount('/conf/zoo.cfg', kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), {
+      subPath: 'zoo.cfg',
+      readOnly: true,
+    });
     zookeeper.mount('/logs', kplus.Volume.fromEmptyDir(this, 'LogsVolume', 'logs', { sizeLimit: Size.mebibytes(64) }));
     // The JVM writes its perf data under /tmp.
     zookeeper.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(64) }));

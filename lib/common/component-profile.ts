@@ -110,7 +110,14 @@ export function profileOf(construct: IConstruct): ComponentProfile | undefined {
 
 /** Every profile declared in `scope`'s tree, once each. */
 export function profilesIn(scope: IConstruct): ComponentProfile[] {
-  return [...new Set(scope.node.findAll().map((construct) => declared.get(construct)).filter((p): p is ComponentProfile => p !== undefined))];
+  return [
+    ...new Set(
+      scope.node
+        .findAll()
+        .map((construct) => declared.get(construct))
+        .filter((p): p is ComponentProfile => p !== undefined),
+    ),
+  ];
 }
 
 /** The profile whose pods carry `name`, among `profiles`. */

@@ -28,7 +28,11 @@ export class DisruptionBudget extends Construct {
     super(scope, id);
     const maxUnavailable = props.maxUnavailable ?? 1;
     if (props.replicas < 2) {
-      throw new SettingError(`${props.name}.replicas`, `a disruption budget for ${props.replicas} replica(s) would block every drain`, 'give the workload 2 or more replicas, or do not create a budget');
+      throw new SettingError(
+        `${props.name}.replicas`,
+        `a disruption budget for ${props.replicas} replica(s) would block every drain`,
+        'give the workload 2 or more replicas, or do not create a budget',
+      );
     }
     if (maxUnavailable < 1 || maxUnavailable >= props.replicas) {
       throw new SettingError(`${props.name}.maxUnavailable`, `${maxUnavailable} of ${props.replicas} replicas`, `choose from 1 to ${props.replicas - 1}`);

@@ -26,7 +26,13 @@ export function renderIniValue(value: IniValue): string {
 
 export function renderIni(document: IniDocument, header?: string): string {
   const blocks: string[] = [];
-  if (header) blocks.push(header.split('\n').map((line) => `# ${line}`.trimEnd()).join('\n'));
+  if (header)
+    blocks.push(
+      header
+        .split('\n')
+        .map((line) => `# ${line}`.trimEnd())
+        .join('\n'),
+    );
   for (const [section, keys] of Object.entries(document)) {
     const lines = Object.entries(keys)
       .filter(([, value]) => value !== undefined)

@@ -51,12 +51,7 @@ export function selectorLabels(identity: ReleaseIdentity, name: string): Record<
 }
 
 /** The full recommended label set for a component's objects and pod templates. */
-export function componentLabels(
-  identity: ReleaseIdentity,
-  name: string,
-  role: ComponentRole,
-  version: string,
-): Record<string, string> {
+export function componentLabels(identity: ReleaseIdentity, name: string, role: ComponentRole, version: string): Record<string, string> {
   return {
     ...selectorLabels(identity, name),
     'app.kubernetes.io/component': role,

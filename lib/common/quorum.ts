@@ -12,7 +12,6 @@ export function majority(members: number): number {
  */
 export function checkQuorumMembers(setting: string, members: number): void {
   if (!Number.isInteger(members) || members < 3 || members % 2 === 0) {
-    throw new SettingError(setting, `${JSON.stringify(members)} members: a quorum system needs an odd number of at least 3`,
-      'set it to 3, 5 or 7');
+    throw new SettingError(setting, `${JSON.stringify(members)} members: a quorum system needs an odd number of at least 3`, 'set it to 3, 5 or 7');
   }
 }

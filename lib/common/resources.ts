@@ -31,7 +31,8 @@ function parseMemory(value: string, setting: string): Size {
 
 function parseCpu(value: string, setting: string): kplus.Cpu {
   const match = CPU.exec(value);
-  if (!match || Number(match[1]) === 0) throw new SettingError(setting, `${JSON.stringify(value)} is not a CPU quantity`, 'write millicores like 250m or whole cores like 2');
+  if (!match || Number(match[1]) === 0)
+    throw new SettingError(setting, `${JSON.stringify(value)} is not a CPU quantity`, 'write millicores like 250m or whole cores like 2');
   return match[2] === 'm' ? kplus.Cpu.millis(Number(match[1])) : kplus.Cpu.units(Number(match[1]));
 }
 
@@ -45,7 +46,11 @@ export function toContainerResources(settings: ResourceSettings, setting: string
   const memoryRequest = parseMemory(settings.memoryRequest, `${setting}.memoryRequest`);
   const memoryLimit = parseMemory(settings.memoryLimit, `${setting}.memoryLimit`);
   if (kibibytes(settings.memoryLimit) < kibibytes(settings.memoryRequest)) {
-    throw new SettingError(`${setting}.memoryLimit`, `${settings.memoryLimit} is below the request ${settings.memoryRequest}`, 'raise the limit to at least the request');
+    throw new SettingError(
+      `${setting}.memoryLimit`,
+      `${settings.memoryLimit} is below the request ${settings.memoryRequest}`,
+      'raise the limit to at least the request',
+    );
   }
   return {
     cpu: {

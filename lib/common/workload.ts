@@ -30,10 +30,18 @@ export function imageReference(image: ImageSettings, setting: string): string {
     throw new SettingError(`${setting}.tag`, `${JSON.stringify(image.tag)} is not a pinned tag`, 'name a version tag such as 3.9 or 3.9.0');
   }
   if (!/^[a-z0-9][a-z0-9._/-]*$/.test(image.repository)) {
-    throw new SettingError(`${setting}.repository`, `${JSON.stringify(image.repository)} is not an image repository`, 'use lower-case letters, digits, . _ - and /');
+    throw new SettingError(
+      `${setting}.repository`,
+      `${JSON.stringify(image.repository)} is not an image repository`,
+      'use lower-case letters, digits, . _ - and /',
+    );
   }
   if (image.digest !== undefined && !DIGEST.test(image.digest)) {
-    throw new SettingError(`${setting}.digest`, `${JSON.stringify(image.digest)} is not an image digest`, 'write sha256: and the 64 hex digits `docker buildx imagetools inspect` prints');
+    throw new SettingError(
+      `${setting}.digest`,
+      `${JSON.stringify(image.digest)} is not an image digest`,
+      'write sha256: and the 64 hex digits `docker buildx imagetools inspect` prints',
+    );
   }
   const prefix = image.registry ? `${image.registry.replace(/\/+$/, '')}/` : '';
   return `${prefix}${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
@@ -97,33 +105,43 @@ const POD_SPEC_PATH = '/spec/template/spec';
  * The pod-level settings cdk8s-plus 27 has no API for: the seccomp profile (Pod Security
  * "restricted" requires RuntimeDefault) and topology spread constraints.
  */
-export function patchPodSpec(workload: kplus.AbstractPod, extra: {
-  readonly spread?: readonly TopologySpread[];
-  readonly selector: Record<string, string>;
-  /** CPU architectures the pod's images exist for (`kubernetes.io/arch`). @default any */
-  readonly architectures?: readonly string[];
-}): void {
+export function patchPodSpec(
+  workload: kplus.AbstractPod,
+  extra: {
+    readonly spread?: readonly TopologySpread[];
+    readonly selector: Record<string, string>;
+    /** CPU architectures the pod's images exist for (`kubernetes.io/arch`). @default any */
+    readonly architectures?: readonly string[];
+  },
+): void {
   const api = ApiObject.of(workload);
   // cdk8s-plus labels pod templates with its own hashed address even when we select by
   // our labels; it carries no meaning for anyone reading the manifests.
   api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
   api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
   if (extra.architectures && extra.architectures.length > 0) {
-    api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/affinity`, {
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: [...extra.architectures] }] }],
+    api.addJsonPatch(
+      JsonPatch.add(`${POD_SPEC_PATH}/affinity`, {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: [...extra.architectures] }] }],
+          },
         },
-      },
-    }));
+      }),
+    );
   }
   if (extra.spread && extra.spread.length > 0) {
-    api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/topologySpreadConstraints`, extra.spread.map((spread) => ({
-      topologyKey: spread.topologyKey,
-      maxSkew: 1,
-      whenUnsatisfiable: spread.required ? 'DoNotSchedule' : 'ScheduleAnyway',
-      labelSelector: { matchLabels: extra.selector },
-    }))));
+    api.addJsonPatch(
+      JsonPatch.add(
+        `${POD_SPEC_PATH}/topologySpreadConstraints`,
+        extra.spread.map((spread) => ({
+          topologyKey: spread.topologyKey,
+          maxSkew: 1,
+          whenUnsatisfiable: spread.required ? 'DoNotSchedule' : 'ScheduleAnyway',
+          labelSelector: { matchLabels: extra.selector },
+        })),
+      ),
+    );
   }
 }
 
@@ -152,9 +170,7 @@ export interface PlacementSettings {
 
 export function spreadFor(replicas: number, placement: PlacementSettings | undefined): TopologySpread[] {
   if (replicas < 2) return [];
-  const spread: TopologySpread[] = [
-    { topologyKey: 'kubernetes.io/hostname', required: (placement?.nodeSpread ?? 'preferred') === 'required' },
-  ];
+  const spread: TopologySpread[] = [{ topologyKey: 'kubernetes.io/hostname', required: (placement?.nodeSpread ?? 'preferred') === 'required' }];
   if (placement?.zoneSpread) spread.push({ topologyKey: 'topology.kubernetes.io/zone', required: false });
   return spread;
 }
@@ -202,8 +218,9 @@ export function labelledDeployment(scope: Construct, props: LabelledDeploymentPr
     select: false,
     spread: false,
     automountServiceAccountToken: false,
-    strategy: props.strategy
-      ?? kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+    strategy:
+      props.strategy ??
+      kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
     securityContext: podSecurity(props.runAs, props.fsGroup),
     terminationGracePeriod: Duration.seconds(props.terminationGracePeriodSeconds ?? 30),
     podMetadata: props.podAnnotations ? { annotations: { ...props.podAnnotations } } : undefined,

@@ -9,7 +9,10 @@ import { loadValuesFile } from './values-file';
  */
 export function loadEnvironments(dir: string): Record<string, StackStormHaSettings> {
   const environments: Record<string, StackStormHaSettings> = {};
-  for (const file of fs.readdirSync(dir).filter((name) => name.endsWith('.yaml')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort()) {
     const name = file.slice(0, -'.yaml'.length);
     environments[name] = loadEnvironment(dir, name);
   }

@@ -22,16 +22,19 @@ export function checkReplicas(options: {
   const { setting, replicas, mode } = options;
   requireInteger(replicas, `${setting}.replicas`, 1);
   if ((mode === 'singleton' || mode === 'active-passive' || mode === 'partitioned') && replicas !== 1) {
-    const why = mode === 'singleton'
-      ? 'it is a singleton: a second copy would do the same work twice'
-      : mode === 'active-passive'
-        ? 'it is active-passive: two replicas would both write (never two writers)'
-        : 'each partition is one pod; add partitions to scale out';
+    const why =
+      mode === 'singleton'
+        ? 'it is a singleton: a second copy would do the same work twice'
+        : mode === 'active-passive'
+          ? 'it is active-passive: two replicas would both write (never two writers)'
+          : 'each partition is one pod; add partitions to scale out';
     throw new SettingError(`${setting}.replicas`, `${replicas} replicas, but ${why}`, 'set replicas to 1');
   }
   if (options.needsCoordination && replicas > 1 && options.coordination.backend === 'none') {
-    throw new SettingError(`${setting}.replicas`,
+    throw new SettingError(
+      `${setting}.replicas`,
       `${replicas} replicas with no coordination backend: without tooz locks, concurrency policies and workflow state race across replicas`,
-      'set datastores.coordination.backend to redis-sentinel, zookeeper or external, or set replicas to 1');
+      'set datastores.coordination.backend to redis-sentinel, zookeeper or external, or set replicas to 1',
+    );
   }
 }

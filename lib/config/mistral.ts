@@ -2,7 +2,6 @@ import type { ResourceSettings } from '../common/resources';
 import type { ImageSettings } from '../common/workload';
 import type { ComponentSettings } from './component';
 
-
 /** Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in. */
 export interface MistralSettings {
   /** mistral-api: active-active behind a Service and the edge's `/mistral/`. @default 2 replicas, image `<release.registry>/mistral:<release.version>` */

@@ -6,8 +6,14 @@ import type { NginxSettings } from './edge';
 import type { MistralSettings } from './mistral';
 import type { NetworkPort } from './network';
 import type {
-  ActionRunnerSettings, ChatOpsSettings, GarbageCollectionTtls, NotifierSettings, RulesEngineSettings, SensorContainerSettings,
-  SmokeTestSettings, St2JobsSettings,
+  ActionRunnerSettings,
+  ChatOpsSettings,
+  GarbageCollectionTtls,
+  NotifierSettings,
+  RulesEngineSettings,
+  SensorContainerSettings,
+  SmokeTestSettings,
+  St2JobsSettings,
 } from './st2';
 
 /** The StackStorm release every st2 image is taken from. */

@@ -31,24 +31,42 @@ export function resolveTopology(props: StackStormHaSettings): ResolvedTopology {
   }
   const st2 = props.st2 ?? {};
   if (topology === '3.x') {
-    check(props.mistral === undefined, 'mistral', 'Mistral is not part of the 3.x topology (StackStorm 3.3 removed it; Orquesta runs workflows)',
-      'remove the mistral settings, or set release.topology to 2.x-mistral');
-    check(st2.resultsTracker === undefined, 'st2.resultsTracker', 'st2resultstracker is not part of the 3.x topology (it tracks Mistral, removed in 3.4)',
-      'remove st2.resultsTracker, or set release.topology to 2.x-mistral');
+    check(
+      props.mistral === undefined,
+      'mistral',
+      'Mistral is not part of the 3.x topology (StackStorm 3.3 removed it; Orquesta runs workflows)',
+      'remove the mistral settings, or set release.topology to 2.x-mistral',
+    );
+    check(
+      st2.resultsTracker === undefined,
+      'st2.resultsTracker',
+      'st2resultstracker is not part of the 3.x topology (it tracks Mistral, removed in 3.4)',
+      'remove st2.resultsTracker, or set release.topology to 2.x-mistral',
+    );
     return { topology, legacy: false };
   }
   const registry = props.release?.registry;
-  check(!!registry && registry.replace(/\/+$/, '') !== OFFICIAL_REGISTRY, 'release.registry',
+  check(
+    !!registry && registry.replace(/\/+$/, '') !== OFFICIAL_REGISTRY,
+    'release.registry',
     registry ? `${registry} publishes no images of the 2.x-mistral topology` : 'the 2.x-mistral topology names no image registry',
-    'no official images exist for mistral-api, mistral-server or st2resultstracker: build st2 2.x images (st2 2.0-2.8, with Mistral and the st2mistral plugin in /opt/stackstorm/mistral), push them as <registry>/st2api ... <registry>/st2resultstracker and <registry>/mistral, and set release.registry to that registry and release.version to their tag');
+    'no official images exist for mistral-api, mistral-server or st2resultstracker: build st2 2.x images (st2 2.0-2.8, with Mistral and the st2mistral plugin in /opt/stackstorm/mistral), push them as <registry>/st2api ... <registry>/st2resultstracker and <registry>/mistral, and set release.registry to that registry and release.version to their tag',
+  );
   const version = props.release?.version;
-  check(!!version && /^2\.[0-8](\.|$)/.test(version), 'release.version',
+  check(
+    !!version && /^2\.[0-8](\.|$)/.test(version),
+    'release.version',
     version ? `${version} is not st2 2.0-2.8` : 'the 2.x-mistral topology names no image tag',
-    'set the tag of your 2.x images, e.g. 2.8.1 (2.9 moved timers to st2timersengine, 2.10 scheduling to st2scheduler; use topology 3.x for those)');
+    'set the tag of your 2.x images, e.g. 2.8.1 (2.9 moved timers to st2timersengine, 2.10 scheduling to st2scheduler; use topology 3.x for those)',
+  );
   for (const [key, process] of Object.entries(ONLY_3X)) {
     const settings = st2[key as keyof typeof ONLY_3X];
-    check(settings === undefined || settings.enabled === false, `st2.${key}`, `${process} does not exist in the 2.x-mistral topology`,
-      `remove st2.${key}${key === 'timersEngine' ? ' (timers run in st2rulesengine-timers: size it with st2.rulesEngine.timers)' : ''}`);
+    check(
+      settings === undefined || settings.enabled === false,
+      `st2.${key}`,
+      `${process} does not exist in the 2.x-mistral topology`,
+      `remove st2.${key}${key === 'timersEngine' ? ' (timers run in st2rulesengine-timers: size it with st2.rulesEngine.timers)' : ''}`,
+    );
   }
   return { topology, legacy: true };
 }

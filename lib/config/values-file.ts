@@ -13,7 +13,10 @@ import { StackStormHaSettings } from './settings';
  * any object is built.
  */
 export class ValuesFileError extends Error {
-  constructor(public readonly file: string, public readonly problems: readonly string[]) {
+  constructor(
+    public readonly file: string,
+    public readonly problems: readonly string[],
+  ) {
     super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     this.name = 'ValuesFileError';
   }
@@ -39,10 +42,13 @@ export function parseValuesFile(file: string, text: string): StackStormHaSetting
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
-    throw new ValuesFileError(file, document.errors.map((error) => {
-      const at = lineCounter.linePos(error.pos[0]);
-      return `line ${at.line}, column ${at.col}: malformed YAML: ${error.message.split('\n')[0]}`;
-    }));
+    throw new ValuesFileError(
+      file,
+      document.errors.map((error) => {
+        const at = lineCounter.linePos(error.pos[0]);
+        return `line ${at.line}, column ${at.col}: malformed YAML: ${error.message.split('\n')[0]}`;
+      }),
+    );
   }
   const settings = document.toJS() ?? {};
   const validate = compiled();
@@ -60,7 +66,10 @@ export function loadValuesFile(file: string): StackStormHaSettings {
 /** `/st2/api/replicas` → ['st2', 'api', 'replicas'] (array indexes as numbers). */
 function pointer(instancePath: string): (string | number)[] {
   if (!instancePath) return [];
-  return instancePath.slice(1).split('/').map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 

@@ -116,8 +116,11 @@ const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 
 function checkUpstream(upstream: EdgeUpstream, setting: string): void {
   if (!DNS_NAME.test(upstream.host) || !upstream.host.includes('.')) {
-    throw new SettingError(`${setting}.host`, `${JSON.stringify(upstream.host)} is not a fully qualified DNS name`,
-      'give the Service FQDN, e.g. st2api.stackstorm.svc.cluster.local (nginx applies no search domains)');
+    throw new SettingError(
+      `${setting}.host`,
+      `${JSON.stringify(upstream.host)} is not a fully qualified DNS name`,
+      'give the Service FQDN, e.g. st2api.stackstorm.svc.cluster.local (nginx applies no search domains)',
+    );
   }
   requireInteger(upstream.port, `${setting}.port`, 1, 65535);
 }
@@ -125,11 +128,16 @@ function checkUpstream(upstream: EdgeUpstream, setting: string): void {
 function checkResolver(resolver: string, setting: string): void {
   const match = RESOLVER.exec(resolver);
   const host = match?.[1] ?? '';
-  const valid = !!match && (host.startsWith('[') || IPV4.test(host) || DNS_NAME.test(host))
-    && (match[2] === undefined || (Number(match[2].slice(1)) >= 1 && Number(match[2].slice(1)) <= 65535));
+  const valid =
+    !!match &&
+    (host.startsWith('[') || IPV4.test(host) || DNS_NAME.test(host)) &&
+    (match[2] === undefined || (Number(match[2].slice(1)) >= 1 && Number(match[2].slice(1)) <= 65535));
   if (!valid) {
-    throw new SettingError(setting, `${JSON.stringify(resolver)} is not a DNS server address`,
-      'give an IP (10.96.0.10), [IPv6] or host name, optionally with :port, e.g. kube-dns.kube-system.svc.cluster.local');
+    throw new SettingError(
+      setting,
+      `${JSON.stringify(resolver)} is not a DNS server address`,
+      'give an IP (10.96.0.10), [IPv6] or host name, optionally with :port, e.g. kube-dns.kube-system.svc.cluster.local',
+    );
   }
 }
 
@@ -155,12 +163,7 @@ interface Fallback {
 
 /** The location block of a fallback; it adds no header, so it keeps the server's security headers. */
 function fallbackLocation(fallback: Fallback): string[] {
-  return [
-    `location @${fallback.name} {`,
-    `  default_type ${fallback.contentType};`,
-    `  return ${fallback.status} ${quote(fallback.body)};`,
-    '}',
-  ];
+  return [`location @${fallback.name} {`, `  default_type ${fallback.contentType};`, `  return ${fallback.status} ${quote(fallback.body)};`, '}'];
 }
 
 /** A JSON error in StackStorm's own shape, whose `faultstring` the st2 CLI prints. */
@@ -178,10 +181,18 @@ function jsonFault(replaces: Fallback['replaces'], name: string, status: number,
  */
 function apiFallbacks(service: string, connectSeconds: number, readSeconds: number): Fallback[] {
   return [
-    jsonFault(502, `${service}_unavailable`, 503,
-      `nginx could not reach ${service}: check that the ${service} pods are running and ready and that the ${service} Service exists.`),
-    jsonFault(504, `${service}_timeout`, 504,
-      `${service} did not answer in time (connect ${connectSeconds} s, read ${readSeconds} s), so the request may or may not have been carried out: check the ${service} pods' logs and load before retrying.`),
+    jsonFault(
+      502,
+      `${service}_unavailable`,
+      503,
+      `nginx could not reach ${service}: check that the ${service} pods are running and ready and that the ${service} Service exists.`,
+    ),
+    jsonFault(
+      504,
+      `${service}_timeout`,
+      504,
+      `${service} did not answer in time (connect ${connectSeconds} s, read ${readSeconds} s), so the request may or may not have been carried out: check the ${service} pods' logs and load before retrying.`,
+    ),
   ];
 }
 
@@ -197,10 +208,7 @@ function errorPages(fallbacks: readonly Fallback[]): string[] {
  * with its timeouts and fallback, serves them; `break` ends the server-level rewrites only.
  */
 function streamCompatRewrites(): string[] {
-  return [
-    'rewrite ^/api/stream/?$ /stream/v1/stream break;',
-    'rewrite ^/api/(v[0-9]+)/stream/?$ /stream/$1/stream break;',
-  ];
+  return ['rewrite ^/api/stream/?$ /stream/v1/stream break;', 'rewrite ^/api/(v[0-9]+)/stream/?$ /stream/$1/stream break;'];
 }
 
 /** One proxied route, rendered inside its `location` block. */
@@ -237,26 +245,43 @@ export function renderNginxConf(settings: NginxConfSettings): string {
   for (const [key, value] of Object.entries(timeouts)) requireInteger(value, `edge.timeouts.${key}`, 1, 86400);
   requireInteger(settings.streamHeartbeatSeconds, 'stream.heartbeatSeconds', 1);
   if (timeouts.streamReadSeconds <= settings.streamHeartbeatSeconds) {
-    throw new SettingError('edge.timeouts.streamReadSeconds',
+    throw new SettingError(
+      'edge.timeouts.streamReadSeconds',
       `${timeouts.streamReadSeconds} s is not longer than st2stream's ${settings.streamHeartbeatSeconds} s heartbeat, so nginx would cut idle event streams between two heartbeats`,
-      `set it above ${settings.streamHeartbeatSeconds}, e.g. the default 200`);
+      `set it above ${settings.streamHeartbeatSeconds}, e.g. the default 200`,
+    );
   }
   for (const [key, value] of Object.entries(ports)) requireInteger(value, `edge.ports.${key}`, 1025, 65535);
   if (new Set(Object.values(ports)).size !== 3) {
-    throw new SettingError('edge.ports', `http ${ports.http}, https ${ports.https} and health ${ports.health} are not distinct`, 'give each listener its own port');
+    throw new SettingError(
+      'edge.ports',
+      `http ${ports.http}, https ${ports.https} and health ${ports.health} are not distinct`,
+      'give each listener its own port',
+    );
   }
   requireInteger(hsts, 'edge.tls.hstsMaxAgeSeconds', 0);
   requireInteger(workerProcesses, 'edge.workerProcesses', 1, 64);
   requireInteger(workerConnections, 'edge.workerConnections', 64, 65535);
   requireInteger(shutdownTimeout, 'edge.shutdownTimeoutSeconds', 1);
   requireInteger(resolverValid, 'edge.resolverValidSeconds', 1);
-  if (!SIZE.test(bodySize)) throw new SettingError('edge.clientMaxBodySize', `${JSON.stringify(bodySize)} is not an nginx size`, 'write a number with an optional k, m or g suffix, e.g. 10m');
-  if (!ABSOLUTE_PATH.test(healthPath) || healthPath === '/') throw new SettingError('edge.healthPath', `${JSON.stringify(healthPath)} is not a dedicated path`, 'use an absolute path such as /healthz');
+  if (!SIZE.test(bodySize))
+    throw new SettingError(
+      'edge.clientMaxBodySize',
+      `${JSON.stringify(bodySize)} is not an nginx size`,
+      'write a number with an optional k, m or g suffix, e.g. 10m',
+    );
+  if (!ABSOLUTE_PATH.test(healthPath) || healthPath === '/')
+    throw new SettingError('edge.healthPath', `${JSON.stringify(healthPath)} is not a dedicated path`, 'use an absolute path such as /healthz');
   for (const [key, value] of Object.entries(paths)) {
-    if (!ABSOLUTE_PATH.test(value)) throw new SettingError(`edge.paths.${key}`, `${JSON.stringify(value)} is not an absolute path`, 'use an absolute path without spaces');
+    if (!ABSOLUTE_PATH.test(value))
+      throw new SettingError(`edge.paths.${key}`, `${JSON.stringify(value)} is not an absolute path`, 'use an absolute path without spaces');
   }
   if (settings.resolvers.length === 0) {
-    throw new SettingError('edge.resolvers', 'no DNS server given', 'name the cluster DNS Service, e.g. kube-dns.kube-system.svc.cluster.local, or its ClusterIP');
+    throw new SettingError(
+      'edge.resolvers',
+      'no DNS server given',
+      'name the cluster DNS Service, e.g. kube-dns.kube-system.svc.cluster.local, or its ClusterIP',
+    );
   }
   settings.resolvers.forEach((resolver, index) => checkResolver(resolver, `edge.resolvers[${index}]`));
   const { upstreams } = settings;
@@ -269,25 +294,47 @@ export function renderNginxConf(settings: NginxConfSettings): string {
   const tmp = paths.writableDir.replace(/\/+$/, '');
   const routes: Route[] = [
     {
-      prefix: '/api/', variable: 'st2api', upstream: upstreams.api, stripPrefix: true, readSeconds: timeouts.apiReadSeconds, unbuffered: true,
+      prefix: '/api/',
+      variable: 'st2api',
+      upstream: upstreams.api,
+      stripPrefix: true,
+      readSeconds: timeouts.apiReadSeconds,
+      unbuffered: true,
       fallbacks: apiFallbacks('st2api', timeouts.connectSeconds, timeouts.apiReadSeconds),
     },
     {
-      prefix: '/auth/', variable: 'st2auth', upstream: upstreams.auth, stripPrefix: true, readSeconds: timeouts.authReadSeconds, unbuffered: true,
+      prefix: '/auth/',
+      variable: 'st2auth',
+      upstream: upstreams.auth,
+      stripPrefix: true,
+      readSeconds: timeouts.authReadSeconds,
+      unbuffered: true,
       // nginx forwards client headers anyway; stating it keeps the credentials flowing
       // if a proxy_set_header is ever added at a higher level.
       extra: ['proxy_set_header Authorization $http_authorization;'],
       fallbacks: apiFallbacks('st2auth', timeouts.connectSeconds, timeouts.authReadSeconds),
     },
     {
-      prefix: '/stream/', variable: 'st2stream', upstream: upstreams.stream, stripPrefix: true, readSeconds: timeouts.streamReadSeconds, unbuffered: true,
+      prefix: '/stream/',
+      variable: 'st2stream',
+      upstream: upstreams.stream,
+      stripPrefix: true,
+      readSeconds: timeouts.streamReadSeconds,
+      unbuffered: true,
       // A 502 (st2stream down or its Service missing) answers an empty event stream whose
       // `retry` tells the browser's EventSource to reconnect after 1 s instead of giving up.
       fallbacks: [{ replaces: 502, name: 'stream_unavailable', status: 200, contentType: 'text/event-stream', body: 'retry: 1000\n\n' }],
     },
   ];
   if (upstreams.mistral) {
-    routes.push({ prefix: '/mistral/', variable: 'mistral_api', upstream: upstreams.mistral, stripPrefix: true, readSeconds: timeouts.webReadSeconds, unbuffered: true });
+    routes.push({
+      prefix: '/mistral/',
+      variable: 'mistral_api',
+      upstream: upstreams.mistral,
+      stripPrefix: true,
+      readSeconds: timeouts.webReadSeconds,
+      unbuffered: true,
+    });
   }
   routes.push({ prefix: '/', variable: 'st2web', upstream: upstreams.web, stripPrefix: false, readSeconds: timeouts.webReadSeconds, unbuffered: false });
 
@@ -310,12 +357,14 @@ export function renderNginxConf(settings: NginxConfSettings): string {
     `  proxy_connect_timeout ${timeouts.connectSeconds}s;`,
     `  proxy_send_timeout ${timeouts.sendSeconds}s;`,
     `  proxy_read_timeout ${route.readSeconds}s;`,
-    ...(route.unbuffered ? [
-      // Hand every chunk to the client as it arrives: SSE events must not wait in a buffer.
-      '  proxy_buffering off;',
-      '  proxy_cache off;',
-      '  chunked_transfer_encoding off;',
-    ] : []),
+    ...(route.unbuffered
+      ? [
+          // Hand every chunk to the client as it arrives: SSE events must not wait in a buffer.
+          '  proxy_buffering off;',
+          '  proxy_cache off;',
+          '  chunked_transfer_encoding off;',
+        ]
+      : []),
     ...(route.extra ?? []).map((line) => `  ${line}`),
     ...errorPages(route.fallbacks ?? []).map((line) => `  ${line}`),
     '}',
@@ -325,23 +374,15 @@ export function renderNginxConf(settings: NginxConfSettings): string {
     'add_header X-Content-Type-Options nosniff always;',
     'add_header X-Frame-Options DENY always;',
     // plain mode: the map leaves the value empty (no header) unless the client came over https.
-    ...(hsts > 0 ? [terminate ? `add_header Strict-Transport-Security ${quote(`max-age=${hsts}`)} always;` : 'add_header Strict-Transport-Security $edge_hsts always;'] : []),
+    ...(hsts > 0
+      ? [terminate ? `add_header Strict-Transport-Security ${quote(`max-age=${hsts}`)} always;` : 'add_header Strict-Transport-Security $edge_hsts always;']
+      : []),
   ];
-  const routeBlocks = [
-    ...streamCompatRewrites(),
-    ...routes.flatMap(location),
-    ...routes.flatMap((route) => route.fallbacks ?? []).flatMap(fallbackLocation),
-  ];
+  const routeBlocks = [...streamCompatRewrites(), ...routes.flatMap(location), ...routes.flatMap((route) => route.fallbacks ?? []).flatMap(fallbackLocation)];
 
   const servers: string[][] = [];
   if (terminate) {
-    servers.push([
-      'server {',
-      `  listen ${ports.http};`,
-      '  server_name _;',
-      '  return 301 https://$host$request_uri;',
-      '}',
-    ]);
+    servers.push(['server {', `  listen ${ports.http};`, '  server_name _;', '  return 301 https://$host$request_uri;', '}']);
     servers.push([
       'server {',
       `  listen ${ports.https} ssl;`,
@@ -387,20 +428,17 @@ export function renderNginxConf(settings: NginxConfSettings): string {
     '}',
   ]);
 
-  const maps = terminate ? [] : [
-    // Behind a TLS-terminating load balancer the scheme nginx sees is always http; the
-    // client's scheme is the one the load balancer reports.
-    'map $http_x_forwarded_proto $edge_forwarded_proto {',
-    '  default $http_x_forwarded_proto;',
-    "  '' $scheme;",
-    '}',
-    ...(hsts > 0 ? [
-      'map $http_x_forwarded_proto $edge_hsts {',
-      `  https ${quote(`max-age=${hsts}`)};`,
-      "  default '';",
-      '}',
-    ] : []),
-  ];
+  const maps = terminate
+    ? []
+    : [
+        // Behind a TLS-terminating load balancer the scheme nginx sees is always http; the
+        // client's scheme is the one the load balancer reports.
+        'map $http_x_forwarded_proto $edge_forwarded_proto {',
+        '  default $http_x_forwarded_proto;',
+        "  '' $scheme;",
+        '}',
+        ...(hsts > 0 ? ['map $http_x_forwarded_proto $edge_hsts {', `  https ${quote(`max-age=${hsts}`)};`, "  default '';", '}'] : []),
+      ];
 
   const http = [
     'default_type application/octet-stream;',

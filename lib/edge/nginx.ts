@@ -7,8 +7,16 @@ import { check, requireInteger, SettingError } from '../common/errors';
 import { componentLabels, DEFAULT_CLUSTER_DOMAIN, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
 import { toContainerResources } from '../common/resources';
 import {
-  containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity,
-  pullPolicy, RunAs, selectByLabels, spreadFor,
+  containerSecurity,
+  ImageSettings,
+  imageReference,
+  patchPodSpec,
+  PlacementSettings,
+  podSecurity,
+  pullPolicy,
+  RunAs,
+  selectByLabels,
+  spreadFor,
 } from '../common/workload';
 import { DisruptionBudget } from '../common/disruption-budget';
 import { contentHash } from '../common/hash';
@@ -41,7 +49,6 @@ export interface NginxProps {
 const NAME = 'nginx';
 const PRE_STOP_SLEEP_SECONDS = 5;
 
-
 /**
  * The edge goes last: its LoadBalancer Service stays Progressing in Argo CD until the cluster
  * assigns an address, which would hold back every later wave. Nothing inside the cluster needs it.
@@ -72,17 +79,29 @@ export class Nginx extends Construct {
     check(tlsMode === 'terminate' || tlsMode === 'plain', 'edge.tls.mode', `${JSON.stringify(tlsMode)} is not a TLS mode`, 'use terminate or plain');
     const secretName = settings.tls?.secretName ?? 'st2-tls';
     if (tlsMode === 'terminate' && !secretName) {
-      throw new SettingError('edge.tls.secretName', 'TLS mode terminate names no Secret', 'name the kubernetes.io/tls Secret you created, or set edge.tls.mode to plain when the load balancer terminates TLS');
+      throw new SettingError(
+        'edge.tls.secretName',
+        'TLS mode terminate names no Secret',
+        'name the kubernetes.io/tls Secret you created, or set edge.tls.mode to plain when the load balancer terminates TLS',
+      );
     }
     const grace = settings.terminationGracePeriodSeconds ?? 30;
     requireInteger(grace, 'edge.terminationGracePeriodSeconds', PRE_STOP_SLEEP_SECONDS + 11);
     const serviceType = settings.service?.type ?? 'LoadBalancer';
     const ingress = settings.ingress ?? {};
     if (ingress.enabled && tlsMode === 'terminate') {
-      throw new SettingError('edge.ingress.enabled', 'an Ingress controller cannot forward to a port that only redirects to HTTPS', 'set edge.tls.mode to plain (the Ingress terminates TLS), or turn the Ingress off');
+      throw new SettingError(
+        'edge.ingress.enabled',
+        'an Ingress controller cannot forward to a port that only redirects to HTTPS',
+        'set edge.tls.mode to plain (the Ingress terminates TLS), or turn the Ingress off',
+      );
     }
     if (settings.service?.loadBalancerSourceRanges?.length && serviceType !== 'LoadBalancer') {
-      throw new SettingError('edge.service.loadBalancerSourceRanges', `source ranges apply only to a LoadBalancer Service, not ${serviceType}`, 'remove them or set edge.service.type to LoadBalancer');
+      throw new SettingError(
+        'edge.service.loadBalancerSourceRanges',
+        `source ranges apply only to a LoadBalancer Service, not ${serviceType}`,
+        'remove them or set edge.service.type to LoadBalancer',
+      );
     }
     const image: ImageSettings = { ...NGINX_IMAGE, ...settings.image };
     const imageRef = imageReference(image, 'edge.image');
@@ -120,12 +139,13 @@ export class Nginx extends Construct {
     });
     selectByLabels(this.deployment, this.selector, labels);
 
-    const healthProbe = (period: number, failures: number) => kplus.Probe.fromHttpGet('/healthz', {
-      port: NGINX_PORT_DEFAULTS.health,
-      periodSeconds: Duration.seconds(period),
-      failureThreshold: failures,
-      timeoutSeconds: Duration.seconds(2),
-    });
+    const healthProbe = (period: number, failures: number) =>
+      kplus.Probe.fromHttpGet('/healthz', {
+        port: NGINX_PORT_DEFAULTS.health,
+        periodSeconds: Duration.seconds(period),
+        failureThreshold: failures,
+        timeoutSeconds: Duration.seconds(2),
+      });
     const ports = [{ number: NGINX_PORT_DEFAULTS.http, name: 'http' }];
     if (tlsMode === 'terminate') ports.push({ number: NGINX_PORT_DEFAULTS.https, name: 'https' });
     ports.push({ number: NGINX_PORT_DEFAULTS.health, name: 'health' });
@@ -151,24 +171,29 @@ export class Nginx extends Construct {
     container.mount(NGINX_PATH_DEFAULTS.writableDir, kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }));
     if (tlsMode === 'terminate') {
       const secret = kplus.Secret.fromSecretName(this, 'TlsSecret', secretName);
-      container.mount('/etc/nginx/tls', kplus.Volume.fromSecret(this, 'TlsVolume', secret, {
-        name: 'tls',
-        defaultMode: 0o440,
-        items: { 'tls.crt': { path: 'tls.crt' }, 'tls.key': { path: 'tls.key' } },
-      }), { readOnly: true });
+      container.mount(
+        '/etc/nginx/tls',
+        kplus.Volume.fromSecret(this, 'TlsVolume', secret, {
+          name: 'tls',
+          defaultMode: 0o440,
+          items: { 'tls.crt': { path: 'tls.crt' }, 'tls.key': { path: 'tls.key' } },
+        }),
+        { readOnly: true },
+      );
     }
     patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, props.placement) });
 
     const loadBalancer = serviceType === 'LoadBalancer';
     const servicePorts: k8s.ServicePort[] = [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(NGINX_PORT_DEFAULTS.http), protocol: 'TCP' }];
-    if (tlsMode === 'terminate') servicePorts.push({ name: 'https', port: 443, targetPort: k8s.IntOrString.fromNumber(NGINX_PORT_DEFAULTS.https), protocol: 'TCP' });
+    if (tlsMode === 'terminate')
+      servicePorts.push({ name: 'https', port: 443, targetPort: k8s.IntOrString.fromNumber(NGINX_PORT_DEFAULTS.https), protocol: 'TCP' });
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: NAME, annotations: settings.service?.annotations },
       spec: {
         type: serviceType,
         selector: this.selector,
         ports: servicePorts,
-        externalTrafficPolicy: loadBalancer ? settings.service?.externalTrafficPolicy ?? 'Local' : undefined,
+        externalTrafficPolicy: loadBalancer ? (settings.service?.externalTrafficPolicy ?? 'Local') : undefined,
         loadBalancerSourceRanges: settings.service?.loadBalancerSourceRanges ? [...settings.service.loadBalancerSourceRanges] : undefined,
       },
     });
@@ -180,10 +205,12 @@ export class Nginx extends Construct {
         spec: {
           ingressClassName: ingress.className,
           tls: ingress.tlsSecretName ? [{ hosts: [host], secretName: ingress.tlsSecretName }] : undefined,
-          rules: [{
-            host,
-            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }] },
-          }],
+          rules: [
+            {
+              host,
+              http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }] },
+            },
+          ],
         },
       });
     }

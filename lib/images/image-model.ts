@@ -97,7 +97,11 @@ const ST2_PACKAGE_USERS: readonly ImageUser[] = [
     // adduser gives the first regular account the first free ID counting up from 1000,
     // and ubuntu:jammy has no account in 1000-59999; the Helm chart's integration test
     // against the real images asserts uid=1000(stanley) gid=1000(stanley).
-    uid: { value: 1000, certainty: 'inferred', source: `${PK} debian/preinst:36-48 (adduser --group stanley; adduser --ingroup stanley stanley); adduser.conf FIRST_UID=1000; stackstorm-k8s tests assert uid=1000(stanley)` },
+    uid: {
+      value: 1000,
+      certainty: 'inferred',
+      source: `${PK} debian/preinst:36-48 (adduser --group stanley; adduser --ingroup stanley stanley); adduser.conf FIRST_UID=1000; stackstorm-k8s tests assert uid=1000(stanley)`,
+    },
     gid: { value: 1000, certainty: 'inferred', source: `${PK} debian/preinst:36-48 (adduser --group stanley); adduser.conf FIRST_GID=1000` },
   },
   // `adduser --system` takes the lowest free system ID when the package installs: the same
@@ -134,9 +138,23 @@ const ST2_CONTENT: Readonly<Record<string, ShippedContent>> = {
 
 /** The st2 (and Mistral) Python programs the images run; init steps of ours are not among them. */
 const ST2_PROGRAMS = [
-  'st2api', 'st2auth', 'st2stream', 'st2rulesengine', 'st2timersengine', 'st2workflowengine', 'st2scheduler', 'st2notifier',
-  'st2sensorcontainer', 'st2garbagecollector', 'st2resultstracker', 'st2actionrunner', 'st2-register-content', 'st2',
-  'mistral-server', 'mistral-api', 'mistral-db-manage',
+  'st2api',
+  'st2auth',
+  'st2stream',
+  'st2rulesengine',
+  'st2timersengine',
+  'st2workflowengine',
+  'st2scheduler',
+  'st2notifier',
+  'st2sensorcontainer',
+  'st2garbagecollector',
+  'st2resultstracker',
+  'st2actionrunner',
+  'st2-register-content',
+  'st2',
+  'mistral-server',
+  'mistral-api',
+  'mistral-db-manage',
 ];
 
 const TMP_WRITE: RuntimeWrite = {
@@ -179,17 +197,27 @@ export const ST2_IMAGE_CONF_SOURCE = `${ST} conf/st2.package.conf:3-85; ${DF} ba
  * `[messaging] cluster_urls` instead of `url` when set).
  */
 export const ST2_IMAGE_CONF_MUST_OVERRIDE: readonly { readonly option: string; readonly replacedBy: readonly string[]; readonly why: string }[] = [
-  { option: 'coordination.url', replacedBy: ['coordination.url'], why: 'redis on 127.0.0.1: st2scheduler fails at start; an empty url is tooz\'s no-op' },
+  { option: 'coordination.url', replacedBy: ['coordination.url'], why: "redis on 127.0.0.1: st2scheduler fails at start; an empty url is tooz's no-op" },
   { option: 'messaging.url', replacedBy: ['messaging.url', 'messaging.cluster_urls'], why: 'a broker on 127.0.0.1 with the guest account' },
   { option: 'auth.api_url', replacedBy: ['auth.api_url'], why: 'empty: actions and sensors get no ST2_API_URL' },
-  { option: 'auth.backend_kwargs', replacedBy: ['auth.backend_kwargs'], why: 'the image\'s empty htpasswd file' },
+  { option: 'auth.backend_kwargs', replacedBy: ['auth.backend_kwargs'], why: "the image's empty htpasswd file" },
   { option: 'messaging.connection_retries', replacedBy: ['messaging.connection_retries'], why: '0: a broker restart kills every process at once' },
 ];
 
 /** The images built FROM stackstorm/st2 that run one st2 Python process each. */
 const ST2_SERVICE_REPOSITORIES = [
-  'st2api', 'st2auth', 'st2stream', 'st2rulesengine', 'st2timersengine', 'st2workflowengine', 'st2scheduler',
-  'st2notifier', 'st2sensorcontainer', 'st2garbagecollector', 'st2resultstracker', 'mistral',
+  'st2api',
+  'st2auth',
+  'st2stream',
+  'st2rulesengine',
+  'st2timersengine',
+  'st2workflowengine',
+  'st2scheduler',
+  'st2notifier',
+  'st2sensorcontainer',
+  'st2garbagecollector',
+  'st2resultstracker',
+  'mistral',
 ];
 
 const AMD64_ONLY: Fact<readonly string[]> = {
@@ -267,11 +295,31 @@ export const IMAGE_MODELS: readonly ImageModel[] = [
     content: ST2_CONTENT,
     writes: [
       TMP_WRITE,
-      { path: '/home/stanley', processes: ['st2actionrunner'], why: 'local actions run as `sudo -E -H -u stanley` with HOME=/home/stanley (pip caches, ~/.st2)', source: `${ST} st2common/st2common/models/system/action.py:49-58` },
-      { path: '/opt/stackstorm', processes: ['st2actionrunner'], why: 'the working directory of actions without a cwd', source: `${ST} contrib/runners/local_runner/local_runner/base.py:99,201` },
-      { path: '/opt/stackstorm/packs', processes: ['st2actionrunner'], why: 'pack installs, and chmod +x of action scripts', source: `${ST} contrib/runners/local_runner/local_runner/base.py:118-128` },
+      {
+        path: '/home/stanley',
+        processes: ['st2actionrunner'],
+        why: 'local actions run as `sudo -E -H -u stanley` with HOME=/home/stanley (pip caches, ~/.st2)',
+        source: `${ST} st2common/st2common/models/system/action.py:49-58`,
+      },
+      {
+        path: '/opt/stackstorm',
+        processes: ['st2actionrunner'],
+        why: 'the working directory of actions without a cwd',
+        source: `${ST} contrib/runners/local_runner/local_runner/base.py:99,201`,
+      },
+      {
+        path: '/opt/stackstorm/packs',
+        processes: ['st2actionrunner'],
+        why: 'pack installs, and chmod +x of action scripts',
+        source: `${ST} contrib/runners/local_runner/local_runner/base.py:118-128`,
+      },
       { path: '/opt/stackstorm/virtualenvs', processes: ['st2actionrunner'], why: 'pack virtualenvs', source: `${ST} st2common/st2common/util/virtualenvs.py` },
-      { path: '/var/spool', processes: ['st2actionrunner'], why: 'core.sendmail runs sendmail -t, which spools there', source: `${ST} contrib/core/actions/send_mail/send_mail:10-23 [inf: sendmail's client queue]` },
+      {
+        path: '/var/spool',
+        processes: ['st2actionrunner'],
+        why: 'core.sendmail runs sendmail -t, which spools there',
+        source: `${ST} contrib/core/actions/send_mail/send_mail:10-23 [inf: sendmail's client queue]`,
+      },
     ],
     architectures: AMD64_ONLY,
   },
@@ -279,9 +327,15 @@ export const IMAGE_MODELS: readonly ImageModel[] = [
     name: 'st2web',
     repositories: ['st2web'],
     defaultUser: 'root',
-    users: [{ name: 'root', uid: { value: 0, certainty: 'source', source: 'base-passwd' }, gid: { value: 0, certainty: 'source', source: 'base-passwd' } }, { name: 'nginx' }],
+    users: [
+      { name: 'root', uid: { value: 0, certainty: 'source', source: 'base-passwd' }, gid: { value: 0, certainty: 'source', source: 'base-passwd' } },
+      { name: 'nginx' },
+    ],
     needsPasswdEntry: { value: false, certainty: 'inferred', source: 'the nginx master runs as root and switches workers to `nginx` by name' },
-    paths: { '/etc/nginx/conf.d': { type: 'directory', source: `${DF} st2web/Dockerfile:87` }, '/etc/ssl/st2': { type: 'directory', source: `${DF} st2web/Dockerfile:82` } },
+    paths: {
+      '/etc/nginx/conf.d': { type: 'directory', source: `${DF} st2web/Dockerfile:87` },
+      '/etc/ssl/st2': { type: 'directory', source: `${DF} st2web/Dockerfile:82` },
+    },
     volumes: ['/etc/ssl/st2/'],
     content: {},
     writes: [
@@ -301,7 +355,7 @@ export const IMAGE_MODELS: readonly ImageModel[] = [
     paths: { '/opt/stackstorm/chatops': { type: 'directory', source: `${DF} st2chatops/Dockerfile:59 (WORKDIR)` } },
     volumes: [],
     content: {},
-    writes: [{ path: '/opt/stackstorm/chatops', why: 'hubot\'s brain and npm caches beside the bot', source: `${DF} st2chatops/Dockerfile:59 [inf]` }],
+    writes: [{ path: '/opt/stackstorm/chatops', why: "hubot's brain and npm caches beside the bot", source: `${DF} st2chatops/Dockerfile:59 [inf]` }],
     architectures: AMD64_ONLY,
   },
   dockerLibraryImage({
@@ -312,7 +366,7 @@ export const IMAGE_MODELS: readonly ImageModel[] = [
     volumes: ['/data/db', '/data/configdb'],
     writes: [
       { path: '/data/db', processes: ['mongod'], why: 'the database', source: 'docker-library/mongo Dockerfile' },
-      { path: '/tmp', processes: ['mongod'], why: 'mongod\'s Unix socket', source: 'mongod --unixSocketPrefix default /tmp' },
+      { path: '/tmp', processes: ['mongod'], why: "mongod's Unix socket", source: 'mongod --unixSocketPrefix default /tmp' },
     ],
   }),
   dockerLibraryImage({
@@ -363,12 +417,25 @@ export const IMAGE_MODELS: readonly ImageModel[] = [
     name: 'nginx-unprivileged',
     repositories: ['nginx-unprivileged'],
     defaultUser: '101',
-    users: [{ name: 'nginx', uid: { value: 101, certainty: 'source', source: 'nginxinc/docker-nginx-unprivileged Dockerfile (UID=101, USER $UID)' }, gid: { value: 101, certainty: 'source', source: 'nginxinc/docker-nginx-unprivileged Dockerfile (GID=101)' } }],
+    users: [
+      {
+        name: 'nginx',
+        uid: { value: 101, certainty: 'source', source: 'nginxinc/docker-nginx-unprivileged Dockerfile (UID=101, USER $UID)' },
+        gid: { value: 101, certainty: 'source', source: 'nginxinc/docker-nginx-unprivileged Dockerfile (GID=101)' },
+      },
+    ],
     needsPasswdEntry: { value: false, certainty: 'inferred', source: 'nginx runs as its current UID when not started as root' },
     paths: { '/etc/nginx': { type: 'directory', source: 'nginxinc/docker-nginx-unprivileged Dockerfile' } },
     volumes: [],
     content: {},
-    writes: [{ path: '/tmp', processes: ['nginx'], why: 'nginx.pid and the proxy temp paths (the unprivileged image moves them to /tmp)', source: 'nginxinc/docker-nginx-unprivileged Dockerfile (sed of pid and *_temp_path)' }],
+    writes: [
+      {
+        path: '/tmp',
+        processes: ['nginx'],
+        why: 'nginx.pid and the proxy temp paths (the unprivileged image moves them to /tmp)',
+        source: 'nginxinc/docker-nginx-unprivileged Dockerfile (sed of pid and *_temp_path)',
+      },
+    ],
     architectures: { value: ['amd64', 'arm64'], certainty: 'source', source: 'nginxinc/docker-nginx-unprivileged multi-arch build' },
   },
 ];

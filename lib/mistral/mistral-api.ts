@@ -14,7 +14,6 @@ export interface MistralApiProps {
   readonly settings?: ComponentSettings;
 }
 
-
 export const MISTRAL_API_PROFILE: ComponentProfile = { name: 'mistral-api', syncStage: 'processes' };
 
 /**

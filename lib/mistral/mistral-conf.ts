@@ -74,5 +74,8 @@ export function mistralConfDocument(input: MistralConfInput): IniDocument {
  * into memory, the same mechanism as st2's secrets file.
  */
 export function renderMistralConfTemplate(input: MistralConfInput): string {
-  return renderIni(mistralConfDocument(input), 'mistral.conf rendered by stackstorm-ha-cdk8s. The password placeholders are filled\nin from Kubernetes Secrets when a pod starts (no other dollar sign may appear here).');
+  return renderIni(
+    mistralConfDocument(input),
+    'mistral.conf rendered by stackstorm-ha-cdk8s. The password placeholders are filled\nin from Kubernetes Secrets when a pod starts (no other dollar sign may appear here).',
+  );
 }

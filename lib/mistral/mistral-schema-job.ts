@@ -22,7 +22,6 @@ export function mistralSchemaCommands(configFile: string = MISTRAL_PATHS.config)
   ];
 }
 
-
 /** Needs PostgreSQL and its init Job done; the processes need the schema. */
 export const MISTRAL_SCHEMA_PROFILE: ComponentProfile = { name: 'mistral-db-manage', syncStage: 'schema' };
 
@@ -59,7 +58,9 @@ export class MistralSchemaJob extends Construct {
       restartPolicy: kplus.RestartPolicy.NEVER,
       select: false,
     } as kplus.JobProps);
-    const script = mistralSchemaCommands().map((command) => command.join(' ')).join(' && ');
+    const script = mistralSchemaCommands()
+      .map((command) => command.join(' '))
+      .join(' && ');
     addMistralContainers(this.job, this.job, {
       config: props.config,
       setting: 'mistral.schemaJob',

@@ -13,7 +13,6 @@ export interface MistralServerProps {
   readonly settings?: ComponentSettings;
 }
 
-
 export const MISTRAL_SERVER_PROFILE: ComponentProfile = { name: 'mistral-server', syncStage: 'processes' };
 
 /**

@@ -58,7 +58,10 @@ export interface DeploymentNetwork {
   readonly postgresql?: DatastorePods;
 }
 
-export const DNS_PORTS: readonly NetworkPort[] = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }];
+export const DNS_PORTS: readonly NetworkPort[] = [
+  { port: 53, protocol: 'UDP' },
+  { port: 53, protocol: 'TCP' },
+];
 export const KUBERNETES_API_DEFAULT_PORTS: readonly NetworkPort[] = [{ port: 443 }, { port: 6443 }];
 export const ANYWHERE_V4_V6: readonly string[] = ['0.0.0.0/0', '::/0'];
 
@@ -79,7 +82,12 @@ export function resolveNetworkPolicySettings(settings: NetworkPolicySettings = {
   checkCidrs(automationCidrs, 'networkPolicy.automationEgress.cidrs');
   const automationPorts = settings.automationEgress?.ports;
   if (automationPorts) {
-    check(automationPorts.length > 0, 'networkPolicy.automationEgress.ports', 'an empty list would allow no port at all', 'list the ports automation needs, or leave the setting out for every port');
+    check(
+      automationPorts.length > 0,
+      'networkPolicy.automationEgress.ports',
+      'an empty list would allow no port at all',
+      'list the ports automation needs, or leave the setting out for every port',
+    );
     checkPorts(automationPorts, 'networkPolicy.automationEgress.ports');
   }
   const kubernetesApiCidrs = settings.kubernetesApi?.cidrs ?? ['0.0.0.0/0'];
@@ -90,16 +98,32 @@ export function resolveNetworkPolicySettings(settings: NetworkPolicySettings = {
   const externalDatastoreCidrs = settings.externalDatastoreCidrs ?? ['0.0.0.0/0'];
   checkCidrs(externalDatastoreCidrs, 'networkPolicy.externalDatastoreCidrs');
   const dnsNamespace = settings.dnsNamespace ?? 'kube-system';
-  check(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(dnsNamespace), 'networkPolicy.dnsNamespace', `${JSON.stringify(dnsNamespace)} is not a namespace name`, 'name the namespace of the cluster DNS, e.g. kube-system');
+  check(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(dnsNamespace),
+    'networkPolicy.dnsNamespace',
+    `${JSON.stringify(dnsNamespace)} is not a namespace name`,
+    'name the namespace of the cluster DNS, e.g. kube-system',
+  );
   return { automationCidrs, automationPorts, kubernetesApiCidrs, kubernetesApiPorts, externalDatastoreCidrs, dnsNamespace };
 }
 
 /** Every pod group of the deployment, each once. */
 export function networkGroups(net: DeploymentNetwork): PodGroup[] {
-  const datastores = [net.mongodb, net.rabbitmq, net.coordination, net.postgresql].flatMap((d) => d ? [...d.members, ...d.jobs] : []);
+  const datastores = [net.mongodb, net.rabbitmq, net.coordination, net.postgresql].flatMap((d) => (d ? [...d.members, ...d.jobs] : []));
   const all = [
-    ...net.st2, ...net.chatops, ...net.smokeTest, ...net.automation, ...net.api.pods, ...net.auth.pods, ...net.stream.pods, ...net.web.pods,
-    ...net.mistralApi.pods, ...net.mistral, ...net.mistralJobs, ...net.edge.pods, ...datastores,
+    ...net.st2,
+    ...net.chatops,
+    ...net.smokeTest,
+    ...net.automation,
+    ...net.api.pods,
+    ...net.auth.pods,
+    ...net.stream.pods,
+    ...net.web.pods,
+    ...net.mistralApi.pods,
+    ...net.mistral,
+    ...net.mistralJobs,
+    ...net.edge.pods,
+    ...datastores,
   ];
   return [...new Map(all.map((group) => [group.name, group])).values()];
 }
@@ -119,7 +143,9 @@ export function deploymentEdges(net: DeploymentNetwork, settings: ResolvedNetwor
   const useDatastore = (clients: readonly PodGroup[], datastore: DatastorePods | undefined, why: string) => {
     if (!datastore) return;
     if (datastore.members.length > 0) connect(clients, datastore.members, datastore.clientPorts, why);
-    else for (const client of clients) edges.push({ from: { pods: client }, to: { cidrs: settings.externalDatastoreCidrs }, ports: datastore.clientPorts, why: `${why} (external)` });
+    else
+      for (const client of clients)
+        edges.push({ from: { pods: client }, to: { cidrs: settings.externalDatastoreCidrs }, ports: datastore.clientPorts, why: `${why} (external)` });
   };
   const port = (number: number): NetworkPort[] => [{ port: number }];
 
@@ -144,20 +170,32 @@ export function deploymentEdges(net: DeploymentNetwork, settings: ResolvedNetwor
   for (const service of [net.api, net.auth, net.stream, net.web, net.mistralApi]) {
     connect(net.edge.pods, service.pods, port(service.port), 'the edge routes to every HTTP service');
   }
-  for (const edge of net.edge.pods) edges.push({ from: net.clients, to: { pods: edge }, ports: net.edge.ports, why: 'clients reach StackStorm only through the edge' });
+  for (const edge of net.edge.pods)
+    edges.push({ from: net.clients, to: { pods: edge }, ports: net.edge.ports, why: 'clients reach StackStorm only through the edge' });
 
   for (const datastore of [net.mongodb, net.rabbitmq, net.coordination, net.postgresql]) {
     if (!datastore || datastore.members.length === 0) continue;
-    connect(datastore.jobs, datastore.members, datastore.clientPorts, 'the datastore\'s init Job configures its members');
+    connect(datastore.jobs, datastore.members, datastore.clientPorts, "the datastore's init Job configures its members");
     for (const member of datastore.members) {
-      if (datastore.peerPorts.length > 0) edges.push({ from: { pods: member }, to: { pods: member }, ports: datastore.peerPorts, why: 'members replicate and elect among themselves' });
+      if (datastore.peerPorts.length > 0)
+        edges.push({ from: { pods: member }, to: { pods: member }, ports: datastore.peerPorts, why: 'members replicate and elect among themselves' });
       if (datastore.needsKubernetesApi) {
-        edges.push({ from: { pods: member }, to: { cidrs: settings.kubernetesApiCidrs }, ports: settings.kubernetesApiPorts, why: 'peer discovery reads the members from the Kubernetes API' });
+        edges.push({
+          from: { pods: member },
+          to: { cidrs: settings.kubernetesApiCidrs },
+          ports: settings.kubernetesApiPorts,
+          why: 'peer discovery reads the members from the Kubernetes API',
+        });
       }
     }
   }
   for (const group of net.automation) {
-    edges.push({ from: { pods: group }, to: { cidrs: settings.automationCidrs }, ports: settings.automationPorts, why: 'automation reaches the systems it automates' });
+    edges.push({
+      from: { pods: group },
+      to: { cidrs: settings.automationCidrs },
+      ports: settings.automationPorts,
+      why: 'automation reaches the systems it automates',
+    });
   }
   for (const group of networkGroups(net)) {
     edges.push({ from: { pods: group }, to: { namespace: settings.dnsNamespace }, ports: DNS_PORTS, why: 'every pod resolves names through the cluster DNS' });
@@ -211,8 +249,13 @@ export function toozHostPorts(url: string | undefined): string[] {
  * A datastore's pods and ports: the StatefulSet's pods are the members, its Jobs are
  * clients; without a construct it is external and its ports come from its `host:port`s.
  */
-export function datastorePods(construct: IConstruct | undefined, clientPorts: readonly number[], peerPorts: readonly number[],
-  externalHosts: readonly string[], needsKubernetesApi = false): DatastorePods {
+export function datastorePods(
+  construct: IConstruct | undefined,
+  clientPorts: readonly number[],
+  peerPorts: readonly number[],
+  externalHosts: readonly string[],
+  needsKubernetesApi = false,
+): DatastorePods {
   const groups = construct ? podGroupsOf(construct) : [];
   const ports = (list: readonly number[]): NetworkPort[] => [...new Set(list)].map((port) => ({ port }));
   return {
@@ -230,19 +273,25 @@ export function deploymentNetwork(built: BuiltComponents): DeploymentNetwork {
   const service = (construct: IConstruct | undefined, port: number): ServicePods => ({ pods: of(construct), port });
   const st2 = built.st2Processes.flatMap(of);
   const { endpoints, ports } = built;
-  const coordination = endpoints.coordination.backend === 'none' ? undefined
-    : endpoints.coordination.backend === 'zookeeper'
-      ? datastorePods(built.coordination, ports.zookeeper.client, ports.zookeeper.peer, [])
-      : datastorePods(built.coordination, ports.redisSentinel.client, ports.redisSentinel.peer,
-        endpoints.coordination.backend === 'external' ? toozHostPorts(endpoints.coordination.url) : endpoints.coordination.hosts);
+  const coordination =
+    endpoints.coordination.backend === 'none'
+      ? undefined
+      : endpoints.coordination.backend === 'zookeeper'
+        ? datastorePods(built.coordination, ports.zookeeper.client, ports.zookeeper.peer, [])
+        : datastorePods(
+            built.coordination,
+            ports.redisSentinel.client,
+            ports.redisSentinel.peer,
+            endpoints.coordination.backend === 'external' ? toozHostPorts(endpoints.coordination.url) : endpoints.coordination.hosts,
+          );
   const edge = built.edgeSettings ?? {};
   const edgePorts: NetworkPort[] = [{ port: ports.edge.http }];
   if ((edge.tls?.mode ?? 'terminate') === 'terminate') edgePorts.push({ port: ports.edge.https });
   // Source ranges identify clients only while the load balancer keeps their addresses
   // (externalTrafficPolicy Local) and no Ingress controller stands in between.
   const ranges = edge.service?.loadBalancerSourceRanges;
-  const keepsClientAddress = (edge.service?.type ?? 'LoadBalancer') === 'LoadBalancer'
-    && (edge.service?.externalTrafficPolicy ?? 'Local') === 'Local' && !edge.ingress?.enabled;
+  const keepsClientAddress =
+    (edge.service?.type ?? 'LoadBalancer') === 'LoadBalancer' && (edge.service?.externalTrafficPolicy ?? 'Local') === 'Local' && !edge.ingress?.enabled;
   return {
     st2,
     chatops: of(built.chatops),

@@ -58,14 +58,19 @@ const CIDR = /^(([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])|[0-9a-fA-F
 /** Throws a SettingError unless every entry is an IPv4 or IPv6 CIDR. */
 export function checkCidrs(cidrs: readonly string[], setting: string): void {
   check(cidrs.length > 0, setting, 'no network given', 'list at least one CIDR such as 10.0.0.0/8, or leave the setting out for the default');
-  cidrs.forEach((cidr, index) => check(CIDR.test(cidr), `${setting}[${index}]`, `${JSON.stringify(cidr)} is not a CIDR`, 'write a network as address/prefix, e.g. 10.0.0.0/8 or fd00::/8'));
+  cidrs.forEach((cidr, index) =>
+    check(CIDR.test(cidr), `${setting}[${index}]`, `${JSON.stringify(cidr)} is not a CIDR`, 'write a network as address/prefix, e.g. 10.0.0.0/8 or fd00::/8'),
+  );
 }
 
 /** Throws a SettingError unless every port (range) is within 1..65535. */
 export function checkPorts(ports: readonly NetworkPort[], setting: string): void {
   ports.forEach((port, index) => {
-    const valid = Number.isInteger(port.port) && port.port >= 1 && port.port <= 65535
-      && (port.endPort === undefined || (Number.isInteger(port.endPort) && port.endPort >= port.port && port.endPort <= 65535));
+    const valid =
+      Number.isInteger(port.port) &&
+      port.port >= 1 &&
+      port.port <= 65535 &&
+      (port.endPort === undefined || (Number.isInteger(port.endPort) && port.endPort >= port.port && port.endPort <= 65535));
     check(valid, `${setting}[${index}]`, `${JSON.stringify(port)} is not a port or port range`, 'give port (1-65535) and optionally endPort >= port');
   });
 }
@@ -108,7 +113,11 @@ export function networkPolicySpecs(groups: readonly PodGroup[], edges: readonly 
     if (!byName.has(group.name)) byName.set(group.name, { group, ingress: new Map(), egress: new Map() });
   }
   const add = (rules: Rules, peer: NetworkPeer, ports: readonly NetworkPort[] | undefined) => {
-    const json = ports?.map((p) => ({ port: p.port, ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}), protocol: p.protocol ?? 'TCP' as const }));
+    const json = ports?.map((p) => ({
+      port: p.port,
+      ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}),
+      protocol: p.protocol ?? ('TCP' as const),
+    }));
     const peers = peerJson(peer);
     const key = `${peers ? 'peers' : 'any'}|${JSON.stringify(json ?? 'all')}`;
     const rule = rules.get(key) ?? { ports: json, peers: peers ? new Map() : undefined };
@@ -124,10 +133,11 @@ export function networkPolicySpecs(groups: readonly PodGroup[], edges: readonly 
     if ('pods' in edge.from) add(entry(edge.from.pods, edge).egress, edge.to, edge.ports);
     if ('pods' in edge.to) add(entry(edge.to.pods, edge).ingress, edge.from, edge.ports);
   }
-  const rules = (map: Rules): PolicyRule[] => [...map.values()].map(({ ports, peers }) => ({
-    ...(peers ? { peers: [...peers.values()] } : {}),
-    ...(ports ? { ports } : {}),
-  }));
+  const rules = (map: Rules): PolicyRule[] =>
+    [...map.values()].map(({ ports, peers }) => ({
+      ...(peers ? { peers: [...peers.values()] } : {}),
+      ...(ports ? { ports } : {}),
+    }));
   return [...byName.values()].map(({ group, ingress, egress }) => ({
     name: group.name,
     podSelector: { matchLabels: { ...group.selector } },

@@ -16,9 +16,19 @@ export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
 /** Kinds nothing depends on being healthy: applied before any workload. */
 export const FOUNDATION_KINDS: ReadonlySet<string> = new Set([
-  'Namespace', 'ServiceAccount', 'Secret', 'ConfigMap', 'PersistentVolumeClaim',
-  'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding',
-  'NetworkPolicy', 'PodDisruptionBudget', 'LimitRange', 'ResourceQuota',
+  'Namespace',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'PersistentVolumeClaim',
+  'Role',
+  'RoleBinding',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'NetworkPolicy',
+  'PodDisruptionBudget',
+  'LimitRange',
+  'ResourceQuota',
 ]);
 
 /** The stage of one object; throws for an object no component profile places. */
@@ -26,7 +36,9 @@ export function syncStage(object: ApiObject): SyncStage {
   if (FOUNDATION_KINDS.has(object.kind)) return 'foundation';
   const profile = profileOf(object);
   if (!profile) {
-    throw new Error(`${object.kind} ${object.name} (${object.node.path}) has no sync wave: declare its component's profile (declareProfile in the construct that builds it)`);
+    throw new Error(
+      `${object.kind} ${object.name} (${object.node.path}) has no sync wave: declare its component's profile (declareProfile in the construct that builds it)`,
+    );
   }
   return profile.syncStage;
 }
@@ -40,7 +52,9 @@ export function applySyncWaves(scope: IConstruct): void {
     if (!(child instanceof ApiObject)) continue;
     const existing = child.metadata.toJson().annotations?.[SYNC_WAVE_ANNOTATION];
     if (existing !== undefined) {
-      throw new Error(`${child.kind} ${child.name} already has ${SYNC_WAVE_ANNOTATION}=${existing}: waves come from component profiles only (lib/policy/sync-waves.ts)`);
+      throw new Error(
+        `${child.kind} ${child.name} already has ${SYNC_WAVE_ANNOTATION}=${existing}: waves come from component profiles only (lib/policy/sync-waves.ts)`,
+      );
     }
     child.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(SYNC_STAGES[syncStage(child)]));
   }

@@ -108,11 +108,16 @@ export function selects(selector: LabelSelector | undefined, labels: Readonly<Re
   const byLabel = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
   const byExpression = (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
     switch (operator) {
-      case 'In': return key in labels && values.includes(labels[key]);
-      case 'NotIn': return !(key in labels) || !values.includes(labels[key]);
-      case 'Exists': return key in labels;
-      case 'DoesNotExist': return !(key in labels);
-      default: return false;
+      case 'In':
+        return key in labels && values.includes(labels[key]);
+      case 'NotIn':
+        return !(key in labels) || !values.includes(labels[key]);
+      case 'Exists':
+        return key in labels;
+      case 'DoesNotExist':
+        return !(key in labels);
+      default:
+        return false;
     }
   });
   return byLabel && byExpression;
@@ -177,8 +182,9 @@ export function separation(podSpec: any, podLabels: Readonly<Record<string, stri
 
 /** Seconds before pods on an unreachable node are evicted (the pod's toleration, or the admission default). */
 function evictionDelay(podSpec: any): number {
-  const toleration = (podSpec?.tolerations ?? []).find((t: any) =>
-    t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute' && typeof t.tolerationSeconds === 'number');
+  const toleration = (podSpec?.tolerations ?? []).find(
+    (t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute' && typeof t.tolerationSeconds === 'number',
+  );
   return toleration ? toleration.tolerationSeconds : DEFAULT_TOLERATION_SECONDS;
 }
 
@@ -230,10 +236,15 @@ function partitionSetLoss(members: number, budgets: readonly BudgetSummary[]): C
     nodeLoss: { outcome: 'no', why: `${members} partitions, one pod each: those on the lost node ${lost}` },
     zoneLoss: { outcome: 'no', why: `${members} partitions, one pod each: those in the lost zone ${lost}` },
     // Several budgets block evictions whatever the workload: rollingDrain says so.
-    rollingDrain: budgets.length > 1 ? rollingDrain(members, false, budgets, '')
-      : { outcome: 'no', why: budget
-        ? `${budget.rule}: a drain stops ${budget.allowedDisruptions} partition(s) at a time, each until its pod restarts elsewhere`
-        : 'no PodDisruptionBudget: a drain can stop every partition on the node at once' },
+    rollingDrain:
+      budgets.length > 1
+        ? rollingDrain(members, false, budgets, '')
+        : {
+            outcome: 'no',
+            why: budget
+              ? `${budget.rule}: a drain stops ${budget.allowedDisruptions} partition(s) at a time, each until its pod restarts elsewhere`
+              : 'no PodDisruptionBudget: a drain can stop every partition on the node at once',
+          },
   };
 }
 
@@ -264,72 +275,84 @@ function rollingDrain(members: number, quorum: boolean, budgets: readonly Budget
  * one pod per partition) by design: StackStormHa's COMPONENT_PROFILES for our own output.
  */
 export function failureDomainReport(objects: readonly ManifestObject[], profiles: readonly ComponentProfile[]): FailureDomainReport {
-  const workloads = objects.filter((o): o is ManifestObject & { kind: 'Deployment' | 'StatefulSet' } =>
-    o.kind === 'Deployment' || o.kind === 'StatefulSet');
+  const workloads = objects.filter((o): o is ManifestObject & { kind: 'Deployment' | 'StatefulSet' } => o.kind === 'Deployment' || o.kind === 'StatefulSet');
   const budgets = objects.filter((o) => o.kind === 'PodDisruptionBudget');
   const autoscalers = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
 
-  const components = workloads.map((workload): ComponentReport => {
-    const namespace = workload.metadata.namespace;
-    const template = workload.spec?.template ?? {};
-    const podLabels: Record<string, string> = template.metadata?.labels ?? {};
-    const podSpec = template.spec ?? {};
-    const identity = workload.metadata.labels?.[NAME] ?? workload.metadata.name;
-    const role = workload.metadata.labels?.[ROLE] ?? podLabels[ROLE];
+  const components = workloads
+    .map((workload): ComponentReport => {
+      const namespace = workload.metadata.namespace;
+      const template = workload.spec?.template ?? {};
+      const podLabels: Record<string, string> = template.metadata?.labels ?? {};
+      const podSpec = template.spec ?? {};
+      const identity = workload.metadata.labels?.[NAME] ?? workload.metadata.name;
+      const role = workload.metadata.labels?.[ROLE] ?? podLabels[ROLE];
 
-    const hpa = autoscalers.find((a) => a.metadata.namespace === namespace
-      && a.spec?.scaleTargetRef?.kind === workload.kind && a.spec?.scaleTargetRef?.name === workload.metadata.name);
-    const replicas = hpa
-      ? { min: hpa.spec.minReplicas ?? 1, max: hpa.spec.maxReplicas, autoscaled: true }
-      : { min: workload.spec?.replicas ?? 1, max: workload.spec?.replicas ?? 1, autoscaled: false };
-    const members = replicas.min;
+      const hpa = autoscalers.find(
+        (a) => a.metadata.namespace === namespace && a.spec?.scaleTargetRef?.kind === workload.kind && a.spec?.scaleTargetRef?.name === workload.metadata.name,
+      );
+      const replicas = hpa
+        ? { min: hpa.spec.minReplicas ?? 1, max: hpa.spec.maxReplicas, autoscaled: true }
+        : { min: workload.spec?.replicas ?? 1, max: workload.spec?.replicas ?? 1, autoscaled: false };
+      const members = replicas.min;
 
-    const quorum = workload.kind === 'StatefulSet' && role !== undefined && QUORUM_ROLES.has(role) && members > 1;
-    const allowed = profileNamed(profiles, identity)?.byDesign;
-    // Pods of a partition StatefulSet are not replicas of each other: each runs its own share.
-    const partitionSet = allowed?.mode === 'partition' && workload.kind === 'StatefulSet' && members >= 2;
-    const haMode: ObservedHaMode = quorum ? 'quorum' : partitionSet ? 'partition' : members >= 2 ? 'active-active' : allowed ? allowed.mode : 'single-replica';
+      const quorum = workload.kind === 'StatefulSet' && role !== undefined && QUORUM_ROLES.has(role) && members > 1;
+      const allowed = profileNamed(profiles, identity)?.byDesign;
+      // Pods of a partition StatefulSet are not replicas of each other: each runs its own share.
+      const partitionSet = allowed?.mode === 'partition' && workload.kind === 'StatefulSet' && members >= 2;
+      const haMode: ObservedHaMode = quorum
+        ? 'quorum'
+        : partitionSet
+          ? 'partition'
+          : members >= 2
+            ? 'active-active'
+            : allowed
+              ? allowed.mode
+              : 'single-replica';
 
-    const covering = budgets
-      .filter((b) => b.metadata.namespace === namespace && selects(b.spec?.selector, podLabels))
-      .map((b) => evaluateBudget(b, members));
-    const spread = {
-      node: separation(podSpec, podLabels, [HOSTNAME_KEY]),
-      zone: separation(podSpec, podLabels, ZONE_KEYS),
-    };
-    const single = singleReplicaLoss(workload.kind, podSpec);
-    const survives = partitionSet ? partitionSetLoss(members, covering) : {
-      nodeLoss: domainLoss({ domain: 'node', members, quorum, separation: spread.node, single }),
-      zoneLoss: domainLoss({ domain: 'zone', members, quorum, separation: spread.zone, single }),
-      rollingDrain: rollingDrain(members, quorum, covering, single),
-    };
+      const covering = budgets.filter((b) => b.metadata.namespace === namespace && selects(b.spec?.selector, podLabels)).map((b) => evaluateBudget(b, members));
+      const spread = {
+        node: separation(podSpec, podLabels, [HOSTNAME_KEY]),
+        zone: separation(podSpec, podLabels, ZONE_KEYS),
+      };
+      const single = singleReplicaLoss(workload.kind, podSpec);
+      const survives = partitionSet
+        ? partitionSetLoss(members, covering)
+        : {
+            nodeLoss: domainLoss({ domain: 'node', members, quorum, separation: spread.node, single }),
+            zoneLoss: domainLoss({ domain: 'zone', members, quorum, separation: spread.zone, single }),
+            rollingDrain: rollingDrain(members, quorum, covering, single),
+          };
 
-    const warnings: string[] = [];
-    const byDesign = allowed && (members === 1 || partitionSet) ? allowed.reason : undefined;
-    if (allowed && members > 1 && !partitionSet) warnings.push(`${members} replicas of a by-design singleton (${allowed.reason})`);
-    if (survives.nodeLoss.outcome === 'likely') {
-      warnings.push('node loss survived only if the scheduler keeps replicas apart: node spread is preferred, not required (DoNotSchedule with maxSkew 1, or required anti-affinity)');
-    }
-    if (survives.rollingDrain.outcome === 'blocked' || (survives.rollingDrain.outcome === 'no' && members > 1 && !partitionSet)) {
-      warnings.push(`drain: ${survives.rollingDrain.why}`);
-    }
-    const status = survives.nodeLoss.outcome !== 'no' ? 'ok' : byDesign ? 'by-design' : 'fail';
+      const warnings: string[] = [];
+      const byDesign = allowed && (members === 1 || partitionSet) ? allowed.reason : undefined;
+      if (allowed && members > 1 && !partitionSet) warnings.push(`${members} replicas of a by-design singleton (${allowed.reason})`);
+      if (survives.nodeLoss.outcome === 'likely') {
+        warnings.push(
+          'node loss survived only if the scheduler keeps replicas apart: node spread is preferred, not required (DoNotSchedule with maxSkew 1, or required anti-affinity)',
+        );
+      }
+      if (survives.rollingDrain.outcome === 'blocked' || (survives.rollingDrain.outcome === 'no' && members > 1 && !partitionSet)) {
+        warnings.push(`drain: ${survives.rollingDrain.why}`);
+      }
+      const status = survives.nodeLoss.outcome !== 'no' ? 'ok' : byDesign ? 'by-design' : 'fail';
 
-    return {
-      kind: workload.kind,
-      name: workload.metadata.name,
-      role,
-      replicas,
-      haMode,
-      majority: quorum ? majority(members) : undefined,
-      byDesign,
-      budgets: covering,
-      spread,
-      survives,
-      status,
-      warnings,
-    };
-  }).sort((a, b) => a.name.localeCompare(b.name));
+      return {
+        kind: workload.kind,
+        name: workload.metadata.name,
+        role,
+        replicas,
+        haMode,
+        majority: quorum ? majority(members) : undefined,
+        byDesign,
+        budgets: covering,
+        spread,
+        survives,
+        status,
+        warnings,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
 
   return { components, failures: components.filter((c) => c.status === 'fail').map((c) => c.name) };
 }

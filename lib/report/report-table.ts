@@ -63,9 +63,12 @@ export function renderReport(environment: string, report: FailureDomainReport): 
   const partitions = byDesign.filter((c) => c.haMode === 'partition').length;
   const singletons = byDesign.length - partitions;
   const exceptions = [singletons > 0 ? `${singletons} by-design singleton(s)` : '', partitions > 0 ? `${partitions} sensor partition workload(s)` : '']
-    .filter(Boolean).join(' and ');
-  lines.push(report.failures.length === 0
-    ? `every workload survives a node loss${exceptions ? `, except ${exceptions}` : ''}`
-    : `${report.failures.length} workload(s) do not survive a node loss: ${report.failures.join(', ')}`);
+    .filter(Boolean)
+    .join(' and ');
+  lines.push(
+    report.failures.length === 0
+      ? `every workload survives a node loss${exceptions ? `, except ${exceptions}` : ''}`
+      : `${report.failures.length} workload(s) do not survive a node loss: ${report.failures.join(', ')}`,
+  );
   return lines.join('\n');
 }

@@ -16,7 +16,6 @@ export interface St2ActionRunnerProps {
   readonly settings?: ActionRunnerSettings;
 }
 
-
 /** st2actionrunner: a process like the others, except that its image runs actions as root switching users. */
 export const ST2_ACTION_RUNNER_PROFILE: ComponentProfile = {
   name: 'st2actionrunner',
@@ -24,7 +23,8 @@ export const ST2_ACTION_RUNNER_PROFILE: ComponentProfile = {
   securityException: {
     rules: ['runAsNonRoot', 'capabilities', 'readOnlyRootFilesystem'],
     level: 'baseline',
-    reason: 'the image runs as root and switches to the stanley user (sudo, needs the default capabilities) to run actions, which write to stanley\'s home, /opt/stackstorm and /var/spool',
+    reason:
+      "the image runs as root and switches to the stanley user (sudo, needs the default capabilities) to run actions, which write to stanley's home, /opt/stackstorm and /var/spool",
   },
 };
 
@@ -49,10 +49,23 @@ export class St2ActionRunner extends Construct {
     const autoscaling = settings.autoscaling;
     if (autoscaling) {
       if (settings.replicas !== undefined) {
-        throw new SettingError('st2.actionRunner.replicas', 'set together with autoscaling', 'remove replicas: the autoscaler owns the count between minReplicas and maxReplicas');
+        throw new SettingError(
+          'st2.actionRunner.replicas',
+          'set together with autoscaling',
+          'remove replicas: the autoscaler owns the count between minReplicas and maxReplicas',
+        );
       }
-      if (!Number.isInteger(autoscaling.minReplicas) || autoscaling.minReplicas < 1 || !Number.isInteger(autoscaling.maxReplicas) || autoscaling.maxReplicas < autoscaling.minReplicas) {
-        throw new SettingError('st2.actionRunner.autoscaling', `minReplicas ${autoscaling.minReplicas}, maxReplicas ${autoscaling.maxReplicas}`, 'use whole numbers with 1 <= minReplicas <= maxReplicas');
+      if (
+        !Number.isInteger(autoscaling.minReplicas) ||
+        autoscaling.minReplicas < 1 ||
+        !Number.isInteger(autoscaling.maxReplicas) ||
+        autoscaling.maxReplicas < autoscaling.minReplicas
+      ) {
+        throw new SettingError(
+          'st2.actionRunner.autoscaling',
+          `minReplicas ${autoscaling.minReplicas}, maxReplicas ${autoscaling.maxReplicas}`,
+          'use whole numbers with 1 <= minReplicas <= maxReplicas',
+        );
       }
     }
     const drain = props.runtime.config.conf.actionRunnerDrainSeconds;
@@ -63,7 +76,7 @@ export class St2ActionRunner extends Construct {
       role: 'backend',
       setting: 'st2.actionRunner',
       // The replica check runs on the most the autoscaler may create.
-      replicas: autoscaling ? autoscaling.maxReplicas : settings.replicas ?? 3,
+      replicas: autoscaling ? autoscaling.maxReplicas : (settings.replicas ?? 3),
       haMode: 'active-active',
       needsCoordination: true,
       autoscaled: autoscaling !== undefined,

@@ -21,7 +21,6 @@ export interface St2ChatOpsProps {
   readonly settings: ChatOpsSettings;
 }
 
-
 export const ST2_CHATOPS_PROFILE: ComponentProfile = {
   name: 'st2chatops',
   syncStage: 'processes',
@@ -48,12 +47,22 @@ export class St2ChatOps extends Construct {
     const { runtime, settings } = props;
     const replicas = settings.replicas ?? 1;
     checkReplicas({ setting: 'st2.chatops', replicas, mode: 'active-passive', coordination: runtime.config.conf.coordination });
-    check(!!settings.adapterSecret, 'st2.chatops.adapterSecret', 'chatops is enabled but names no adapter Secret', 'create a Secret with HUBOT_ADAPTER and the adapter token (README, "Secrets") and name it here, or disable chatops');
+    check(
+      !!settings.adapterSecret,
+      'st2.chatops.adapterSecret',
+      'chatops is enabled but names no adapter Secret',
+      'create a Secret with HUBOT_ADAPTER and the adapter token (README, "Secrets") and name it here, or disable chatops',
+    );
     const name = 'st2chatops';
     const selector = selectorLabels(runtime.identity, name);
     const labels = componentLabels(runtime.identity, name, 'chatops', runtime.release.version);
     this.deployment = labelledDeployment(this, {
-      name, replicas, selector, labels, runAs: runtime.st2User, strategy: kplus.DeploymentStrategy.recreate(),
+      name,
+      replicas,
+      selector,
+      labels,
+      runAs: runtime.st2User,
+      strategy: kplus.DeploymentStrategy.recreate(),
     });
     const image = st2Image(runtime, 'st2chatops', settings.image);
     const internal = (service: string, port: number) => `http://${serviceHost(runtime.identity, service)}:${port}`;
@@ -78,7 +87,12 @@ export class St2ChatOps extends Construct {
       // hubot writes its brain and npm caches under its home directory.
       securityContext: containerSecurity(runtime.st2User, false),
       readiness: kplus.Probe.fromTcpSocket({ port: CHATOPS_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
-      liveness: kplus.Probe.fromTcpSocket({ port: CHATOPS_PORT, periodSeconds: Duration.seconds(30), failureThreshold: 4, initialDelaySeconds: Duration.seconds(60) }),
+      liveness: kplus.Probe.fromTcpSocket({
+        port: CHATOPS_PORT,
+        periodSeconds: Duration.seconds(30),
+        failureThreshold: 4,
+        initialDelaySeconds: Duration.seconds(60),
+      }),
     });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }));
     container.env.copyFrom(kplus.Env.fromSecret(kplus.Secret.fromSecretName(this, 'Adapter', settings.adapterSecret!)));

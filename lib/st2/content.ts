@@ -44,16 +44,18 @@ export class St2Content extends Construct {
       const s = props.settings;
       const size = (value: string | undefined, fallback: string, key: string) => {
         const v = value ?? fallback;
-        if (!QUANTITY.test(v)) throw new SettingError(`content.${key}`, `${JSON.stringify(v)} is not a volume size`, 'write a whole number of Gi or Ti, e.g. 4Gi');
+        if (!QUANTITY.test(v))
+          throw new SettingError(`content.${key}`, `${JSON.stringify(v)} is not a volume size`, 'write a whole number of Gi or Ti, e.g. 4Gi');
         return Size.mebibytes(toMebibytes(v));
       };
-      const claim = (key: keyof typeof CLAIM, storage: Size) => new kplus.PersistentVolumeClaim(this, key, {
-        metadata: { name: CLAIM[key] },
-        accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
-        storage,
-        storageClassName: s.storageClassName,
-        volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
-      });
+      const claim = (key: keyof typeof CLAIM, storage: Size) =>
+        new kplus.PersistentVolumeClaim(this, key, {
+          metadata: { name: CLAIM[key] },
+          accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
+          storage,
+          storageClassName: s.storageClassName,
+          volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
+        });
       this.claims = {
         packs: claim('packs', size(s.packsSize, '1Gi', 'packsSize')),
         virtualenvs: claim('virtualenvs', size(s.virtualenvsSize, '4Gi', 'virtualenvsSize')),

@@ -37,18 +37,21 @@ export class St2Jobs extends Construct {
     const { runtime } = props;
     this.runtime = runtime;
     const image = st2Image(runtime, 'st2actionrunner');
-    const configArgs = [ST2_PATHS.imageConfig, ST2_PATHS.imageDockerConfig, ST2_PATHS.sharedConfig, ST2_PATHS.secretsConfig]
-      .map((file) => `--config-file=${file}`);
-    this.registerContent = this.job('RegisterContent', ST2_REGISTER_CONTENT_PROFILE, (job) => addSt2Containers(job, job, {
-      runtime,
-      setting: 'st2.jobs.registerContent',
-      containerName: 'register-content',
-      image,
-      command: [`${ST2_PATHS.bin}/st2-register-content`, ...configArgs, '--register-all', '--register-fail-on-failure'],
-      resources: RESOURCE_PRESETS.small,
-      runAs: runtime.st2User,
-      mounts: { datastoreKey: true, content: true },
-    }));
+    const configArgs = [ST2_PATHS.imageConfig, ST2_PATHS.imageDockerConfig, ST2_PATHS.sharedConfig, ST2_PATHS.secretsConfig].map(
+      (file) => `--config-file=${file}`,
+    );
+    this.registerContent = this.job('RegisterContent', ST2_REGISTER_CONTENT_PROFILE, (job) =>
+      addSt2Containers(job, job, {
+        runtime,
+        setting: 'st2.jobs.registerContent',
+        containerName: 'register-content',
+        image,
+        command: [`${ST2_PATHS.bin}/st2-register-content`, ...configArgs, '--register-all', '--register-fail-on-failure'],
+        resources: RESOURCE_PRESETS.small,
+        runAs: runtime.st2User,
+        mounts: { datastoreKey: true, content: true },
+      }),
+    );
     // Registration reads the packs, so the packs the images ship must be on the volume first.
     runtime.content.addSeedStep(this.registerContent, runtime.st2User);
     const keysSecret = props.settings?.keysSecret;
@@ -71,7 +74,10 @@ export class St2Jobs extends Construct {
             ST2_AUTH_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: admin, key: 'password' }),
           },
         });
-        const keys = kplus.Volume.fromSecret(job, 'KeysVolume', kplus.Secret.fromSecretName(job, 'Keys', keysSecret), { name: 'keys-to-load', defaultMode: 0o440 });
+        const keys = kplus.Volume.fromSecret(job, 'KeysVolume', kplus.Secret.fromSecretName(job, 'Keys', keysSecret), {
+          name: 'keys-to-load',
+          defaultMode: 0o440,
+        });
         container.mount('/etc/st2/keys-to-load', keys, { readOnly: true });
         return container;
       });
@@ -84,6 +90,4 @@ export class St2Jobs extends Construct {
     fill(job);
     return job;
   }
-
-
 }

@@ -30,12 +30,14 @@ export function backupSchedulerPlacement(runtime: Pick<St2Runtime, 'config'>, re
   const coordinated = runtime.config.conf.coordination.backend !== 'none';
   const placement = requested ?? (coordinated ? 'all' : 'one');
   check(placement === 'all' || placement === 'one', 'st2.notifier.backupScheduler', `${JSON.stringify(placement)} is not a placement`, 'use all or one');
-  check(placement === 'one' || coordinated, 'st2.notifier.backupScheduler',
+  check(
+    placement === 'one' || coordinated,
+    'st2.notifier.backupScheduler',
     'the backup scheduler on every notifier without a coordination backend would reschedule the same executions more than once',
-    'set datastores.coordination.backend to redis-sentinel, zookeeper or external, or set st2.notifier.backupScheduler to one');
+    'set datastores.coordination.backend to redis-sentinel, zookeeper or external, or set st2.notifier.backupScheduler to one',
+  );
   return placement;
 }
-
 
 export const ST2_NOTIFIER_PROFILE: ComponentProfile = { name: 'st2notifier', syncStage: 'processes' };
 /** 2.x without coordination: the notifier that also runs the backup scheduler. */
@@ -74,11 +76,19 @@ export class St2Notifier extends Construct {
     };
     if (!props.legacyBackupScheduler) {
       if (settings.backupScheduler) {
-        throw new SettingError('st2.notifier.backupScheduler', 'the 3.x topology has no backup scheduler in st2notifier (st2scheduler schedules)',
-          'remove st2.notifier.backupScheduler, or set release.topology to 2.x-mistral');
+        throw new SettingError(
+          'st2.notifier.backupScheduler',
+          'the 3.x topology has no backup scheduler in st2notifier (st2scheduler schedules)',
+          'remove st2.notifier.backupScheduler, or set release.topology to 2.x-mistral',
+        );
       }
       this.process = new St2Process(this, 'Process', {
-        ...common, name: 'st2notifier', setting: 'st2.notifier', replicas: settings.replicas ?? 2, haMode: 'active-active', needsCoordination: true,
+        ...common,
+        name: 'st2notifier',
+        setting: 'st2.notifier',
+        replicas: settings.replicas ?? 2,
+        haMode: 'active-active',
+        needsCoordination: true,
       });
       return;
     }

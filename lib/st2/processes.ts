@@ -60,39 +60,85 @@ const processes = (name: string, byDesign?: ComponentProfile['byDesign']): Compo
  */
 export const ST2_PROCESSES = {
   api: {
-    profile: processes('st2api'), role: 'api', setting: 'st2.api', haMode: 'active-active', replicas: 2, resources: 'medium',
-    port: ST2API_PORT, probes: { readiness: tcpProbe(ST2API_PORT, 5, 2), liveness: tcpProbe(ST2API_PORT, 20, 3, 30) },
-    preStopSleepSeconds: 5, mounts: { datastoreKey: true, content: true },
+    profile: processes('st2api'),
+    role: 'api',
+    setting: 'st2.api',
+    haMode: 'active-active',
+    replicas: 2,
+    resources: 'medium',
+    port: ST2API_PORT,
+    probes: { readiness: tcpProbe(ST2API_PORT, 5, 2), liveness: tcpProbe(ST2API_PORT, 20, 3, 30) },
+    preStopSleepSeconds: 5,
+    mounts: { datastoreKey: true, content: true },
   },
   auth: {
-    profile: processes('st2auth'), role: 'api', setting: 'st2.auth', haMode: 'active-active', replicas: 2, resources: 'small',
-    port: ST2AUTH_PORT, probes: { readiness: httpProbe('/v1/sso', ST2AUTH_PORT, 5, 2), liveness: tcpProbe(ST2AUTH_PORT, 20, 3, 30) },
-    preStopSleepSeconds: 5, mounts: { htpasswd: true },
+    profile: processes('st2auth'),
+    role: 'api',
+    setting: 'st2.auth',
+    haMode: 'active-active',
+    replicas: 2,
+    resources: 'small',
+    port: ST2AUTH_PORT,
+    probes: { readiness: httpProbe('/v1/sso', ST2AUTH_PORT, 5, 2), liveness: tcpProbe(ST2AUTH_PORT, 20, 3, 30) },
+    preStopSleepSeconds: 5,
+    mounts: { htpasswd: true },
   },
   stream: {
-    profile: processes('st2stream'), role: 'api', setting: 'st2.stream', haMode: 'active-active', replicas: 2, resources: 'small',
-    port: ST2STREAM_PORT, probes: { readiness: tcpProbe(ST2STREAM_PORT, 5, 2), liveness: tcpProbe(ST2STREAM_PORT, 20, 3, 30) },
-    preStopSleepSeconds: 5, terminationGracePeriodSeconds: () => STREAM_HEARTBEAT_SECONDS + 10,
+    profile: processes('st2stream'),
+    role: 'api',
+    setting: 'st2.stream',
+    haMode: 'active-active',
+    replicas: 2,
+    resources: 'small',
+    port: ST2STREAM_PORT,
+    probes: { readiness: tcpProbe(ST2STREAM_PORT, 5, 2), liveness: tcpProbe(ST2STREAM_PORT, 20, 3, 30) },
+    preStopSleepSeconds: 5,
+    terminationGracePeriodSeconds: () => STREAM_HEARTBEAT_SECONDS + 10,
   },
   scheduler: {
-    profile: processes('st2scheduler'), role: 'backend', setting: 'st2.scheduler', haMode: 'active-active', replicas: 2, resources: 'small',
-    needsCoordination: true, mounts: { datastoreKey: true },
+    profile: processes('st2scheduler'),
+    role: 'backend',
+    setting: 'st2.scheduler',
+    haMode: 'active-active',
+    replicas: 2,
+    resources: 'small',
+    needsCoordination: true,
+    mounts: { datastoreKey: true },
   },
   workflowEngine: {
-    profile: processes('st2workflowengine'), role: 'workflow', setting: 'st2.workflowEngine', haMode: 'active-active', replicas: 2, resources: 'medium',
-    needsCoordination: true, mounts: { datastoreKey: true, content: true },
+    profile: processes('st2workflowengine'),
+    role: 'workflow',
+    setting: 'st2.workflowEngine',
+    haMode: 'active-active',
+    replicas: 2,
+    resources: 'medium',
+    needsCoordination: true,
+    mounts: { datastoreKey: true, content: true },
     terminationGracePeriodSeconds: (runtime) => (runtime.config.conf.workflowEngineDrainSeconds ?? 300) + 30,
   },
   resultsTracker: {
-    profile: processes('st2resultstracker'), role: 'workflow', setting: 'st2.resultsTracker', haMode: 'active-active', replicas: 2, resources: 'small',
+    profile: processes('st2resultstracker'),
+    role: 'workflow',
+    setting: 'st2.resultsTracker',
+    haMode: 'active-active',
+    replicas: 2,
+    resources: 'small',
   },
   timersEngine: {
     profile: processes('st2timersengine', { mode: 'singleton', reason: 'a second copy would fire every timer twice' }),
-    role: 'backend', setting: 'st2.timersEngine', haMode: 'singleton', replicas: 1, resources: 'small',
+    role: 'backend',
+    setting: 'st2.timersEngine',
+    haMode: 'singleton',
+    replicas: 1,
+    resources: 'small',
   },
   garbageCollector: {
     profile: processes('st2garbagecollector', { mode: 'singleton', reason: 'periodic cleanup; two copies would race over the same deletions' }),
-    role: 'backend', setting: 'st2.garbageCollector', haMode: 'singleton', replicas: 1, resources: 'small',
+    role: 'backend',
+    setting: 'st2.garbageCollector',
+    haMode: 'singleton',
+    replicas: 1,
+    resources: 'small',
   },
 } as const satisfies Record<string, St2ProcessDefinition>;
 
@@ -140,7 +186,9 @@ export abstract class St2PlainProcess extends Construct {
 
 /** st2api: the REST API, active-active behind the edge ({@link ST2_PROCESSES}). */
 export class St2Api extends St2PlainProcess {
-  constructor(scope: Construct, id: string, props: St2PlainProcessProps) { super(scope, id, props, ST2_PROCESSES.api); }
+  constructor(scope: Construct, id: string, props: St2PlainProcessProps) {
+    super(scope, id, props, ST2_PROCESSES.api);
+  }
 }
 
 /**
@@ -149,7 +197,9 @@ export class St2Api extends St2PlainProcess {
  * identities").
  */
 export class St2Auth extends St2PlainProcess {
-  constructor(scope: Construct, id: string, props: St2PlainProcessProps) { super(scope, id, props, ST2_PROCESSES.auth); }
+  constructor(scope: Construct, id: string, props: St2PlainProcessProps) {
+    super(scope, id, props, ST2_PROCESSES.auth);
+  }
 }
 
 /**
@@ -158,39 +208,55 @@ export class St2Auth extends St2PlainProcess {
  * /stream with `retry: 1000`).
  */
 export class St2Stream extends St2PlainProcess {
-  constructor(scope: Construct, id: string, props: St2PlainProcessProps) { super(scope, id, props, ST2_PROCESSES.stream); }
+  constructor(scope: Construct, id: string, props: St2PlainProcessProps) {
+    super(scope, id, props, ST2_PROCESSES.stream);
+  }
 }
 
 /** st2scheduler (2.10+): schedules requested executions, active-active with coordination. */
 export class St2Scheduler extends St2PlainProcess {
-  constructor(scope: Construct, id: string, props: St2PlainProcessProps) { super(scope, id, props, ST2_PROCESSES.scheduler); }
+  constructor(scope: Construct, id: string, props: St2PlainProcessProps) {
+    super(scope, id, props, ST2_PROCESSES.scheduler);
+  }
 }
 
 /** st2workflowengine (Orquesta): active-active with coordination, drains on SIGTERM. */
 export class St2WorkflowEngine extends St2PlainProcess {
-  constructor(scope: Construct, id: string, props: St2PlainProcessProps) { super(scope, id, props, ST2_PROCESSES.workflowEngine); }
+  constructor(scope: Construct, id: string, props: St2PlainProcessProps) {
+    super(scope, id, props, ST2_PROCESSES.workflowEngine);
+  }
 }
 
 /** st2resultstracker (2.x-mistral): polls Mistral for workflow results. */
 export class St2ResultsTracker extends St2PlainProcess {
-  constructor(scope: Construct, id: string, props: St2PlainProcessProps) { super(scope, id, props, ST2_PROCESSES.resultsTracker); }
+  constructor(scope: Construct, id: string, props: St2PlainProcessProps) {
+    super(scope, id, props, ST2_PROCESSES.resultsTracker);
+  }
 }
 
 /** st2timersengine (2.9+): fires timer triggers; a singleton. */
 export class St2TimersEngine extends St2PlainProcess {
-  constructor(scope: Construct, id: string, props: St2PlainProcessProps) { super(scope, id, props, ST2_PROCESSES.timersEngine); }
+  constructor(scope: Construct, id: string, props: St2PlainProcessProps) {
+    super(scope, id, props, ST2_PROCESSES.timersEngine);
+  }
 }
 
 /** st2garbagecollector: purges old executions and trigger data by TTL; a singleton. */
 export class St2GarbageCollector extends St2PlainProcess {
-  constructor(scope: Construct, id: string, props: St2PlainProcessProps) { super(scope, id, props, ST2_PROCESSES.garbageCollector); }
+  constructor(scope: Construct, id: string, props: St2PlainProcessProps) {
+    super(scope, id, props, ST2_PROCESSES.garbageCollector);
+  }
 }
 
 /** Checks TTLs: whole days, at least 1 (st2 ignores smaller values), at least one set. */
 export function checkGarbageCollectionTtls(ttl: GarbageCollectionTtls, setting = 'st2.garbageCollector.ttl'): void {
   const entries = Object.entries(ttl).filter(([, days]) => days !== undefined);
   if (entries.length === 0) {
-    throw new SettingError(setting, 'no TTL is set, so the collector would do nothing', 'set at least one TTL in days (e.g. actionExecutionsDays: 30), or disable the collector');
+    throw new SettingError(
+      setting,
+      'no TTL is set, so the collector would do nothing',
+      'set at least one TTL in days (e.g. actionExecutionsDays: 30), or disable the collector',
+    );
   }
   for (const [key, days] of entries) {
     if (!Number.isInteger(days) || (days as number) < 1) {

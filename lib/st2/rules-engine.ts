@@ -18,7 +18,6 @@ export interface St2RulesEngineProps {
   readonly timersInRulesEngine?: boolean;
 }
 
-
 export const ST2_RULES_ENGINE_PROFILE: ComponentProfile = { name: 'st2rulesengine', syncStage: 'processes' };
 /** 2.x: the rules engine that also fires timers. */
 export const ST2_RULES_ENGINE_TIMERS_PROFILE: ComponentProfile = {
@@ -51,8 +50,11 @@ export class St2RulesEngine extends Construct {
     declareProfile(this, ST2_RULES_ENGINE_PROFILE);
     const settings = props.settings ?? {};
     if (settings.timers && !props.timersInRulesEngine) {
-      throw new SettingError('st2.rulesEngine.timers', 'the 3.x topology runs timers in st2timersengine, not in a rules engine',
-        'remove st2.rulesEngine.timers (size st2.timersEngine instead), or set release.topology to 2.x-mistral');
+      throw new SettingError(
+        'st2.rulesEngine.timers',
+        'the 3.x topology runs timers in st2timersengine, not in a rules engine',
+        'remove st2.rulesEngine.timers (size st2.timersEngine instead), or set release.topology to 2.x-mistral',
+      );
     }
     this.process = new St2Process(this, 'Process', {
       runtime: props.runtime,

@@ -19,7 +19,6 @@ export interface St2SensorContainerProps {
   readonly settings?: SensorContainerSettings;
 }
 
-
 export const ST2_SENSOR_CONTAINER_PROFILE: ComponentProfile = {
   name: 'st2sensorcontainer',
   syncStage: 'processes',
@@ -68,13 +67,15 @@ export class St2SensorContainer extends Construct {
     };
     const hashCount = ordinalHashPartitions(partitioning);
     if (hashCount !== undefined) {
-      this.partitions = [new St2Process(this, 'hash', {
-        ...common,
-        name: 'st2sensorcontainer',
-        ordinalPartitions: hashCount,
-        prepareEnv: { ST2_SENSOR_PARTITIONS: String(hashCount) },
-        generatedConfigFiles: [SENSOR_PARTITION_FILE],
-      })];
+      this.partitions = [
+        new St2Process(this, 'hash', {
+          ...common,
+          name: 'st2sensorcontainer',
+          ordinalPartitions: hashCount,
+          prepareEnv: { ST2_SENSOR_PARTITIONS: String(hashCount) },
+          generatedConfigFiles: [SENSOR_PARTITION_FILE],
+        }),
+      ];
       return;
     }
     let partitionFile: kplus.Volume | undefined;

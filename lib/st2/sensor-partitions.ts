@@ -25,7 +25,11 @@ export const PARTITION_FILE = '/etc/st2/sensor-partitions/partitions.yaml';
 
 function checkNode(node: string, setting: string): void {
   if (!NODE.test(node)) {
-    throw new SettingError(setting, `node name ${JSON.stringify(node)} is not usable in a Kubernetes name`, 'use lower-case letters, digits and -, at most 32 characters');
+    throw new SettingError(
+      setting,
+      `node name ${JSON.stringify(node)} is not usable in a Kubernetes name`,
+      'use lower-case letters, digits and -, at most 32 characters',
+    );
   }
 }
 
@@ -33,7 +37,12 @@ function checkNode(node: string, setting: string): void {
 export function parseHashRanges(text: string, setting: string): [number, number][] {
   return text.split('|').map((part) => {
     const match = /^\s*(\d+)\s*\.\.\s*(\d+)\s*$/.exec(part);
-    if (!match) throw new SettingError(setting, `${JSON.stringify(part)} is not a range`, 'write ranges as START..END joined by |, e.g. 0..2147483648|3000000000..4294967296');
+    if (!match)
+      throw new SettingError(
+        setting,
+        `${JSON.stringify(part)} is not a range`,
+        'write ranges as START..END joined by |, e.g. 0..2147483648|3000000000..4294967296',
+      );
     const start = Number(match[1]);
     const end = Number(match[2]);
     if (start >= end || end > HASH_MAX) {
@@ -56,10 +65,18 @@ export function checkHashCoverage(byNode: Readonly<Record<string, [number, numbe
   let previous = '(start)';
   for (const range of all) {
     if (range.start > covered) {
-      throw new SettingError(`${SETTING}.hashRanges`, `hashes ${covered}..${range.start} belong to no partition (gap between ${previous} and ${range.node})`, 'extend a neighbouring range so every hash from 0 to 4294967296 has exactly one partition');
+      throw new SettingError(
+        `${SETTING}.hashRanges`,
+        `hashes ${covered}..${range.start} belong to no partition (gap between ${previous} and ${range.node})`,
+        'extend a neighbouring range so every hash from 0 to 4294967296 has exactly one partition',
+      );
     }
     if (range.start < covered) {
-      throw new SettingError(`${SETTING}.hashRanges`, `partitions ${previous} and ${range.node} overlap at ${range.start}..${Math.min(covered, range.end)}`, 'make each range start where the previous one ends (END is exclusive)');
+      throw new SettingError(
+        `${SETTING}.hashRanges`,
+        `partitions ${previous} and ${range.node} overlap at ${range.start}..${Math.min(covered, range.end)}`,
+        'make each range start where the previous one ends (END is exclusive)',
+      );
     }
     covered = range.end;
     previous = range.node;
@@ -91,15 +108,25 @@ export function ordinalHashPartitions(settings: SensorPartitioning = {}): number
 /** Validates partitioning settings and returns one partition per pod. */
 export function sensorPartitions(settings: SensorPartitioning = {}): SensorPartition[] {
   const mode = settings.mode ?? 'all';
-  const stray = (['partitions', 'hashRanges', 'nodes', 'assignments', 'sensors'] as const).filter((key) => settings[key] !== undefined && !{
-    all: [] as string[], hash: ['partitions', 'hashRanges'], kvstore: ['nodes'], file: ['assignments'], 'single-sensor': ['sensors'],
-  }[mode].includes(key));
+  const stray = (['partitions', 'hashRanges', 'nodes', 'assignments', 'sensors'] as const).filter(
+    (key) =>
+      settings[key] !== undefined &&
+      !{
+        all: [] as string[],
+        hash: ['partitions', 'hashRanges'],
+        kvstore: ['nodes'],
+        file: ['assignments'],
+        'single-sensor': ['sensors'],
+      }[mode].includes(key),
+  );
   if (stray.length > 0) {
     throw new SettingError(`${SETTING}.${stray[0]}`, `does not apply to mode ${mode}`, `remove it, or choose the mode it belongs to`);
   }
   switch (mode) {
     case 'all':
-      return [{ node: 'all', name: 'st2sensorcontainer', overrides: { sensorcontainer: { sensor_node_name: 'all', partition_provider: 'name:default' } }, args: [] }];
+      return [
+        { node: 'all', name: 'st2sensorcontainer', overrides: { sensorcontainer: { sensor_node_name: 'all', partition_provider: 'name:default' } }, args: [] },
+      ];
     case 'hash': {
       let byNode: Record<string, [number, number][]>;
       if (settings.hashRanges && settings.partitions !== undefined) {
@@ -114,17 +141,23 @@ export function sensorPartitions(settings: SensorPartitioning = {}): SensorParti
       } else {
         const count = settings.partitions;
         if (count === undefined || !Number.isInteger(count) || count < 1 || count > 1024) {
-          throw new SettingError(`${SETTING}.partitions`, `got ${JSON.stringify(count)}`, 'set a whole number of partitions from 1 to 1024, or give hashRanges');
+          throw new SettingError(
+            `${SETTING}.partitions`,
+            `got ${JSON.stringify(count)}`,
+            'set a whole number of partitions from 1 to 1024, or give hashRanges',
+          );
         }
         byNode = Object.fromEntries(equalHashRanges(count).map((range, i) => [`hash-${i}`, [range]]));
       }
       checkHashCoverage(byNode);
       return Object.entries(byNode).map(([node, ranges]) =>
-        partition(node, `name:hash, hash_ranges:${ranges.map(([start, end]) => `${start}..${end}`).join('|')}`));
+        partition(node, `name:hash, hash_ranges:${ranges.map(([start, end]) => `${start}..${end}`).join('|')}`),
+      );
     }
     case 'kvstore': {
       const nodes = settings.nodes ?? [];
-      if (nodes.length === 0) throw new SettingError(`${SETTING}.nodes`, 'kvstore mode lists no node', 'list the node names whose <node>.sensor_partition keys you store');
+      if (nodes.length === 0)
+        throw new SettingError(`${SETTING}.nodes`, 'kvstore mode lists no node', 'list the node names whose <node>.sensor_partition keys you store');
       nodes.forEach((node, i) => checkNode(node, `${SETTING}.nodes[${i}]`));
       const repeated = nodes.find((node, i) => nodes.indexOf(node) !== i);
       if (repeated) throw new SettingError(`${SETTING}.nodes`, `node name ${repeated} appears twice`, 'give every partition its own sensor_node_name');
@@ -132,14 +165,21 @@ export function sensorPartitions(settings: SensorPartitioning = {}): SensorParti
     }
     case 'file': {
       const assignments = settings.assignments ?? {};
-      if (Object.keys(assignments).length === 0) throw new SettingError(`${SETTING}.assignments`, 'file mode assigns no sensor', 'map each node name to the sensor refs it runs');
+      if (Object.keys(assignments).length === 0)
+        throw new SettingError(`${SETTING}.assignments`, 'file mode assigns no sensor', 'map each node name to the sensor refs it runs');
       const owner = new Map<string, string>();
       for (const [node, refs] of Object.entries(assignments)) {
         checkNode(node, `${SETTING}.assignments.${node}`);
         for (const ref of refs) {
-          if (!SENSOR_REF.test(ref)) throw new SettingError(`${SETTING}.assignments.${node}`, `${JSON.stringify(ref)} is not a sensor ref`, 'write refs as pack.SensorClass');
+          if (!SENSOR_REF.test(ref))
+            throw new SettingError(`${SETTING}.assignments.${node}`, `${JSON.stringify(ref)} is not a sensor ref`, 'write refs as pack.SensorClass');
           const other = owner.get(ref);
-          if (other) throw new SettingError(`${SETTING}.assignments`, `sensor ${ref} is assigned to both ${other} and ${node} (overlapping partitions)`, 'assign each sensor to exactly one node');
+          if (other)
+            throw new SettingError(
+              `${SETTING}.assignments`,
+              `sensor ${ref} is assigned to both ${other} and ${node} (overlapping partitions)`,
+              'assign each sensor to exactly one node',
+            );
           owner.set(ref, node);
         }
       }
@@ -150,8 +190,14 @@ export function sensorPartitions(settings: SensorPartitioning = {}): SensorParti
       if (sensors.length === 0) throw new SettingError(`${SETTING}.sensors`, 'single-sensor mode lists no sensor', 'list the sensor refs, one pod each');
       const seen = new Map<string, string>();
       return sensors.map((ref, i) => {
-        if (!SENSOR_REF.test(ref)) throw new SettingError(`${SETTING}.sensors[${i}]`, `${JSON.stringify(ref)} is not a sensor ref`, 'write refs as pack.SensorClass');
-        const node = ref.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32).replace(/-+$/, '');
+        if (!SENSOR_REF.test(ref))
+          throw new SettingError(`${SETTING}.sensors[${i}]`, `${JSON.stringify(ref)} is not a sensor ref`, 'write refs as pack.SensorClass');
+        const node = ref
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-')
+          .replace(/^-+|-+$/g, '')
+          .slice(0, 32)
+          .replace(/-+$/, '');
         const clash = seen.get(node);
         if (clash) throw new SettingError(`${SETTING}.sensors[${i}]`, `${ref} and ${clash} give the same pod name ${node}`, 'list each sensor once');
         seen.set(node, ref);

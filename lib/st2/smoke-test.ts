@@ -29,7 +29,6 @@ export const SMOKE_TEST_SCRIPT_PATH = 'lib/st2/scripts/smoke-test.sh';
 export const SMOKE_TEST_NAME = 'st2-smoke-test';
 const SCRIPT_MOUNT = '/etc/st2/smoke-test';
 
-
 /** An Argo CD PostSync hook: it runs once every wave is healthy; its wave only orders hooks. */
 export const ST2_SMOKE_TEST_PROFILE: ComponentProfile = { name: 'st2-smoke-test', syncStage: 'edge' };
 

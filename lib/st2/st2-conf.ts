@@ -126,37 +126,48 @@ export function st2ConfDocument(input: St2ConfInput): IniDocument {
     },
     system_user: { user: input.systemUser, ssh_key_file: ST2_PATHS.sshKey },
     keyvalue: { encryption_key_path: ST2_PATHS.datastoreKey },
-    actionrunner: input.actionRunnerDrainSeconds === undefined ? {} : {
-      graceful_shutdown: true,
-      exit_still_active_check: input.actionRunnerDrainSeconds,
-      still_active_check_interval: 2,
-    },
-    workflow_engine: input.workflowEngineDrainSeconds === undefined ? {} : {
-      exit_still_active_check: input.workflowEngineDrainSeconds,
-    },
+    actionrunner:
+      input.actionRunnerDrainSeconds === undefined
+        ? {}
+        : {
+            graceful_shutdown: true,
+            exit_still_active_check: input.actionRunnerDrainSeconds,
+            still_active_check_interval: 2,
+          },
+    workflow_engine:
+      input.workflowEngineDrainSeconds === undefined
+        ? {}
+        : {
+            exit_still_active_check: input.workflowEngineDrainSeconds,
+          },
     stream: { heartbeat: input.streamHeartbeatSeconds },
     timersengine: input.timersIn === 'timersengine' ? { enable: true, local_timezone: 'UTC' } : {},
     // 2.x: timers are off in st2.conf and switched on for exactly one rules engine by its
     // own overrides file (see St2RulesEngine).
     timer: input.timersIn === 'rulesengine' ? { enable: false, local_timezone: 'UTC' } : {},
-    garbagecollector: gc ? {
-      collection_interval: 600,
-      action_executions_ttl: gc.actionExecutionsDays,
-      action_executions_output_ttl: gc.actionExecutionsOutputDays,
-      trigger_instances_ttl: gc.triggerInstancesDays,
-      traces_ttl: gc.tracesDays,
-      rule_enforcements_ttl: gc.ruleEnforcementsDays,
-      workflow_executions_ttl: gc.workflowExecutionsDays,
-      task_executions_ttl: gc.taskExecutionsDays,
-      tokens_ttl: gc.tokensDays,
-    } : {},
+    garbagecollector: gc
+      ? {
+          collection_interval: 600,
+          action_executions_ttl: gc.actionExecutionsDays,
+          action_executions_output_ttl: gc.actionExecutionsOutputDays,
+          trigger_instances_ttl: gc.triggerInstancesDays,
+          traces_ttl: gc.tracesDays,
+          rule_enforcements_ttl: gc.ruleEnforcementsDays,
+          workflow_executions_ttl: gc.workflowExecutionsDays,
+          task_executions_ttl: gc.taskExecutionsDays,
+          tokens_ttl: gc.tokensDays,
+        }
+      : {},
     mistral: input.mistral ? { v2_base_url: input.mistral.v2BaseUrl, api_url: input.mistral.apiUrl } : {},
   };
   return mergeIni(document, input.extra);
 }
 
 export function renderSt2Conf(input: St2ConfInput): string {
-  return renderIni(st2ConfDocument(input), 'st2.conf rendered by stackstorm-ha-cdk8s. Credentials are not here:\nsee st2.secrets.conf, written at pod start from Kubernetes Secrets.');
+  return renderIni(
+    st2ConfDocument(input),
+    'st2.conf rendered by stackstorm-ha-cdk8s. Credentials are not here:\nsee st2.secrets.conf, written at pod start from Kubernetes Secrets.',
+  );
 }
 
 /**

@@ -7,8 +7,17 @@ import { checkReplicas, HaMode } from '../config/ha-mode';
 import { ComponentRole, componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
 import { ResourceSettings, toContainerResources } from '../common/resources';
 import {
-  containerSecurity, ImageSettings, imageReference, labelledDeployment, patchPodSpec, PlacementSettings,
-  podSecurity, pullPolicy, RunAs, selectByLabels, spreadFor,
+  containerSecurity,
+  ImageSettings,
+  imageReference,
+  labelledDeployment,
+  patchPodSpec,
+  PlacementSettings,
+  podSecurity,
+  pullPolicy,
+  RunAs,
+  selectByLabels,
+  spreadFor,
 } from '../common/workload';
 import { SecretKeyRef } from '../config/endpoints';
 import { DisruptionBudget } from '../common/disruption-budget';
@@ -187,7 +196,13 @@ export class St2Process extends Construct {
   constructor(scope: Construct, id: string, props: St2ProcessProps) {
     super(scope, id);
     const runtime = props.runtime;
-    checkReplicas({ setting: props.setting, replicas: props.replicas, mode: props.haMode, needsCoordination: props.needsCoordination, coordination: runtime.config.conf.coordination });
+    checkReplicas({
+      setting: props.setting,
+      replicas: props.replicas,
+      mode: props.haMode,
+      needsCoordination: props.needsCoordination,
+      coordination: runtime.config.conf.coordination,
+    });
     const shared = props.sharedBy;
     const partitionLabel: Record<string, string> = shared ? { [PARTITION_LABEL]: shared.partition } : {};
     this.selector = { ...selectorLabels(runtime.identity, shared?.app ?? props.name), ...partitionLabel };
@@ -200,10 +215,12 @@ export class St2Process extends Construct {
     if (props.overrides && Object.keys(props.overrides).length > 0) {
       const key = `${props.name}.conf`;
       this.overridesFile = renderOverrides(props.name, props.overrides);
-      const map = shared?.overridesMap ?? new kplus.ConfigMap(this, 'Overrides', {
-        metadata: { name: `${props.name}-config` },
-        data: { [key]: this.overridesFile },
-      });
+      const map =
+        shared?.overridesMap ??
+        new kplus.ConfigMap(this, 'Overrides', {
+          metadata: { name: `${props.name}-config` },
+          data: { [key]: this.overridesFile },
+        });
       if (map.data[key] !== this.overridesFile) throw new Error(`${map.name} holds no ${key} as renderOverrides writes it`);
       overrides = { map, key };
       configFiles.push(`${ST2_PATHS.overridesDir}/${key}`);
@@ -366,8 +383,13 @@ export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, optio
     name: 'prepare',
     image,
     imagePullPolicy: pullPolicy(options.image),
-    command: [ST2_PATHS.python, ST2_PATHS.prepareScript, ST2_PATHS.secretsTemplate, ST2_PATHS.secretsConfig,
-      ...runtime.waitFor.map((group) => group.join(','))],
+    command: [
+      ST2_PATHS.python,
+      ST2_PATHS.prepareScript,
+      ST2_PATHS.secretsTemplate,
+      ST2_PATHS.secretsConfig,
+      ...runtime.waitFor.map((group) => group.join(',')),
+    ],
     envVariables: env,
     resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '64Mi' }, `${setting}.prepare`),
     securityContext: containerSecurity(runAs),
@@ -422,12 +444,16 @@ function installSshKey(pod: kplus.AbstractPod, container: kplus.Container, optio
     name: 'ssh-key',
     image: imageReference(options.image, `${options.setting}.image`),
     imagePullPolicy: pullPolicy(options.image),
-    command: ['sh', '-ec', [
-      `cp ${ST2_PATHS.sshKeySecretDir}/stanley_rsa ${ST2_PATHS.sshKey}`,
-      `chown -R ${stanley.user}:${stanley.group} ${ST2_PATHS.sshDir}`,
-      `chmod 0400 ${ST2_PATHS.sshKey}`,
-      `chmod 0500 ${ST2_PATHS.sshDir}`,
-    ].join('\n')],
+    command: [
+      'sh',
+      '-ec',
+      [
+        `cp ${ST2_PATHS.sshKeySecretDir}/stanley_rsa ${ST2_PATHS.sshKey}`,
+        `chown -R ${stanley.user}:${stanley.group} ${ST2_PATHS.sshDir}`,
+        `chmod 0400 ${ST2_PATHS.sshKey}`,
+        `chmod 0500 ${ST2_PATHS.sshDir}`,
+      ].join('\n'),
+    ],
     resources: toContainerResources({ cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '32Mi' }, `${options.setting}.sshKey`),
     securityContext: containerSecurity(runAs),
   });
@@ -472,7 +498,12 @@ function podParts(runtime: St2Runtime): St2PodParts {
     let volume: kplus.Volume | undefined;
     return () => {
       if (volume) return volume;
-      check(secretName.length > 0, `secrets.${id.charAt(0).toLowerCase()}${id.slice(1)}`, 'no Secret name given', 'name the Secret you created (see README, "Secrets")');
+      check(
+        secretName.length > 0,
+        `secrets.${id.charAt(0).toLowerCase()}${id.slice(1)}`,
+        'no Secret name given',
+        'name the Secret you created (see README, "Secrets")',
+      );
       const secret = kplus.Secret.fromSecretName(scope, `${id}Secret`, secretName);
       volume = kplus.Volume.fromSecret(scope, `${id}Volume`, secret, {
         name: volumeName,

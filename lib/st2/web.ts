@@ -4,9 +4,7 @@ import { Construct } from 'constructs';
 import { requireInteger } from '../common/errors';
 import { componentLabels, labelAll, selectorLabels } from '../common/meta';
 import { toContainerResources } from '../common/resources';
-import {
-  containerSecurity, imageReference, labelledDeployment, patchPodSpec, pullPolicy, RunAs, spreadFor,
-} from '../common/workload';
+import { containerSecurity, imageReference, labelledDeployment, patchPodSpec, pullPolicy, RunAs, spreadFor } from '../common/workload';
 import { ComponentSettings } from '../config/component';
 import { ServiceEndpoint } from '../config/endpoints';
 import { DisruptionBudget } from '../common/disruption-budget';
@@ -28,7 +26,6 @@ export interface St2WebProps {
    */
   readonly upstreams: { readonly api: ServiceEndpoint; readonly auth: ServiceEndpoint; readonly stream: ServiceEndpoint };
 }
-
 
 export const ST2_WEB_PROFILE: ComponentProfile = {
   name: 'st2web',
@@ -69,12 +66,13 @@ export class St2Web extends Construct {
     this.deployment = labelledDeployment(this, { name, replicas, selector: this.selector, labels, runAs: root });
 
     const url = (upstream: ServiceEndpoint) => kplus.EnvValue.fromValue(`http://${upstream.host}:${upstream.port}/`);
-    const probe = (period: number, failures: number) => kplus.Probe.fromHttpGet('/', {
-      port: ST2WEB_PORT,
-      periodSeconds: Duration.seconds(period),
-      failureThreshold: failures,
-      timeoutSeconds: Duration.seconds(3),
-    });
+    const probe = (period: number, failures: number) =>
+      kplus.Probe.fromHttpGet('/', {
+        port: ST2WEB_PORT,
+        periodSeconds: Duration.seconds(period),
+        failureThreshold: failures,
+        timeoutSeconds: Duration.seconds(3),
+      });
     this.deployment.addContainer({
       name,
       image: imageReference(image, 'st2.web.image'),
