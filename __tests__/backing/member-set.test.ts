@@ -133,6 +133,7 @@ describe('MemberSet', () => {
 describe('resolveMemberSettings', () => {
   const defaults = {
     setting: 'datastores.x',
+    quorum: 'an x set',
     image: { repository: 'x', tag: '1.0' },
     runAs: { user: 5, group: 5 },
     resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
@@ -148,7 +149,7 @@ describe('resolveMemberSettings', () => {
     expectSettingError(
       () => resolveMemberSettings({ identity, members: 4 }, defaults),
       'datastores.x.replicas',
-      'a quorum system needs an odd number of at least 3',
+      'got 4: an x set of an even number of members tolerates no more failures than 3 and risks a tie. Fix: set it to 3 or 5',
     );
     expectSettingError(() => resolveMemberSettings({ identity, image: { tag: 'latest' } }, defaults), 'datastores.x.image.tag', 'is not a pinned tag');
     expectSettingError(

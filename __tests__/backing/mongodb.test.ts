@@ -18,6 +18,7 @@ import {
 import { MongoDbSettings } from '../../lib/config/datastores';
 import { validateAll } from '../support/k8s-schema';
 import { find, K8sObject, synth } from '../support/synth';
+import { quorumMessage } from '../support/errors';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
 
@@ -266,19 +267,15 @@ describe('MongoDB scripts', () => {
 
 describe('MongoDB setting errors', () => {
   test('an even number of members', () => {
-    expect(() => build({ inCluster: { replicas: 4 } })).toThrow(
-      'datastores.mongodb.inCluster.replicas: got 4: an even number of members tolerates no more failures than 3. Fix: set it to 3 or 5',
-    );
+    expect(() => build({ inCluster: { replicas: 4 } })).toThrow(quorumMessage('datastores.mongodb.inCluster.replicas', 4, 'a replica set'));
   });
 
   test('a single member', () => {
-    expect(() => build({ inCluster: { replicas: 1 } })).toThrow(
-      'datastores.mongodb.inCluster.replicas: got 1: a replica set of fewer than 3 members cannot elect a primary after losing one. Fix: set it to an odd number >= 3, e.g. 3',
-    );
+    expect(() => build({ inCluster: { replicas: 1 } })).toThrow(quorumMessage('datastores.mongodb.inCluster.replicas', 1, 'a replica set'));
   });
 
   test('a fractional member count', () => {
-    expect(() => build({ inCluster: { replicas: 3.5 } })).toThrow('datastores.mongodb.inCluster.replicas: got 3.5. Fix: set it to an odd number >= 3, e.g. 3');
+    expect(() => build({ inCluster: { replicas: 3.5 } })).toThrow(quorumMessage('datastores.mongodb.inCluster.replicas', 3.5, 'a replica set'));
   });
 
   test('a missing Secret name', () => {
@@ -289,7 +286,7 @@ describe('MongoDB setting errors', () => {
 
   test('a storage size that is not a quantity', () => {
     expect(() => build({ inCluster: { storageSize: '10GB' } })).toThrow(
-      'datastores.mongodb.inCluster.storageSize: "10GB" is not a storage size. Fix: write a whole number with Mi, Gi or Ti, e.g. 10Gi',
+      'datastores.mongodb.inCluster.storageSize: "10GB" is not a volume size. Fix: write a whole number with Mi, Gi or Ti, e.g. 10Gi',
     );
   });
 

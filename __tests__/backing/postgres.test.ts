@@ -116,8 +116,14 @@ test('sizing: shared_buffers follows the memory limit; storage class and size pa
 test('invalid PostgreSQL settings are refused before anything is built', () => {
   expectSettingError(() => synth(withPostgres({ database: 'Mistral-DB' })), 'mistral.postgresql.database', 'is not a plain PostgreSQL name');
   expectSettingError(() => synth(withPostgres({ username: "x'; DROP" })), 'mistral.postgresql.username', 'is not a plain PostgreSQL name');
-  expectSettingError(() => synth(withPostgres({ inCluster: { storageSize: '10GB' } })), 'mistral.postgresql.inCluster.storageSize', 'is not a storage size');
-  expectSettingError(() => synth(withPostgres({ inCluster: { clientCidrs: ['everyone'] } })), 'mistral.postgresql.inCluster.clientCidrs', 'is not a CIDR');
+  expectSettingError(() => synth(withPostgres({ inCluster: { storageSize: '10GB' } })), 'mistral.postgresql.inCluster.storageSize', 'is not a volume size');
+  expectSettingError(() => synth(withPostgres({ inCluster: { clientCidrs: ['everyone'] } })), 'mistral.postgresql.inCluster.clientCidrs[0]', 'is not a CIDR');
+  // The one CIDR rule the NetworkPolicies use too: a prefix past 32 bits is no IPv4 network.
+  expectSettingError(
+    () => synth(withPostgres({ inCluster: { clientCidrs: ['10.0.0.0/8', '10.0.0.0/33'] } })),
+    'mistral.postgresql.inCluster.clientCidrs[1]',
+    '"10.0.0.0/33" is not a CIDR',
+  );
   expectSettingError(() => synth(withPostgres({ inCluster: { clientCidrs: [] } })), 'mistral.postgresql.inCluster.clientCidrs', 'no network given');
   expectSettingError(() => synth(withPostgres({ inCluster: { maxConnections: 5 } })), 'mistral.postgresql.inCluster.maxConnections', 'integer >= 20');
   expectSettingError(

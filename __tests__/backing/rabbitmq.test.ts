@@ -20,6 +20,7 @@ import { RabbitMqSettings } from '../../lib/config/datastores';
 import { SettingError } from '../../lib/common/errors';
 import { validateAll } from '../support/k8s-schema';
 import { find, K8sObject, synth } from '../support/synth';
+import { quorumMessage } from '../support/errors';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
 
@@ -267,8 +268,8 @@ describe('RabbitMq setting errors', () => {
   };
 
   test.each([1, 2, 4, 0, 2.5])('%p nodes is refused (odd and >= 3)', (replicas) => {
-    expect(message(() => build({ inCluster: { replicas } }))).toMatch(
-      /^datastores\.rabbitmq\.inCluster\.replicas: .*odd cluster of at least 3.*Fix: set it to 3, 5 or 7$/,
+    expect(message(() => build({ inCluster: { replicas } }))).toBe(
+      quorumMessage('datastores.rabbitmq.inCluster.replicas', replicas, 'a pause_minority cluster'),
     );
   });
 

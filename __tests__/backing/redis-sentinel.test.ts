@@ -8,6 +8,7 @@ import { renderRedisBootstrap, renderRedisConf, renderSentinelConf } from '../..
 import { RedisSentinel, RedisSentinelProps } from '../../lib/backing/redis-sentinel';
 import { validateAll } from '../support/k8s-schema';
 import { find, K8sObject, synth } from '../support/synth';
+import { quorumMessage } from '../support/errors';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
 const hosts = [0, 1, 2].map((i) => memberHost('redis', i, { namespace: 'st2-test', instance: 'stackstorm' }));
@@ -136,9 +137,7 @@ describe('RedisSentinel objects', () => {
 
 describe('RedisSentinel settings errors', () => {
   test.each([2, 4, 1, 2.5])('%p members', (members) => {
-    expect(() => build({ members })).toThrow(
-      `datastores.coordination.inCluster.replicas: ${members} members: a quorum system needs an odd number of at least 3. Fix: set it to 3, 5 or 7`,
-    );
+    expect(() => build({ members })).toThrow(quorumMessage('datastores.coordination.inCluster.replicas', members, 'a Sentinel quorum'));
   });
   test('a quorum other than the majority', () => {
     expect(() => build({ quorum: 1 })).toThrow('datastores.coordination.inCluster.quorum: 1 of 3 sentinels. Fix: use the majority, 2');
@@ -278,7 +277,9 @@ describe('wiring into StackStormHa', () => {
   });
 
   test('in-cluster replicas reach the member count and are checked', () => {
-    expect(() => synth({ datastores: { coordination: { inCluster: { replicas: 2 } } } })).toThrow('datastores.coordination.inCluster.replicas: 2 members');
+    expect(() => synth({ datastores: { coordination: { inCluster: { replicas: 2 } } } })).toThrow(
+      'datastores.coordination.inCluster.replicas: got 2: a Sentinel quorum of fewer than 3 members',
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import { renderZooCfg, serverId } from '../../lib/backing/zoo-cfg';
 import { ZooKeeper, ZooKeeperProps } from '../../lib/backing/zookeeper';
 import { validateAll } from '../support/k8s-schema';
 import { find, K8sObject, synth } from '../support/synth';
+import { quorumMessage } from '../support/errors';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
 const hosts = [0, 1, 2].map((i) => memberHost('zookeeper', i, { namespace: 'st2-test', instance: 'stackstorm' }));
@@ -129,16 +130,14 @@ describe('renderZooCfg', () => {
 
 describe('ZooKeeper settings errors', () => {
   test.each([2, 4, 1])('%p members', (members) => {
-    expect(() => build({ members })).toThrow(
-      `datastores.coordination.inCluster.replicas: ${members} members: a quorum system needs an odd number of at least 3. Fix: set it to 3, 5 or 7`,
-    );
+    expect(() => build({ members })).toThrow(quorumMessage('datastores.coordination.inCluster.replicas', members, 'a ZooKeeper ensemble'));
   });
   test('an unpinned image', () => {
     expect(() => build({ image: { tag: 'latest' } })).toThrow('datastores.coordination.inCluster.image.tag: "latest" is not a pinned tag');
   });
   test('via StackStormHa settings', () => {
     expect(() => synth({ datastores: { coordination: { backend: 'zookeeper', inCluster: { replicas: 4 } } } })).toThrow(
-      'datastores.coordination.inCluster.replicas: 4 members',
+      'datastores.coordination.inCluster.replicas: got 4: a ZooKeeper ensemble of an even number',
     );
   });
 });

@@ -142,7 +142,7 @@ const BAD_INPUTS: [name: string, yaml: string, message: string][] = [
   [
     'a ZooKeeper claim without a unit',
     "datastores:\n  coordination:\n    backend: zookeeper\n    inCluster: { storageSize: '2' }\n",
-    'datastores.coordination.inCluster.storageSize: "2" is not a storage size. Fix: write a whole number with Mi, Gi or Ti, e.g. 2Gi',
+    'datastores.coordination.inCluster.storageSize: "2" is not a volume size. Fix: write a whole number with Mi, Gi or Ti, e.g. 2Gi',
   ],
   [
     'unknown node spread',
@@ -177,7 +177,7 @@ const BAD_INPUTS: [name: string, yaml: string, message: string][] = [
   [
     'even quorum (an HA invariant after the schema)',
     'datastores:\n  rabbitmq:\n    inCluster:\n      replicas: 4\n',
-    'datastores.rabbitmq.inCluster.replicas: 4 nodes: pause_minority needs an odd cluster of at least 3 so one side of a split is always a majority. Fix: set it to 3, 5 or 7',
+    'datastores.rabbitmq.inCluster.replicas: got 4: a pause_minority cluster of an even number of members tolerates no more failures than 3 and risks a tie. Fix: set it to 3 or 5',
   ],
   [
     'external coordination without a URL',

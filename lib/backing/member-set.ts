@@ -36,6 +36,8 @@ export interface MemberSetSettings {
 export interface MemberSetDefaults {
   /** Setting path used in error messages. */
   readonly setting: string;
+  /** What the members form, for the member-count message, e.g. "a Sentinel quorum". */
+  readonly quorum: string;
   /** The pinned image. */
   readonly image: ImageSettings;
   /** The image's user. */
@@ -62,7 +64,7 @@ export interface ResolvedMemberSettings {
 export function resolveMemberSettings(props: MemberSetSettings, defaults: MemberSetDefaults): ResolvedMemberSettings {
   const setting = props.setting ?? defaults.setting;
   const members = props.members ?? 3;
-  checkQuorumMembers(`${setting}.replicas`, members);
+  checkQuorumMembers(`${setting}.replicas`, members, defaults.quorum);
   const image: ImageSettings = { ...defaults.image, ...props.image };
   const imageRef = imageReference(image, `${setting}.image`);
   const runAs = props.runAs ?? defaults.runAs;

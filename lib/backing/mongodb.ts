@@ -24,6 +24,8 @@ import {
   renderReadinessScript,
 } from './mongodb-scripts';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
+import { checkStorageSize } from '../common/validators';
+import { checkQuorumMembers } from '../common/quorum';
 
 /**
  * The newest MongoDB StackStorm 3.9 supports: its upgrade notes give "4.x to v7.x" and its
@@ -60,7 +62,6 @@ export interface MongoDbReplicaSetProps {
 const SETTING = 'datastores.mongodb';
 const NAME = 'mongodb';
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
 
 /** The replica set with its init Job (same wave: member 0 is ready only after the Job initiated the set). */
 export const MONGODB_PROFILE: ComponentProfile = { name: 'mongodb', syncStage: 'datastores' };
@@ -110,12 +111,7 @@ export class MongoDbReplicaSet extends Construct {
     const rootUsername = props.rootUsername ?? 'root';
     check(/^[A-Za-z0-9._-]{1,64}$/.test(rootUsername), 'rootUsername', `${JSON.stringify(rootUsername)} is not a user name`, 'use letters, digits, ., _ and -');
     const storageSize = inCluster.storageSize ?? '10Gi';
-    check(
-      STORAGE.test(storageSize),
-      `${SETTING}.inCluster.storageSize`,
-      `${JSON.stringify(storageSize)} is not a storage size`,
-      'write a whole number with Mi, Gi or Ti, e.g. 10Gi',
-    );
+    checkStorageSize(storageSize, `${SETTING}.inCluster.storageSize`, '10Gi');
     const storageClassName = inCluster.storageClassName;
     if (storageClassName !== undefined) {
       check(
@@ -294,22 +290,7 @@ export class MongoDbReplicaSet extends Construct {
 
 /** A replica set needs an odd number of at least 3 members to keep a majority through one loss. */
 export function checkMongoMembers(replicas: number): void {
-  const setting = `${SETTING}.inCluster.replicas`;
-  if (!Number.isInteger(replicas)) throw new SettingError(setting, `got ${JSON.stringify(replicas)}`, 'set it to an odd number >= 3, e.g. 3');
-  if (replicas < 3) {
-    throw new SettingError(
-      setting,
-      `got ${replicas}: a replica set of fewer than 3 members cannot elect a primary after losing one`,
-      'set it to an odd number >= 3, e.g. 3',
-    );
-  }
-  if (replicas % 2 === 0) {
-    throw new SettingError(
-      setting,
-      `got ${replicas}: an even number of members tolerates no more failures than ${replicas - 1}`,
-      `set it to ${replicas - 1} or ${replicas + 1}`,
-    );
-  }
+  checkQuorumMembers(`${SETTING}.inCluster.replicas`, replicas, 'a replica set');
 }
 
 /** The scripts need mongosh, which official images ship from 5.0; 4.4 has only the legacy shell. */

@@ -20,6 +20,7 @@ import {
   renderPostgresqlConf,
 } from './postgres-conf';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
+import { checkCidrs, checkStorageSize } from '../common/validators';
 
 /** The pinned official image (Debian); its `postgres` user and group are 999. */
 export const POSTGRES_IMAGE: ImageSettings = { registry: 'docker.io/library', repository: 'postgres', tag: '15.13' };
@@ -42,8 +43,6 @@ export interface PostgreSqlProps {
 
 const NAME = 'postgresql';
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-const STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
-const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/;
 
 /** Mistral's database and role, checked (they are written unquoted into scripts). */
 function identity(settings: PostgresSettings, setting: string): { database: string; username: string; secretName: string } {
@@ -130,21 +129,9 @@ export class PostgreSql extends Construct {
     const resourceSettings = inCluster.resources ?? DEFAULT_RESOURCES;
     const resources = toContainerResources(resourceSettings, `${setting}.inCluster.resources`);
     const storageSize = inCluster.storageSize ?? '8Gi';
-    check(
-      STORAGE.test(storageSize),
-      `${setting}.inCluster.storageSize`,
-      `${JSON.stringify(storageSize)} is not a storage size`,
-      'write a whole number with Mi, Gi or Ti, e.g. 8Gi',
-    );
+    checkStorageSize(storageSize, `${setting}.inCluster.storageSize`, '8Gi');
     const clientCidrs = inCluster.clientCidrs ?? ['0.0.0.0/0', '::/0'];
-    check(
-      clientCidrs.length > 0,
-      `${setting}.inCluster.clientCidrs`,
-      'no network given',
-      'list the pod CIDRs, or leave it out for any address (passwords are still required)',
-    );
-    for (const cidr of clientCidrs)
-      check(CIDR.test(cidr), `${setting}.inCluster.clientCidrs`, `${JSON.stringify(cidr)} is not a CIDR`, 'write networks like 10.244.0.0/16');
+    checkCidrs(clientCidrs, `${setting}.inCluster.clientCidrs`, 'list the pod CIDRs, or leave it out for any address (passwords are still required)');
     const maxConnections = inCluster.maxConnections ?? 200;
     check(
       Number.isInteger(maxConnections) && maxConnections >= 20,

@@ -23,6 +23,8 @@ import {
   renderRabbitMqConf,
 } from './rabbitmq-conf';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
+import { checkStorageSize } from '../common/validators';
+import { checkQuorumMembers } from '../common/quorum';
 
 /** StatefulSet, client Service, ServiceAccount, Role and PDB name. */
 export const RABBITMQ_NAME = 'rabbitmq';
@@ -89,13 +91,8 @@ export class RabbitMq extends Construct {
 
     // Every check runs before the first object is built.
     const replicas = inCluster.replicas ?? 3;
-    if (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0) {
-      throw new SettingError(
-        `${setting}.inCluster.replicas`,
-        `${JSON.stringify(replicas)} nodes: pause_minority needs an odd cluster of at least 3 so one side of a split is always a majority`,
-        'set it to 3, 5 or 7',
-      );
-    }
+    // pause_minority: one side of a split must always be a majority.
+    checkQuorumMembers(`${setting}.inCluster.replicas`, replicas, 'a pause_minority cluster');
     const image: ImageSettings = { ...RABBITMQ_IMAGE, ...inCluster.image };
     const reference = imageReference(image, `${setting}.inCluster.image`);
     const major = /^v?([0-9]+)(\.|$|-)/.exec(image.tag);
@@ -119,12 +116,7 @@ export class RabbitMq extends Construct {
     check(username.length > 0, `${setting}.username`, 'empty user name', "name st2's RabbitMQ user, e.g. st2");
     const vhost = settings.vhost ?? '';
     const storageSize = inCluster.storageSize ?? '8Gi';
-    check(
-      /^[1-9][0-9]*(Mi|Gi|Ti)$/.test(storageSize),
-      `${setting}.inCluster.storageSize`,
-      `${JSON.stringify(storageSize)} is not a volume size`,
-      'write a whole number with Mi, Gi or Ti, e.g. 8Gi',
-    );
+    checkStorageSize(storageSize, `${setting}.inCluster.storageSize`, '8Gi');
     const resourceSettings = inCluster.resources ?? DEFAULT_RESOURCES;
     const resources = toContainerResources(resourceSettings, `${setting}.inCluster.resources`);
     const memoryLimitBytes = resources.memory!.limit!.toKibibytes() * 1024;

@@ -75,6 +75,7 @@ export class RedisSentinel extends Construct {
       resources: redisResources,
     } = resolveMemberSettings(props, {
       setting: 'datastores.coordination.inCluster',
+      quorum: 'a Sentinel quorum',
       image: REDIS_IMAGE,
       runAs: serverAccountOf('redis'),
       resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' },

@@ -3,13 +3,13 @@ import { createHash } from 'crypto';
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { check } from '../common/errors';
 import { labelAll } from '../common/meta';
 import { containerSecurity, ImageSettings, pullPolicy } from '../common/workload';
 import { CoordinationEndpoint } from '../config/endpoints';
 import { MemberSet, MemberSetSettings, resolveMemberSettings } from './member-set';
 import { renderZooCfg, serverId, ZOOKEEPER_PORTS } from './zoo-cfg';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
+import { checkStorageSize } from '../common/validators';
 
 /** The pinned official image; its `zookeeper` user is UID/GID 1000 and it reads /conf/zoo.cfg. */
 export const ZOOKEEPER_IMAGE: ImageSettings = { repository: 'zookeeper', tag: '3.8.4' };
@@ -25,8 +25,6 @@ export interface ZooKeeperProps extends MemberSetSettings {
   /** StorageClass of the claims. @default the cluster's default class */
   readonly storageClassName?: string;
 }
-
-const STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
 
 const NAME = 'zookeeper';
 const DATA_DIR = '/data';
@@ -61,18 +59,14 @@ export class ZooKeeper extends Construct {
     declareProfile(this, ZOOKEEPER_PROFILE);
     const { members, image, imageRef, runAs, resources } = resolveMemberSettings(props, {
       setting: 'datastores.coordination.inCluster',
+      quorum: 'a ZooKeeper ensemble',
       image: ZOOKEEPER_IMAGE,
       runAs: serverAccountOf('zookeeper'),
       resources: { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '512Mi' },
     });
     // The JVM's heap plus its own overhead must stay under the container limit.
     const storageSize = props.storageSize ?? '2Gi';
-    check(
-      STORAGE.test(storageSize),
-      'datastores.coordination.inCluster.storageSize',
-      `${JSON.stringify(storageSize)} is not a storage size`,
-      'write a whole number with Mi, Gi or Ti, e.g. 2Gi',
-    );
+    checkStorageSize(storageSize, 'datastores.coordination.inCluster.storageSize', '2Gi');
     const heapMiB = Math.max(64, Math.floor(resources.memory!.limit!.toMebibytes() / 2));
 
     const { client, quorum, election } = ZOOKEEPER_PORTS;

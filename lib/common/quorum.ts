@@ -6,12 +6,28 @@ export function majority(members: number): number {
 }
 
 /**
- * Checks the member count of a quorum system (Redis Sentinel, ZooKeeper). An even count
- * tolerates no more failures than the odd count below it and risks a tie, and fewer than
- * 3 members cannot survive losing one, which is the point of running a set.
+ * The one member-count rule of every set that decides by majority (MongoDB's replica set,
+ * RabbitMQ under pause_minority, Redis Sentinel, ZooKeeper): fewer than 3 cannot lose a
+ * member and keep a majority, and an even count tolerates no more failures than the odd
+ * count below it while risking a tie. `system` names the set in the message, e.g.
+ * "a replica set".
  */
-export function checkQuorumMembers(setting: string, members: number): void {
-  if (!Number.isInteger(members) || members < 3 || members % 2 === 0) {
-    throw new SettingError(setting, `${JSON.stringify(members)} members: a quorum system needs an odd number of at least 3`, 'set it to 3, 5 or 7');
+export function checkQuorumMembers(setting: string, members: number, system: string): void {
+  if (!Number.isInteger(members)) {
+    throw new SettingError(setting, `got ${members}: ${system} counts whole members`, 'set it to an odd number of at least 3: 3, 5 or 7');
+  }
+  if (members < 3) {
+    throw new SettingError(
+      setting,
+      `got ${members}: ${system} of fewer than 3 members loses its majority with the first member it loses`,
+      'set it to 3, 5 or 7',
+    );
+  }
+  if (members % 2 === 0) {
+    throw new SettingError(
+      setting,
+      `got ${members}: ${system} of an even number of members tolerates no more failures than ${members - 1} and risks a tie`,
+      `set it to ${members - 1} or ${members + 1}`,
+    );
   }
 }

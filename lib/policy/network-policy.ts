@@ -53,15 +53,7 @@ export interface PolicyRule {
   readonly ports?: readonly { readonly port: number; readonly endPort?: number; readonly protocol: 'TCP' | 'UDP' }[];
 }
 
-const CIDR = /^(([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])|[0-9a-fA-F:]+\/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$/;
-
-/** Throws a SettingError unless every entry is an IPv4 or IPv6 CIDR. */
-export function checkCidrs(cidrs: readonly string[], setting: string): void {
-  check(cidrs.length > 0, setting, 'no network given', 'list at least one CIDR such as 10.0.0.0/8, or leave the setting out for the default');
-  cidrs.forEach((cidr, index) =>
-    check(CIDR.test(cidr), `${setting}[${index}]`, `${JSON.stringify(cidr)} is not a CIDR`, 'write a network as address/prefix, e.g. 10.0.0.0/8 or fd00::/8'),
-  );
-}
+export { checkCidrs } from '../common/validators';
 
 /** Throws a SettingError unless every port (range) is within 1..65535. */
 export function checkPorts(ports: readonly NetworkPort[], setting: string): void {

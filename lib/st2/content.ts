@@ -8,6 +8,7 @@ import { ST2_PATHS } from './st2-conf';
 import { shippedFile } from '../common/shipped-files';
 import { ST2_SHIPPED_PACKS } from '../images/image-model';
 import { ContentSettings, ImagesContent } from '../config/content';
+import { checkStorageSize } from '../common/validators';
 
 /** The seed script, from the project root. */
 export const SEED_SCRIPT_PATH = 'lib/st2/scripts/seed-system-packs.sh';
@@ -25,7 +26,6 @@ export interface St2ContentProps {
 }
 
 const CLAIM = { packs: 'st2-packs', virtualenvs: 'st2-virtualenvs', configs: 'st2-pack-configs' } as const;
-const QUANTITY = /^[1-9][0-9]*(Gi|Ti)$/;
 
 /** The shared pack content of a deployment and how it is mounted into a pod. */
 export class St2Content extends Construct {
@@ -44,8 +44,7 @@ export class St2Content extends Construct {
       const s = props.settings;
       const size = (value: string | undefined, fallback: string, key: string) => {
         const v = value ?? fallback;
-        if (!QUANTITY.test(v))
-          throw new SettingError(`content.${key}`, `${JSON.stringify(v)} is not a volume size`, 'write a whole number of Gi or Ti, e.g. 4Gi');
+        checkStorageSize(v, `content.${key}`, '4Gi', ['Gi', 'Ti']);
         return Size.mebibytes(toMebibytes(v));
       };
       const claim = (key: keyof typeof CLAIM, storage: Size) =>
