@@ -49,7 +49,8 @@ function layerRule(folder) {
 }
 
 module.exports = [
-  { ignores: ['build/**', 'dist/**', 'node_modules/**', 'imports/**', 'schemas/**', 'dist.*/**'] },
+  // Script templates (lib/*/scripts/) are not JavaScript until their {{PLACEHOLDERS}} are filled.
+  { ignores: ['build/**', 'dist/**', 'node_modules/**', 'imports/**', 'schemas/**', 'dist.*/**', 'lib/**/scripts/**'] },
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -28,7 +28,16 @@ test("packs, installs offline into a fresh cdk8s app and synthesizes there besid
   try {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' }));
     const files: string[] = packed[0].files.map((file: { path: string }) => file.path);
-    expect(files).toEqual(expect.arrayContaining([manifest.main, manifest.types, 'lib/common/scripts/prepare.py', 'lib/st2/scripts/smoke-test.sh']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        manifest.main,
+        manifest.types,
+        'lib/common/scripts/prepare.py',
+        'lib/st2/scripts/smoke-test.sh',
+        'lib/backing/scripts/redis-bootstrap.sh',
+        'schemas/settings.validate.js',
+      ]),
+    );
     expect(files.some((file) => file.startsWith('dist/') || file.startsWith('__tests__/'))).toBe(false);
 
     const app = path.join(work, 'app');

@@ -1,3 +1,5 @@
+import { fillTemplate } from '../common/template';
+
 /**
  * Pure renderers of the scripts the in-cluster MongoDB replica set runs: the keyfile copy
  * (init container), the probes, and the one-shot initialisation (Job `mongodb-init`).
@@ -8,6 +10,9 @@
  * `print`) are only resolved when it runs. Everything a script needs is rendered in as a
  * JSON literal except secrets, which are read from the environment at run time.
  */
+
+/** The script templates, shipped beside the sources (package.json `files`). */
+const SCRIPTS = 'lib/backing/scripts';
 
 /** Where the pieces live inside the containers. */
 export const MONGO_PATHS = {
@@ -71,15 +76,7 @@ function shellWord(value: string): string {
  * cannot be overwritten.
  */
 export function renderCopyKeyfileScript(): string {
-  return [
-    '#!/bin/sh',
-    '# Copies the replica-set keyfile so that mongod (this UID) owns it with mode 0400.',
-    'set -eu',
-    `rm -f ${MONGO_PATHS.keyfile}`,
-    `cp ${MONGO_PATHS.keyfileSecretDir}/keyfile ${MONGO_PATHS.keyfile}`,
-    `chmod 0400 ${MONGO_PATHS.keyfile}`,
-    '',
-  ].join('\n');
+  return fillTemplate(`${SCRIPTS}/mongodb-copy-keyfile.sh`, { KEYFILE: MONGO_PATHS.keyfile, KEYFILE_SECRET_DIR: MONGO_PATHS.keyfileSecretDir });
 }
 
 /**
@@ -122,41 +119,20 @@ export function mongoConnectionString(hosts: readonly string[], database: string
 export function renderInitScript(init: ReplicaSetInit): string {
   checkInit(init);
   const members = init.members.map(shellWord);
-  const first = mongoConnectionString([members[0]], 'admin', { directConnection: 'true', serverSelectionTimeoutMS: 5000 });
-  const all = mongoConnectionString(members, 'admin', { replicaSet: shellWord(init.replicaSet), serverSelectionTimeoutMS: 30000 });
-  const dir = MONGO_PATHS.scriptsDir;
-  return [
-    '#!/bin/sh',
-    `# Initialises replica set ${init.replicaSet} and st2's user. Idempotent: safe to re-run.`,
-    'set -eu',
-    `deadline=$(( $(date +%s) + ${init.timeoutSeconds} ))`,
-    `for member in ${members.join(' ')}; do`,
-    '  echo "waiting for $member to answer"',
-    '  until mongosh --quiet --norc "mongodb://$member/admin?directConnection=true&serverSelectionTimeoutMS=3000" --eval \'db.adminCommand({ ping: 1 }).ok\' >/dev/null 2>&1; do',
-    '    if [ "$(date +%s)" -ge "$deadline" ]; then',
-    '      echo "$member did not answer within the time allowed" >&2',
-    '      exit 1',
-    '    fi',
-    '    sleep 3',
-    '  done',
-    'done',
-    `mongosh --quiet --norc "${first}" --file ${dir}/${MONGO_SCRIPT_FILES.initiate}`,
-    `mongosh --quiet --norc "${all}" --file ${dir}/${MONGO_SCRIPT_FILES.createUser}`,
-    'echo "replica set and user are in place"',
-    '',
-  ].join('\n');
+  return fillTemplate(`${SCRIPTS}/mongodb-init.sh`, {
+    REPLICA_SET: init.replicaSet,
+    TIMEOUT_SECONDS: init.timeoutSeconds,
+    MEMBERS: members.join(' '),
+    FIRST_MEMBER_URI: mongoConnectionString([members[0]], 'admin', { directConnection: 'true', serverSelectionTimeoutMS: 5000 }),
+    REPLICA_SET_URI: mongoConnectionString(members, 'admin', { replicaSet: shellWord(init.replicaSet), serverSelectionTimeoutMS: 30000 }),
+    SCRIPTS_DIR: MONGO_PATHS.scriptsDir,
+    INITIATE_FILE: MONGO_SCRIPT_FILES.initiate,
+    CREATE_USER_FILE: MONGO_SCRIPT_FILES.createUser,
+  });
 }
 
-function authBlock(): string[] {
-  return [
-    `const rootUser = process.env.${MONGO_INIT_ENV.rootUsername};`,
-    `const rootPassword = process.env.${MONGO_INIT_ENV.rootPassword};`,
-    'if (!rootUser || !rootPassword) {',
-    `  throw new Error('${MONGO_INIT_ENV.rootUsername} and ${MONGO_INIT_ENV.rootPassword} must be set');`,
-    '}',
-    "db.getSiblingDB('admin').auth(rootUser, rootPassword);",
-  ];
-}
+/** The environment variables the scripts log in with. */
+const AUTH_ENV = { ROOT_USERNAME_ENV: MONGO_INIT_ENV.rootUsername, ROOT_PASSWORD_ENV: MONGO_INIT_ENV.rootPassword };
 
 /**
  * Runs on member 0 (direct connection): `rs.initiate` with every member, but only when
@@ -168,38 +144,13 @@ function authBlock(): string[] {
 export function renderInitiateScript(init: ReplicaSetInit): string {
   checkInit(init);
   const config = { _id: init.replicaSet, members: init.members.map((host, index) => ({ _id: index, host })) };
-  return [
-    `// Rendered from typed settings: replica set ${init.replicaSet}, ${init.members.length} members.`,
-    `const config = ${JSON.stringify(config, null, 2)};`,
-    ...authBlock(),
-    '',
-    'function initialised() {',
-    '  try {',
-    '    rs.status();',
-    '    return true;',
-    '  } catch (error) {',
-    "    if (error.codeName === 'NotYetInitialized' || error.code === 94) return false;",
-    '    throw error;',
-    '  }',
-    '}',
-    '',
-    'if (initialised()) {',
-    "  print('replica set ' + config._id + ' is already initialised; leaving it as it is');",
-    '} else {',
-    "  print('initiating replica set ' + config._id + ' with ' + config.members.length + ' members');",
-    '  rs.initiate(config);',
-    '}',
-    '',
-    `const deadline = Date.now() + ${init.timeoutSeconds * 1000};`,
-    'while (!db.hello().primary) {',
-    '  if (Date.now() > deadline) {',
-    "    throw new Error('no primary was elected in time');",
-    '  }',
-    '  sleep(1000);',
-    '}',
-    "print('primary: ' + db.hello().primary);",
-    '',
-  ].join('\n');
+  return fillTemplate(`${SCRIPTS}/mongodb-initiate.js`, {
+    REPLICA_SET: init.replicaSet,
+    MEMBER_COUNT: init.members.length,
+    CONFIG_JSON: JSON.stringify(config, null, 2),
+    TIMEOUT_MILLISECONDS: init.timeoutSeconds * 1000,
+    ...AUTH_ENV,
+  });
 }
 
 /**
@@ -216,25 +167,14 @@ export function renderCreateUserScript(init: ReplicaSetInit): string {
       { role: 'dbAdmin', db: init.database },
     ],
   };
-  return [
-    `// Rendered from typed settings: user ${init.username} on database ${init.database}.`,
-    `const database = ${JSON.stringify(init.database)};`,
-    `const user = ${JSON.stringify(user, null, 2)};`,
-    ...authBlock(),
-    `const password = process.env.${MONGO_INIT_ENV.userPassword};`,
-    'if (!password) {',
-    `  throw new Error('${MONGO_INIT_ENV.userPassword} must be set');`,
-    '}',
-    '',
-    'const target = db.getSiblingDB(database);',
-    'if (target.getUser(user.user) === null) {',
-    '  target.createUser(Object.assign({}, user, { pwd: password }));',
-    "  print('created user ' + user.user + ' on ' + database);",
-    '} else {',
-    "  print('user ' + user.user + ' already exists on ' + database + '; leaving it unchanged');",
-    '}',
-    '',
-  ].join('\n');
+  return fillTemplate(`${SCRIPTS}/mongodb-create-user.js`, {
+    USERNAME: init.username,
+    DATABASE: init.database,
+    DATABASE_JSON: JSON.stringify(init.database),
+    USER_JSON: JSON.stringify(user, null, 2),
+    USER_PASSWORD_ENV: MONGO_INIT_ENV.userPassword,
+    ...AUTH_ENV,
+  });
 }
 
 function checkInit(init: ReplicaSetInit): void {

@@ -1,3 +1,4 @@
+import { fillTemplate } from '../common/template';
 /**
  * Pure renderers for the RabbitMQ files: rabbitmq.conf, enabled_plugins, the definitions
  * loaded at boot, and the script that puts st2's password hash into those definitions
@@ -218,22 +219,9 @@ export function rabbitMqDefinitions(input: RabbitMqDefinitionsInput): Record<str
  * rotating it is "update the Secret, restart the pods". Usage: `sh SCRIPT TEMPLATE OUTPUT`.
  */
 export function renderDefinitionsScript(): string {
-  return `#!/bin/sh
-# Writes RabbitMQ definitions with st2's password hash computed from $${PASSWORD_ENV}.
-set -eu
-template="$1"
-output="$2"
-if [ -z "\${${PASSWORD_ENV}:-}" ]; then
-  echo "render-definitions: the Secret's ${RABBITMQ_SECRET_KEYS.password} key is empty or missing" >&2
-  exit 1
-fi
-umask 077
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-head -c 4 /dev/urandom > "$work/salt"
-{ cat "$work/salt"; printf '%s' "$${PASSWORD_ENV}"; } | openssl dgst -sha256 -binary > "$work/digest"
-hash="$(cat "$work/salt" "$work/digest" | base64 | tr -d '\\n')"
-sed "s#${PASSWORD_HASH_PLACEHOLDER}#$hash#" "$template" > "$output.tmp"
-mv "$output.tmp" "$output"
-`;
+  return fillTemplate('lib/backing/scripts/rabbitmq-render-definitions.sh', {
+    PASSWORD_ENV,
+    PASSWORD_KEY: RABBITMQ_SECRET_KEYS.password,
+    PASSWORD_HASH_PLACEHOLDER,
+  });
 }

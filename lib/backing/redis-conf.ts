@@ -1,3 +1,4 @@
+import { fillTemplate } from '../common/template';
 /**
  * Pure renderers for the Redis Sentinel set that backs tooz: one redis.conf and one
  * sentinel.conf per member, and the bootstrap script that picks the current master when a
@@ -106,40 +107,12 @@ export interface RedisBootstrapInput {
  * whole set, does it use the rendered files, where member 0 is the master.
  */
 export function renderRedisBootstrap(input: RedisBootstrapInput): string {
-  const { redis, sentinel } = REDIS_PORTS;
-  return `#!/bin/sh
-# Rendered by renderRedisBootstrap: picks the master this pod starts with.
-set -eu
-config_dir="\${1:?config dir}"
-live_dir="\${2:?live dir}"
-ordinal="\${HOSTNAME##*-}"
-redis_conf="$config_dir/redis-$ordinal.conf"
-sentinel_conf="$config_dir/sentinel-$ordinal.conf"
-[ -f "$redis_conf" ] || { echo "no $redis_conf: is HOSTNAME ($HOSTNAME) a member?" >&2; exit 1; }
-self="$(sed -n 's/^replica-announce-ip //p' "$redis_conf")"
-
-master=""
-for host in ${input.members.join(' ')}; do
-  # Each question is bounded: an unreachable sentinel must not hold the pod back.
-  answer="$(timeout 3 redis-cli -h "$host" -p ${sentinel} --raw SENTINEL get-master-addr-by-name ${input.masterName} 2>/dev/null | head -n 1)" || true
-  case "$answer" in
-    ""|*[!A-Za-z0-9.-]*) continue ;;
-  esac
-  master="$answer"
-  echo "sentinel $host names $master as master"
-  break
-done
-if [ -z "$master" ]; then
-  master="${input.members[0]}"
-  echo "no sentinel answered: fresh start, $master is master"
-fi
-
-grep -v '^replicaof ' "$redis_conf" > "$live_dir/redis.conf"
-if [ "$master" != "$self" ]; then
-  echo "replicaof $master ${redis}" >> "$live_dir/redis.conf"
-fi
-# Sentinel rewrites its file: it gets a writable copy that monitors the current master.
-sed "s/^sentinel monitor ${input.masterName} .*/sentinel monitor ${input.masterName} $master ${redis} ${input.quorum}/" "$sentinel_conf" > "$live_dir/sentinel.conf"
-echo "starting $self as $( [ "$master" = "$self" ] && echo master || echo "replica of $master" )"
-`;
+  return fillTemplate('lib/backing/scripts/redis-bootstrap.sh', {
+    MEMBERS: input.members.join(' '),
+    FIRST_MEMBER: input.members[0],
+    MASTER_NAME: input.masterName,
+    QUORUM: input.quorum,
+    REDIS_PORT: REDIS_PORTS.redis,
+    SENTINEL_PORT: REDIS_PORTS.sentinel,
+  });
 }
