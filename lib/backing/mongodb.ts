@@ -4,9 +4,9 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { check, SettingError } from '../common/errors';
-import { componentLabels, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
+import { componentLabels, labelAll, ReleaseIdentity } from '../common/meta';
 import { RESOURCE_PRESETS, ResourceSettings, toContainerResources } from '../common/resources';
-import { containerSecurity, ImageSettings, imageReference, patchPodSpec, PlacementSettings, podSecurity, pullPolicy, RunAs } from '../common/workload';
+import { containerSecurity, ImageSettings, imageReference, PlacementSettings, pullPolicy, RunAs } from '../common/workload';
 import { MongoDbSettings } from '../config/datastores';
 import { MongoEndpoint } from '../config/endpoints';
 import { MemberSet } from './member-set';
@@ -26,6 +26,7 @@ import {
 import { ComponentProfile, declareProfile } from '../common/component-profile';
 import { checkStorageSize } from '../common/validators';
 import { checkQuorumMembers } from '../common/quorum';
+import { oneShotJob } from '../common/job';
 
 /**
  * The newest MongoDB StackStorm 3.9 supports: its upgrade notes give "4.x to v7.x" and its
@@ -256,16 +257,14 @@ export class MongoDbReplicaSet extends Construct {
   ): kplus.Job {
     const scope = new Construct(this, 'Init');
     const name = `${NAME}-init`;
-    const labels = componentLabels(identity, name, 'job', version);
-    const job = new kplus.Job(scope, 'Job', {
-      metadata: { name },
+    const job = oneShotJob(scope, 'Job', {
+      name,
+      labels: componentLabels(identity, name, 'job', version),
+      runAs: MONGO_USER,
       // Retries cover members that come up slowly and a primary that moves during init.
       backoffLimit: 10,
-      select: false,
-      automountServiceAccountToken: false,
-      securityContext: podSecurity(MONGO_USER),
+      labelScope: scope,
     });
-    for (const [key, value] of Object.entries(labels)) job.podMetadata.addLabel(key, value);
     const container = job.addContainer({
       name: 'init',
       image: imageRef,
@@ -282,8 +281,6 @@ export class MongoDbReplicaSet extends Construct {
     });
     container.mount(MONGO_PATHS.scriptsDir, scripts, { readOnly: true });
     container.mount(MONGO_PATHS.tmp, kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(64) }));
-    patchPodSpec(job, { selector: selectorLabels(identity, name) });
-    labelAll(scope, labels);
     return job;
   }
 }

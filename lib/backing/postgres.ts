@@ -4,9 +4,9 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { check, SettingError } from '../common/errors';
-import { componentLabels, labelAll, ReleaseIdentity, selectorLabels, serviceHost } from '../common/meta';
+import { componentLabels, labelAll, ReleaseIdentity, serviceHost } from '../common/meta';
 import { ResourceSettings, RESOURCE_PRESETS, toContainerResources } from '../common/resources';
-import { containerSecurity, ImageSettings, imageReference, patchPodSpec, podSecurity, pullPolicy, RunAs } from '../common/workload';
+import { containerSecurity, ImageSettings, imageReference, pullPolicy, RunAs } from '../common/workload';
 import { PostgresEndpoint } from '../config/endpoints';
 import { MemberSet } from './member-set';
 import { PostgresSettings } from '../config/mistral';
@@ -21,6 +21,7 @@ import {
 } from './postgres-conf';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
 import { checkCidrs, checkStorageSize } from '../common/validators';
+import { oneShotJob } from '../common/job';
 
 /** The pinned official image (Debian); its `postgres` user and group are 999. */
 export const POSTGRES_IMAGE: ImageSettings = { registry: 'docker.io/library', repository: 'postgres', tag: '15.13' };
@@ -222,16 +223,14 @@ export class PostgreSql extends Construct {
   private addInitJob(identity: ReleaseIdentity, image: ImageSettings, imageRef: string, secret: kplus.ISecret, host: string, setting: string): kplus.Job {
     const scope = new Construct(this, 'Init');
     const name = `${NAME}-init`;
-    const labels = componentLabels(identity, name, 'job', image.tag);
-    const job = new kplus.Job(scope, 'Job', {
-      metadata: { name },
+    const job = oneShotJob(scope, 'Job', {
+      name,
+      labels: componentLabels(identity, name, 'job', image.tag),
+      runAs: POSTGRES_USER,
       backoffLimit: 6,
       activeDeadline: Duration.minutes(30),
-      select: false,
-      automountServiceAccountToken: false,
-      securityContext: podSecurity(POSTGRES_USER),
+      labelScope: scope,
     });
-    for (const [key, value] of Object.entries(labels)) job.podMetadata.addLabel(key, value);
     const container = job.addContainer({
       name: 'init',
       image: imageRef,
@@ -249,8 +248,6 @@ export class PostgreSql extends Construct {
     });
     container.mount(POSTGRES_PATHS.configDir, kplus.Volume.fromConfigMap(scope, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(16) }));
-    patchPodSpec(job, { selector: selectorLabels(identity, name) });
-    labelAll(scope, labels);
     return job;
   }
 }

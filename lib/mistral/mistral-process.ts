@@ -6,6 +6,7 @@ import { ResourceSettings } from '../common/resources';
 import { ImageSettings, labelledDeployment, patchPodSpec, spreadFor } from '../common/workload';
 import { DisruptionBudget } from '../common/disruption-budget';
 import { addMistralContainers, MistralConfig } from './mistral-config';
+import { httpService } from '../common/service';
 
 /** Props of {@link MistralProcess}. */
 export interface MistralProcessProps {
@@ -71,12 +72,7 @@ export class MistralProcess extends Construct {
     });
     patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(props.replicas, placement), architectures });
     if (props.port) {
-      this.service = new kplus.Service(this, 'Service', {
-        metadata: { name: props.name },
-        type: kplus.ServiceType.CLUSTER_IP,
-        selector: kplus.Pods.select(this, 'Pods', { labels: this.selector }),
-        ports: [{ port: props.port, targetPort: props.port, name: 'http' }],
-      });
+      this.service = httpService(this, { name: props.name, selector: this.selector, port: props.port });
     }
     if (props.replicas >= 2) new DisruptionBudget(this, 'DisruptionBudget', { name: props.name, selector: this.selector, replicas: props.replicas });
     labelAll(this, labels);

@@ -1,12 +1,12 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { componentLabels, labelAll } from '../common/meta';
+import { componentLabels } from '../common/meta';
 import { RESOURCE_PRESETS } from '../common/resources';
-import { patchPodSpec, podSecurity } from '../common/workload';
 import { MISTRAL_PATHS } from './mistral-conf';
 import { addMistralContainers, MistralConfig } from './mistral-config';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
+import { oneShotJob } from '../common/job';
 
 /** Props of {@link MistralSchemaJob}. */
 export interface MistralSchemaJobProps {
@@ -41,23 +41,18 @@ export class MistralSchemaJob extends Construct {
     declareProfile(this, MISTRAL_SCHEMA_PROFILE);
     const { identity, runAs, version, architectures } = props.config.props;
     const name = 'mistral-db-manage';
-    this.job = new kplus.Job(this, 'Job', {
-      metadata: {
-        name,
-        annotations: {
-          // Argo CD: run on every sync, replacing the previous run; the wave (after the
-          // datastores and postgresql-init) comes from MISTRAL_SCHEMA_PROFILE.
-          'argocd.argoproj.io/hook': 'Sync',
-          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-        },
-      },
+    // Runs on every sync, replacing the previous run; the wave (after the datastores and
+    // postgresql-init) comes from MISTRAL_SCHEMA_PROFILE.
+    this.job = oneShotJob(this, 'Job', {
+      name,
+      labels: componentLabels(identity, name, 'job', version),
+      runAs,
       backoffLimit: 8,
       activeDeadline: Duration.minutes(30),
-      automountServiceAccountToken: false,
-      securityContext: podSecurity(runAs),
-      restartPolicy: kplus.RestartPolicy.NEVER,
-      select: false,
-    } as kplus.JobProps);
+      hook: 'Sync',
+      architectures,
+      labelScope: this,
+    });
     const script = mistralSchemaCommands()
       .map((command) => command.join(' '))
       .join(' && ');
@@ -69,9 +64,5 @@ export class MistralSchemaJob extends Construct {
       resources: RESOURCE_PRESETS.small,
       waitFor: ['postgresql'],
     });
-    const labels = componentLabels(identity, name, 'job', version);
-    for (const [key, value] of Object.entries(labels)) this.job.podMetadata.addLabel(key, value);
-    patchPodSpec(this.job, { selector: labels, architectures });
-    labelAll(this, labels);
   }
 }

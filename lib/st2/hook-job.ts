@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { componentLabels, labelAll } from '../common/meta';
-import { patchPodSpec, podSecurity } from '../common/workload';
+import { oneShotJob } from '../common/job';
+import { componentLabels } from '../common/meta';
 import { St2Runtime } from './st2-process';
 
 /** Props of {@link st2HookJob}. */
@@ -25,24 +25,13 @@ export interface St2HookJobProps {
  */
 export function st2HookJob(scope: Construct, id: string, props: St2HookJobProps): kplus.Job {
   const { runtime } = props;
-  const job = new kplus.Job(scope, id, {
-    metadata: {
-      name: props.name,
-      annotations: {
-        'argocd.argoproj.io/hook': props.phase,
-        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-      },
-    },
+  return oneShotJob(scope, id, {
+    name: props.name,
+    labels: componentLabels(runtime.identity, props.name, 'job', runtime.release.version),
+    runAs: runtime.st2User,
     backoffLimit: props.backoffLimit,
     activeDeadline: props.activeDeadline,
-    automountServiceAccountToken: false,
-    securityContext: podSecurity(runtime.st2User),
-    restartPolicy: kplus.RestartPolicy.NEVER,
-    select: false,
-  } as kplus.JobProps);
-  const labels = componentLabels(runtime.identity, props.name, 'job', runtime.release.version);
-  for (const [key, value] of Object.entries(labels)) job.podMetadata.addLabel(key, value);
-  patchPodSpec(job, { selector: labels, architectures: runtime.release.architectures });
-  labelAll(job, labels);
-  return job;
+    hook: props.phase,
+    architectures: runtime.release.architectures,
+  });
 }

@@ -26,6 +26,7 @@ import { St2Config } from './st2-config';
 import { SECRET_ENV } from '../common/prepare-script';
 import { ST2_PATHS } from './st2-conf';
 import { St2Content } from './content';
+import { httpService } from '../common/service';
 
 /** Names of the Secrets the user creates for StackStorm itself (see README, "Secrets"). */
 export interface St2SecretNames {
@@ -278,12 +279,7 @@ export class St2Process extends Construct {
     patchPodSpec(this.workload, { selector: this.selector, spread: spreadFor(this.pods, runtime.placement), architectures: runtime.release.architectures });
 
     if (props.port) {
-      this.service = new kplus.Service(this, 'Service', {
-        metadata: { name: props.name },
-        type: kplus.ServiceType.CLUSTER_IP,
-        selector: kplus.Pods.select(this, 'Pods', { labels: this.selector }),
-        ports: [{ port: props.port, targetPort: props.port, name: 'http' }],
-      });
+      this.service = httpService(this, { name: props.name, selector: this.selector, port: props.port });
     }
     this.node.addMetadata('ha-mode', props.haMode);
     if (this.pods >= 2) {

@@ -11,6 +11,7 @@ import { DisruptionBudget } from '../common/disruption-budget';
 import { st2Image } from './images';
 import { St2Runtime } from './st2-process';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
+import { httpService } from '../common/service';
 
 export const ST2WEB_PORT = 80;
 
@@ -95,12 +96,7 @@ export class St2Web extends Construct {
     // Root nginx needs its default capabilities (bind :80, switch workers to the nginx user).
     patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, runtime.placement), architectures: runtime.release.architectures });
 
-    this.service = new kplus.Service(this, 'Service', {
-      metadata: { name },
-      type: kplus.ServiceType.CLUSTER_IP,
-      selector: kplus.Pods.select(this, 'Pods', { labels: this.selector }),
-      ports: [{ port: ST2WEB_PORT, targetPort: ST2WEB_PORT, name: 'http' }],
-    });
+    this.service = httpService(this, { name, selector: this.selector, port: ST2WEB_PORT });
     if (replicas >= 2) new DisruptionBudget(this, 'DisruptionBudget', { name, selector: this.selector, replicas });
     labelAll(this, labels);
   }
