@@ -141,6 +141,31 @@ function checkResolver(resolver: string, setting: string): void {
   }
 }
 
+/**
+ * nginx.conf as data: a directive is its words without the `;`, a block is its head and its
+ * body. {@link renderNginxEntries} does the indentation and the punctuation, so no renderer
+ * writes either by hand.
+ */
+type NginxEntry = string | NginxBlock;
+
+interface NginxBlock {
+  /** What comes before `{`, e.g. `server`, `location /api/`, `if ($x = y)`. */
+  readonly head: string;
+  readonly body: readonly NginxEntry[];
+}
+
+function block(head: string, ...body: (NginxEntry | readonly NginxEntry[])[]): NginxBlock {
+  return { head, body: body.flat() };
+}
+
+/** Lines of nginx.conf for `entries`, each block's body indented two spaces deeper. */
+function renderNginxEntries(entries: readonly NginxEntry[], depth = 0): string[] {
+  const indent = '  '.repeat(depth);
+  return entries.flatMap((entry) =>
+    typeof entry === 'string' ? [`${indent}${entry};`] : [`${indent}${entry.head} {`, ...renderNginxEntries(entry.body, depth + 1), `${indent}}`],
+  );
+}
+
 /** Quotes a value for nginx.conf (its parser knows \", \\ and \n inside double quotes). */
 function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
@@ -162,8 +187,8 @@ interface Fallback {
 }
 
 /** The location block of a fallback; it adds no header, so it keeps the server's security headers. */
-function fallbackLocation(fallback: Fallback): string[] {
-  return [`location @${fallback.name} {`, `  default_type ${fallback.contentType};`, `  return ${fallback.status} ${quote(fallback.body)};`, '}'];
+function fallbackLocation(fallback: Fallback): NginxBlock {
+  return block(`location @${fallback.name}`, `default_type ${fallback.contentType}`, `return ${fallback.status} ${quote(fallback.body)}`);
 }
 
 /** A JSON error in StackStorm's own shape, whose `faultstring` the st2 CLI prints. */
@@ -198,7 +223,7 @@ function apiFallbacks(service: string, connectSeconds: number, readSeconds: numb
 
 /** `error_page` lines sending a route's nginx-generated errors to its fallbacks. */
 function errorPages(fallbacks: readonly Fallback[]): string[] {
-  return fallbacks.map((fallback) => `error_page ${fallback.replaces} = @${fallback.name};`);
+  return fallbacks.map((fallback) => `error_page ${fallback.replaces} = @${fallback.name}`);
 }
 
 /**
@@ -208,7 +233,7 @@ function errorPages(fallbacks: readonly Fallback[]): string[] {
  * with its timeouts and fallback, serves them; `break` ends the server-level rewrites only.
  */
 function streamCompatRewrites(): string[] {
-  return ['rewrite ^/api/stream/?$ /stream/v1/stream break;', 'rewrite ^/api/(v[0-9]+)/stream/?$ /stream/$1/stream break;'];
+  return ['rewrite ^/api/stream/?$ /stream/v1/stream break', 'rewrite ^/api/(v[0-9]+)/stream/?$ /stream/$1/stream break'];
 }
 
 /** One proxied route, rendered inside its `location` block. */
@@ -311,7 +336,7 @@ export function renderNginxConf(settings: NginxConfSettings): string {
       unbuffered: true,
       // nginx forwards client headers anyway; stating it keeps the credentials flowing
       // if a proxy_set_header is ever added at a higher level.
-      extra: ['proxy_set_header Authorization $http_authorization;'],
+      extra: ['proxy_set_header Authorization $http_authorization'],
       fallbacks: apiFallbacks('st2auth', timeouts.connectSeconds, timeouts.authReadSeconds),
     },
     {
@@ -339,138 +364,123 @@ export function renderNginxConf(settings: NginxConfSettings): string {
   routes.push({ prefix: '/', variable: 'st2web', upstream: upstreams.web, stripPrefix: false, readSeconds: timeouts.webReadSeconds, unbuffered: false });
 
   const forwardedProto = terminate ? '$scheme' : '$edge_forwarded_proto';
-  const location = (route: Route): string[] => [
-    `location ${route.prefix} {`,
-    // `set` comes before `rewrite ... break`, which stops the rewrite module's directives.
-    `  set $${route.variable} ${route.upstream.host};`,
-    ...(route.stripPrefix ? [`  rewrite ^${route.prefix.replace(/\/$/, '')}/(.*)$ /$1 break;`] : []),
-    // A variable in proxy_pass makes nginx resolve the name per request through `resolver`:
-    // a Service that does not exist yet fails its route (502), not nginx's start.
-    `  proxy_pass http://$${route.variable}:${route.upstream.port};`,
-    '  proxy_http_version 1.1;',
-    "  proxy_set_header Connection '';",
-    '  proxy_set_header Host $host;',
-    '  proxy_set_header X-Real-IP $remote_addr;',
-    '  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-    `  proxy_set_header X-Forwarded-Proto ${forwardedProto};`,
-    '  proxy_redirect off;',
-    `  proxy_connect_timeout ${timeouts.connectSeconds}s;`,
-    `  proxy_send_timeout ${timeouts.sendSeconds}s;`,
-    `  proxy_read_timeout ${route.readSeconds}s;`,
-    ...(route.unbuffered
-      ? [
-          // Hand every chunk to the client as it arrives: SSE events must not wait in a buffer.
-          '  proxy_buffering off;',
-          '  proxy_cache off;',
-          '  chunked_transfer_encoding off;',
-        ]
-      : []),
-    ...(route.extra ?? []).map((line) => `  ${line}`),
-    ...errorPages(route.fallbacks ?? []).map((line) => `  ${line}`),
-    '}',
-  ];
+  const location = (route: Route): NginxBlock =>
+    block(
+      `location ${route.prefix}`,
+      // `set` comes before `rewrite ... break`, which stops the rewrite module's directives.
+      `set $${route.variable} ${route.upstream.host}`,
+      route.stripPrefix ? [`rewrite ^${route.prefix.replace(/\/$/, '')}/(.*)$ /$1 break`] : [],
+      // A variable in proxy_pass makes nginx resolve the name per request through `resolver`:
+      // a Service that does not exist yet fails its route (502), not nginx's start.
+      `proxy_pass http://$${route.variable}:${route.upstream.port}`,
+      'proxy_http_version 1.1',
+      "proxy_set_header Connection ''",
+      'proxy_set_header Host $host',
+      'proxy_set_header X-Real-IP $remote_addr',
+      'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for',
+      `proxy_set_header X-Forwarded-Proto ${forwardedProto}`,
+      'proxy_redirect off',
+      `proxy_connect_timeout ${timeouts.connectSeconds}s`,
+      `proxy_send_timeout ${timeouts.sendSeconds}s`,
+      `proxy_read_timeout ${route.readSeconds}s`,
+      // Hand every chunk to the client as it arrives: SSE events must not wait in a buffer.
+      route.unbuffered ? ['proxy_buffering off', 'proxy_cache off', 'chunked_transfer_encoding off'] : [],
+      route.extra ?? [],
+      errorPages(route.fallbacks ?? []),
+    );
 
   const securityHeaders = [
-    'add_header X-Content-Type-Options nosniff always;',
-    'add_header X-Frame-Options DENY always;',
+    'add_header X-Content-Type-Options nosniff always',
+    'add_header X-Frame-Options DENY always',
     // plain mode: the map leaves the value empty (no header) unless the client came over https.
     ...(hsts > 0
-      ? [terminate ? `add_header Strict-Transport-Security ${quote(`max-age=${hsts}`)} always;` : 'add_header Strict-Transport-Security $edge_hsts always;']
+      ? [terminate ? `add_header Strict-Transport-Security ${quote(`max-age=${hsts}`)} always` : 'add_header Strict-Transport-Security $edge_hsts always']
       : []),
   ];
-  const routeBlocks = [...streamCompatRewrites(), ...routes.flatMap(location), ...routes.flatMap((route) => route.fallbacks ?? []).flatMap(fallbackLocation)];
+  const routeBlocks: NginxEntry[] = [
+    ...streamCompatRewrites(),
+    ...routes.map(location),
+    ...routes.flatMap((route) => route.fallbacks ?? []).map(fallbackLocation),
+  ];
 
-  const servers: string[][] = [];
+  const servers: NginxBlock[] = [];
   if (terminate) {
-    servers.push(['server {', `  listen ${ports.http};`, '  server_name _;', '  return 301 https://$host$request_uri;', '}']);
-    servers.push([
-      'server {',
-      `  listen ${ports.https} ssl;`,
-      '  server_name _;',
-      `  ssl_certificate ${paths.certificate};`,
-      `  ssl_certificate_key ${paths.certificateKey};`,
-      '  ssl_protocols TLSv1.2 TLSv1.3;',
-      '  ssl_prefer_server_ciphers off;',
-      '  ssl_session_cache shared:edge_tls:10m;',
-      '  ssl_session_timeout 1d;',
-      '  ssl_session_tickets off;',
-      ...securityHeaders.map((line) => `  ${line}`),
-      ...routeBlocks.map((line) => `  ${line}`),
-      '}',
-    ]);
+    servers.push(block('server', `listen ${ports.http}`, 'server_name _', 'return 301 https://$host$request_uri'));
+    servers.push(
+      block(
+        'server',
+        `listen ${ports.https} ssl`,
+        'server_name _',
+        `ssl_certificate ${paths.certificate}`,
+        `ssl_certificate_key ${paths.certificateKey}`,
+        'ssl_protocols TLSv1.2 TLSv1.3',
+        'ssl_prefer_server_ciphers off',
+        'ssl_session_cache shared:edge_tls:10m',
+        'ssl_session_timeout 1d',
+        'ssl_session_tickets off',
+        securityHeaders,
+        routeBlocks,
+      ),
+    );
   } else {
-    servers.push([
-      'server {',
-      `  listen ${ports.http};`,
-      '  server_name _;',
-      // Only an explicit `http` from the load balancer redirects: a request without the
-      // header (in-cluster clients) is served as it came.
-      '  if ($http_x_forwarded_proto = http) {',
-      '    return 301 https://$host$request_uri;',
-      '  }',
-      ...securityHeaders.map((line) => `  ${line}`),
-      ...routeBlocks.map((line) => `  ${line}`),
-      '}',
-    ]);
+    servers.push(
+      block(
+        'server',
+        `listen ${ports.http}`,
+        'server_name _',
+        // Only an explicit `http` from the load balancer redirects: a request without the
+        // header (in-cluster clients) is served as it came.
+        block('if ($http_x_forwarded_proto = http)', 'return 301 https://$host$request_uri'),
+        securityHeaders,
+        routeBlocks,
+      ),
+    );
   }
-  servers.push([
-    'server {',
-    `  listen ${ports.health};`,
-    '  server_name _;',
-    '  access_log off;',
-    `  location = ${healthPath} {`,
-    '    default_type text/plain;',
-    `    return 200 ${quote('ok\n')};`,
-    '  }',
-    '  location / {',
-    '    return 404;',
-    '  }',
-    '}',
-  ]);
+  servers.push(
+    block(
+      'server',
+      `listen ${ports.health}`,
+      'server_name _',
+      'access_log off',
+      block(`location = ${healthPath}`, 'default_type text/plain', `return 200 ${quote('ok\n')}`),
+      block('location /', 'return 404'),
+    ),
+  );
 
-  const maps = terminate
+  const maps: NginxBlock[] = terminate
     ? []
     : [
         // Behind a TLS-terminating load balancer the scheme nginx sees is always http; the
         // client's scheme is the one the load balancer reports.
-        'map $http_x_forwarded_proto $edge_forwarded_proto {',
-        '  default $http_x_forwarded_proto;',
-        "  '' $scheme;",
-        '}',
-        ...(hsts > 0 ? ['map $http_x_forwarded_proto $edge_hsts {', `  https ${quote(`max-age=${hsts}`)};`, "  default '';", '}'] : []),
+        block('map $http_x_forwarded_proto $edge_forwarded_proto', 'default $http_x_forwarded_proto', "'' $scheme"),
+        ...(hsts > 0 ? [block('map $http_x_forwarded_proto $edge_hsts', `https ${quote(`max-age=${hsts}`)}`, "default ''")] : []),
       ];
 
-  const http = [
-    'default_type application/octet-stream;',
-    'access_log /dev/stdout;',
-    'server_tokens off;',
-    'sendfile on;',
-    'keepalive_timeout 65s;',
-    `client_max_body_size ${bodySize};`,
-    `client_body_temp_path ${tmp}/client_body;`,
-    `proxy_temp_path ${tmp}/proxy;`,
-    `fastcgi_temp_path ${tmp}/fastcgi;`,
-    `uwsgi_temp_path ${tmp}/uwsgi;`,
-    `scgi_temp_path ${tmp}/scgi;`,
-    `resolver ${settings.resolvers.join(' ')} valid=${resolverValid}s ipv6=${settings.resolverIpv6 ? 'on' : 'off'};`,
-    'resolver_timeout 5s;',
-    ...maps,
-    ...servers.flat(),
+  const conf: NginxEntry[] = [
+    'daemon off',
+    `worker_processes ${workerProcesses}`,
+    `worker_shutdown_timeout ${shutdownTimeout}s`,
+    `pid ${tmp}/nginx.pid`,
+    'error_log stderr warn',
+    block('events', `worker_connections ${workerConnections}`),
+    block(
+      'http',
+      'default_type application/octet-stream',
+      'access_log /dev/stdout',
+      'server_tokens off',
+      'sendfile on',
+      'keepalive_timeout 65s',
+      `client_max_body_size ${bodySize}`,
+      `client_body_temp_path ${tmp}/client_body`,
+      `proxy_temp_path ${tmp}/proxy`,
+      `fastcgi_temp_path ${tmp}/fastcgi`,
+      `uwsgi_temp_path ${tmp}/uwsgi`,
+      `scgi_temp_path ${tmp}/scgi`,
+      `resolver ${settings.resolvers.join(' ')} valid=${resolverValid}s ipv6=${settings.resolverIpv6 ? 'on' : 'off'}`,
+      'resolver_timeout 5s',
+      maps,
+      servers,
+    ),
   ];
-
-  return [
-    '# StackStorm edge: generated by lib/edge/nginx-conf.ts; edit the settings, not this file.',
-    'daemon off;',
-    `worker_processes ${workerProcesses};`,
-    `worker_shutdown_timeout ${shutdownTimeout}s;`,
-    `pid ${tmp}/nginx.pid;`,
-    'error_log stderr warn;',
-    'events {',
-    `  worker_connections ${workerConnections};`,
-    '}',
-    'http {',
-    ...http.map((line) => `  ${line}`),
-    '}',
-    '',
-  ].join('\n');
+  return ['# StackStorm edge: generated by lib/edge/nginx-conf.ts; edit the settings, not this file.', ...renderNginxEntries(conf), ''].join('\n');
 }
