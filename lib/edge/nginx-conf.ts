@@ -251,11 +251,8 @@ interface Route {
   readonly fallbacks?: readonly Fallback[];
 }
 
-/**
- * Renders nginx.conf. Throws SettingError (paths under `edge.`) for invalid settings, so a
- * bad value stops synth instead of crash-looping nginx.
- */
-export function renderNginxConf(settings: NginxConfSettings): string {
+/** Settings with their defaults filled in, each checked: a SettingError (paths under `edge.`) names the first bad one. */
+function resolveNginxConfSettings(settings: NginxConfSettings) {
   const timeouts = { ...NGINX_TIMEOUT_DEFAULTS, ...settings.timeouts };
   const ports = { ...NGINX_PORT_DEFAULTS, ...settings.ports };
   const paths = { ...NGINX_PATH_DEFAULTS, ...settings.paths };
@@ -315,6 +312,16 @@ export function renderNginxConf(settings: NginxConfSettings): string {
     if (upstream) checkUpstream(upstream, `edge.upstreams.${key}`);
   }
 
+  return { timeouts, ports, paths, healthPath, hsts, workerProcesses, workerConnections, shutdownTimeout, bodySize, resolverValid, upstreams };
+}
+
+/**
+ * Renders nginx.conf. Throws SettingError (paths under `edge.`) for invalid settings, so a
+ * bad value stops synth instead of crash-looping nginx.
+ */
+export function renderNginxConf(settings: NginxConfSettings): string {
+  const { timeouts, ports, paths, healthPath, hsts, workerProcesses, workerConnections, shutdownTimeout, bodySize, resolverValid, upstreams } =
+    resolveNginxConfSettings(settings);
   const terminate = settings.tlsMode === 'terminate';
   const tmp = paths.writableDir.replace(/\/+$/, '');
   const routes: Route[] = [
