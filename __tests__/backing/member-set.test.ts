@@ -1,7 +1,5 @@
 import { contentHash } from '../../lib/common/hash';
-import * as os from 'os';
-import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { MemberSet, MemberSetProps, resolveMemberSettings } from '../../lib/backing/member-set';
 import { memberHost } from '../../lib/backing/members';
@@ -10,14 +8,17 @@ import { RESOURCE_PRESETS, toContainerResources } from '../../lib/common/resourc
 import { containerSecurity } from '../../lib/common/workload';
 import { expectSettingError } from '../support/errors';
 import { validateAll } from '../support/k8s-schema';
-import { find, K8sObject } from '../support/synth';
+import { find, K8sObject, synthConstruct } from '../support/synth';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
 
 /** A MemberSet with one container, as a datastore would complete it. */
 function build(props: Partial<MemberSetProps> = {}): { objects: K8sObject[]; set: MemberSet } {
-  const app = new App({ outdir: path.join(os.tmpdir(), 'unused') });
-  const chart = new Chart(app, 'test', { namespace: identity.namespace, disableResourceNameHashes: true });
+  const { construct: set, objects } = synthConstruct((chart) => buildSet(chart, props));
+  return { objects, set };
+}
+
+function buildSet(chart: Chart, props: Partial<MemberSetProps>): MemberSet {
   const set = new MemberSet(chart, 'Members', {
     identity,
     name: 'store',
@@ -43,7 +44,7 @@ function build(props: Partial<MemberSetProps> = {}): { objects: K8sObject[]; set
     securityContext: containerSecurity({ user: 999, group: 999 }),
   });
   main.mount('/tmp', kplus.Volume.fromEmptyDir(chart, 'Tmp', 'tmp'));
-  return { objects: chart.toJson() as K8sObject[], set };
+  return set;
 }
 
 describe('MemberSet', () => {
@@ -165,9 +166,8 @@ describe('resolveMemberSettings', () => {
   });
 
   test('Redis Sentinel now refuses a UID that is not a whole number, like ZooKeeper', () => {
-    const chart = new Chart(new App({ outdir: path.join(os.tmpdir(), 'unused') }), 'test');
     expectSettingError(
-      () => new RedisSentinel(chart, 'Redis', { identity, runAs: { user: 99.5, group: 999 } }),
+      () => synthConstruct((chart) => new RedisSentinel(chart, 'Redis', { identity, runAs: { user: 99.5, group: 999 } })),
       'datastores.coordination.inCluster.runAs.user',
       'got 99.5',
     );

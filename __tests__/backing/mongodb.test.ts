@@ -2,7 +2,6 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
 import { memberHost } from '../../lib/backing/members';
 import { MONGO_DEFAULT_IMAGE, MongoDbReplicaSet, MongoDbReplicaSetProps, wiredTigerCacheSizeGb } from '../../lib/backing/mongodb';
 import {
@@ -17,17 +16,15 @@ import {
 } from '../../lib/backing/mongodb-scripts';
 import { MongoDbSettings } from '../../lib/config/datastores';
 import { validateAll } from '../support/k8s-schema';
-import { find, K8sObject, synth } from '../support/synth';
+import { find, K8sObject, synth, synthConstruct } from '../support/synth';
 import { quorumMessage } from '../support/errors';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
 
 /** Builds the replica set alone in a chart (as StackStormHa does) and returns its objects. */
 function build(settings: MongoDbSettings = {}, extra: Partial<MongoDbReplicaSetProps> = {}): { objects: K8sObject[]; mongo: MongoDbReplicaSet } {
-  const app = new App({ outdir: path.join(os.tmpdir(), 'unused') });
-  const chart = new Chart(app, 'test', { namespace: identity.namespace, disableResourceNameHashes: true });
-  const mongo = new MongoDbReplicaSet(chart, 'MongoDb', { identity, settings, ...extra });
-  return { objects: chart.toJson() as K8sObject[], mongo };
+  const { construct: mongo, objects } = synthConstruct((chart) => new MongoDbReplicaSet(chart, 'MongoDb', { identity, settings, ...extra }));
+  return { objects, mongo };
 }
 
 const init: ReplicaSetInit = {

@@ -3,7 +3,6 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
 import { memberHostPorts } from '../../lib/backing/members';
 import { RABBITMQ_IMAGE, RabbitMq, RabbitMqProps } from '../../lib/backing/rabbitmq';
 import {
@@ -19,17 +18,15 @@ import {
 import { RabbitMqSettings } from '../../lib/config/datastores';
 import { SettingError } from '../../lib/common/errors';
 import { validateAll } from '../support/k8s-schema';
-import { find, K8sObject, synth } from '../support/synth';
+import { find, K8sObject, synth, synthConstruct } from '../support/synth';
 import { quorumMessage } from '../support/errors';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
 
 /** Builds the cluster alone in a chart (as StackStormHa does) and returns its objects. */
 function build(settings: RabbitMqSettings = {}, extra: Partial<RabbitMqProps> = {}): { objects: K8sObject[]; rabbit: RabbitMq } {
-  const app = new App({ outdir: path.join(os.tmpdir(), 'unused') });
-  const chart = new Chart(app, 'test', { namespace: identity.namespace, disableResourceNameHashes: true });
-  const rabbit = new RabbitMq(chart, 'RabbitMq', { identity, settings, ...extra });
-  return { objects: chart.toJson() as K8sObject[], rabbit };
+  const { construct: rabbit, objects } = synthConstruct((chart) => new RabbitMq(chart, 'RabbitMq', { identity, settings, ...extra }));
+  return { objects, rabbit };
 }
 
 /** Every queue st2 declares (reference/st2-facts.md), with examples of the dynamic ones, and Mistral's. */

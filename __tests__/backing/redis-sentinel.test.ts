@@ -2,22 +2,19 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
 import { memberHost } from '../../lib/backing/members';
 import { renderRedisBootstrap, renderRedisConf, renderSentinelConf } from '../../lib/backing/redis-conf';
 import { RedisSentinel, RedisSentinelProps } from '../../lib/backing/redis-sentinel';
 import { validateAll } from '../support/k8s-schema';
-import { find, K8sObject, synth } from '../support/synth';
+import { find, K8sObject, synth, synthConstruct } from '../support/synth';
 import { quorumMessage } from '../support/errors';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
 const hosts = [0, 1, 2].map((i) => memberHost('redis', i, { namespace: 'st2-test', instance: 'stackstorm' }));
 
 function build(props: Partial<RedisSentinelProps> = {}): { objects: K8sObject[]; redis: RedisSentinel } {
-  const app = new App({ outdir: path.join(os.tmpdir(), 'unused') });
-  const chart = new Chart(app, 'test', { namespace: identity.namespace, disableResourceNameHashes: true });
-  const redis = new RedisSentinel(chart, 'RedisSentinel', { identity, ...props });
-  return { objects: chart.toJson() as K8sObject[], redis };
+  const { construct: redis, objects } = synthConstruct((chart) => new RedisSentinel(chart, 'RedisSentinel', { identity, ...props }));
+  return { objects, redis };
 }
 
 describe('RedisSentinel objects', () => {

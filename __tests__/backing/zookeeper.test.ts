@@ -2,22 +2,19 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
 import { memberHost } from '../../lib/backing/members';
 import { renderZooCfg, serverId } from '../../lib/backing/zoo-cfg';
 import { ZooKeeper, ZooKeeperProps } from '../../lib/backing/zookeeper';
 import { validateAll } from '../support/k8s-schema';
-import { find, K8sObject, synth } from '../support/synth';
+import { find, K8sObject, synth, synthConstruct } from '../support/synth';
 import { quorumMessage } from '../support/errors';
 
 const identity = { namespace: 'st2-test', instance: 'stackstorm' };
 const hosts = [0, 1, 2].map((i) => memberHost('zookeeper', i, { namespace: 'st2-test', instance: 'stackstorm' }));
 
 function build(props: Partial<ZooKeeperProps> = {}): { objects: K8sObject[]; zk: ZooKeeper } {
-  const app = new App({ outdir: path.join(os.tmpdir(), 'unused') });
-  const chart = new Chart(app, 'test', { namespace: identity.namespace, disableResourceNameHashes: true });
-  const zk = new ZooKeeper(chart, 'ZooKeeper', { identity, ...props });
-  return { objects: chart.toJson() as K8sObject[], zk };
+  const { construct: zk, objects } = synthConstruct((chart) => new ZooKeeper(chart, 'ZooKeeper', { identity, ...props }));
+  return { objects, zk };
 }
 
 describe('ZooKeeper objects', () => {

@@ -1,4 +1,4 @@
-import { ApiObject, App, Chart } from 'cdk8s';
+import { ApiObject, Chart, Testing } from 'cdk8s';
 import { ENVIRONMENTS } from '../../environments';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
@@ -126,7 +126,7 @@ describe.each(CASES)('sync waves of %s', (_name, objects) => {
 });
 
 describe('syncStage', () => {
-  const chart = () => new Chart(new App(), 'test');
+  const chart = () => new Chart(Testing.app(), 'test');
 
   test('kinds nothing waits for go first, whatever the profile says; everything else follows its nearest declared profile', () => {
     const scope = chart();

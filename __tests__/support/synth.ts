@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { Chart, Testing } from 'cdk8s';
 import { StackStormHaSettings } from '../../lib';
 import { buildEnvironment } from '../../lib/synth';
 
@@ -19,6 +20,21 @@ export type K8sObject = {
 export function synth(settings: StackStormHaSettings = {}, name = 'test'): K8sObject[] {
   const app = buildEnvironment(name, settings, path.join('/nonexistent', name));
   return app.charts.flatMap((chart) => chart.toJson()) as K8sObject[];
+}
+
+/** The release identity the construct tests build in. */
+export const TEST_IDENTITY = { namespace: 'st2-test', instance: 'stackstorm' } as const;
+
+/**
+ * The one builder of the construct tests: a Chart from cdk8s's `Testing` app in
+ * TEST_IDENTITY's namespace, without name hashes (our objects carry their own stable names),
+ * with whatever `build` adds to it. Returns what `build` returned and the Chart's objects
+ * as `Testing.synth` gives them (validation included).
+ */
+export function synthConstruct<T>(build: (chart: Chart) => T, namespace: string = TEST_IDENTITY.namespace): { construct: T; objects: K8sObject[] } {
+  const chart = new Chart(Testing.app(), 'test', { namespace, disableResourceNameHashes: true });
+  const construct = build(chart);
+  return { construct, objects: Testing.synth(chart) as K8sObject[] };
 }
 
 const root = path.join(__dirname, '..', '..');
