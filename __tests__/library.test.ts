@@ -4,8 +4,10 @@
  */
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { MongoDbReplicaSet, RedisSentinel, St2Api, St2Scheduler, StackStormHa } from '../lib';
-import { expectSettingError } from './support/errors';
+import { MongoDbReplicaSet, RabbitMq, RedisSentinel, St2Api, St2Scheduler, StackStormHa, ZooKeeper } from '../lib';
+import { expectSettingError, settingErrorOf } from './support/errors';
+
+const identity = { namespace: 'automation', instance: 'stackstorm' };
 
 test("nested in a Chart of its own namespace and with name hashes, beside the app's objects", () => {
   const chart = new Chart(Testing.app(), 'app', { namespace: 'apps' });
@@ -44,8 +46,25 @@ test('a construct used outside a values file reports the setting path its app pa
   const chart = new Chart(Testing.app(), 'app');
   const ha = new StackStormHa(chart, 'St2', {});
   expectSettingError(
-    () => new St2Scheduler(chart, 'Extra', { runtime: ha.runtime, settings: { replicas: 0 }, settingPath: 'automation.extraScheduler' }),
+    () => new St2Scheduler(chart, 'Extra', { runtime: ha.runtime, settings: { replicas: 0 }, setting: 'automation.extraScheduler' }),
     'automation.extraScheduler.replicas',
     /got 0\. Fix: set it to an integer >= 1/,
   );
+});
+
+test.each([
+  [
+    'MongoDbReplicaSet',
+    (chart: Chart) => new MongoDbReplicaSet(chart, 'Db', { identity, setting: 'app.db', settings: { inCluster: { replicas: 2 } } }),
+    'app.db.inCluster.replicas',
+  ],
+  [
+    'RabbitMq',
+    (chart: Chart) => new RabbitMq(chart, 'Mq', { identity, setting: 'app.mq', settings: { inCluster: { storageSize: '8GB' } } }),
+    'app.mq.inCluster.storageSize',
+  ],
+  ['ZooKeeper', (chart: Chart) => new ZooKeeper(chart, 'Zk', { identity, setting: 'app.zk', storageSize: '2' }), 'app.zk.storageSize'],
+  ['RedisSentinel', (chart: Chart) => new RedisSentinel(chart, 'Redis', { identity, setting: 'app.redis', members: 4 }), 'app.redis.replicas'],
+])('%s used alone names the setting path its app passes in', (_name, build, setting) => {
+  expect(settingErrorOf(() => build(new Chart(Testing.app(), 'app'))).setting).toBe(setting);
 });

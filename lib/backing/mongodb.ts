@@ -52,6 +52,12 @@ export interface MongoDbReplicaSetProps {
    * @default all defaults: 3 members of `rs0`, 10Gi each, user `st2` on database `st2`, Secret `st2-mongodb`
    */
   readonly settings?: MongoDbSettings;
+  /**
+   * Where `settings` come from, as error messages name them: an app that builds the replica
+   * set from its own configuration names its own key.
+   * @default `datastores.mongodb`, the key in a StackStormHa values file
+   */
+  readonly setting?: string;
   /** Spreading of the members. @default preferred spread across nodes */
   readonly placement?: PlacementSettings;
   /** Name of the root user created from the Secret's `root-password`. @default 'root' */
@@ -60,7 +66,8 @@ export interface MongoDbReplicaSetProps {
   readonly initTimeoutSeconds?: number;
 }
 
-const SETTING = 'datastores.mongodb';
+/** Where a values file keeps the settings. */
+const DEFAULT_SETTING = 'datastores.mongodb';
 const NAME = 'mongodb';
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -92,41 +99,42 @@ export class MongoDbReplicaSet extends Construct {
     declareProfile(this, MONGODB_PROFILE);
     const settings = props.settings ?? {};
     const inCluster = settings.inCluster ?? {};
+    const setting = props.setting ?? DEFAULT_SETTING;
 
     // Every check runs before any object is built.
     const replicas = inCluster.replicas ?? 3;
-    checkMongoMembers(replicas);
+    checkMongoMembers(replicas, setting);
     const secretName = settings.secretName ?? 'st2-mongodb';
     check(
       secretName.length > 0,
-      `${SETTING}.secretName`,
+      `${setting}.secretName`,
       'no Secret name given',
       'name the Secret you created with keys password, root-password and keyfile (see README, "Secrets")',
     );
     const replicaSet = settings.replicaSet ?? 'rs0';
-    check(NAME_PATTERN.test(replicaSet), `${SETTING}.replicaSet`, `${JSON.stringify(replicaSet)} is not a replica set name`, 'use letters, digits, _ and -');
+    check(NAME_PATTERN.test(replicaSet), `${setting}.replicaSet`, `${JSON.stringify(replicaSet)} is not a replica set name`, 'use letters, digits, _ and -');
     const database = settings.database ?? 'st2';
-    check(NAME_PATTERN.test(database), `${SETTING}.database`, `${JSON.stringify(database)} is not a database name`, 'use letters, digits, _ and -');
+    check(NAME_PATTERN.test(database), `${setting}.database`, `${JSON.stringify(database)} is not a database name`, 'use letters, digits, _ and -');
     const username = settings.username ?? 'st2';
-    check(/^[A-Za-z0-9._-]{1,64}$/.test(username), `${SETTING}.username`, `${JSON.stringify(username)} is not a user name`, 'use letters, digits, ., _ and -');
+    check(/^[A-Za-z0-9._-]{1,64}$/.test(username), `${setting}.username`, `${JSON.stringify(username)} is not a user name`, 'use letters, digits, ., _ and -');
     const rootUsername = props.rootUsername ?? 'root';
     check(/^[A-Za-z0-9._-]{1,64}$/.test(rootUsername), 'rootUsername', `${JSON.stringify(rootUsername)} is not a user name`, 'use letters, digits, ., _ and -');
     const storageSize = inCluster.storageSize ?? '10Gi';
-    checkStorageSize(storageSize, `${SETTING}.inCluster.storageSize`, '10Gi');
+    checkStorageSize(storageSize, `${setting}.inCluster.storageSize`, '10Gi');
     const storageClassName = inCluster.storageClassName;
     if (storageClassName !== undefined) {
       check(
         /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(storageClassName),
-        `${SETTING}.inCluster.storageClassName`,
+        `${setting}.inCluster.storageClassName`,
         `${JSON.stringify(storageClassName)} is not a StorageClass name`,
         'name an existing StorageClass, or leave it out for the cluster default',
       );
     }
     const image: ImageSettings = { ...MONGO_DEFAULT_IMAGE, ...inCluster.image };
-    const imageRef = imageReference(image, `${SETTING}.inCluster.image`);
-    checkShell(image.tag);
+    const imageRef = imageReference(image, `${setting}.inCluster.image`);
+    checkShell(image.tag, setting);
     const resourceSettings = inCluster.resources ?? MONGO_DEFAULT_RESOURCES;
-    const resources = toContainerResources(resourceSettings, `${SETTING}.inCluster.resources`);
+    const resources = toContainerResources(resourceSettings, `${setting}.inCluster.resources`);
     const timeout = props.initTimeoutSeconds ?? 600;
     check(Number.isInteger(timeout) && timeout >= 30, 'initTimeoutSeconds', `got ${timeout}`, 'give at least 30 seconds');
 
@@ -181,7 +189,7 @@ export class MongoDbReplicaSet extends Construct {
       image: imageRef,
       imagePullPolicy: pullPolicy(image),
       command: ['/bin/sh', `${MONGO_PATHS.scriptsDir}/${MONGO_SCRIPT_FILES.copyKeyfile}`],
-      resources: toContainerResources(RESOURCE_PRESETS.tiny, `${SETTING}.copyKeyfile`),
+      resources: toContainerResources(RESOURCE_PRESETS.tiny, `${setting}.copyKeyfile`),
       securityContext: containerSecurity(MONGO_USER),
     });
 
@@ -205,7 +213,7 @@ export class MongoDbReplicaSet extends Construct {
         '--keyFile',
         MONGO_PATHS.keyfile,
         '--wiredTigerCacheSizeGB',
-        String(wiredTigerCacheSizeGb(resourceSettings.memoryLimit)),
+        String(wiredTigerCacheSizeGb(resourceSettings.memoryLimit, setting)),
       ],
       ports: [{ number: MONGO_PORT, name: 'mongodb' }],
       envVariables: {
@@ -238,7 +246,7 @@ export class MongoDbReplicaSet extends Construct {
     // Before the init Job exists: it carries its own labels.
     labelAll(this, set.labels);
 
-    this.initJob = this.addInitJob(props.identity, image, imageRef, secret, scriptsVolume('JobScriptsVolume'), rootUsername, image.tag);
+    this.initJob = this.addInitJob(props.identity, image, imageRef, secret, scriptsVolume('JobScriptsVolume'), rootUsername, image.tag, setting);
   }
 
   /**
@@ -254,6 +262,7 @@ export class MongoDbReplicaSet extends Construct {
     scripts: kplus.Volume,
     rootUsername: string,
     version: string,
+    setting: string,
   ): kplus.Job {
     const scope = new Construct(this, 'Init');
     const name = `${NAME}-init`;
@@ -276,7 +285,7 @@ export class MongoDbReplicaSet extends Construct {
         [MONGO_INIT_ENV.userPassword]: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }),
         HOME: kplus.EnvValue.fromValue(MONGO_PATHS.tmp),
       },
-      resources: toContainerResources(RESOURCE_PRESETS.small, `${SETTING}.init`),
+      resources: toContainerResources(RESOURCE_PRESETS.small, `${setting}.init`),
       securityContext: containerSecurity(MONGO_USER),
     });
     container.mount(MONGO_PATHS.scriptsDir, scripts, { readOnly: true });
@@ -286,16 +295,16 @@ export class MongoDbReplicaSet extends Construct {
 }
 
 /** A replica set needs an odd number of at least 3 members to keep a majority through one loss. */
-export function checkMongoMembers(replicas: number): void {
-  checkQuorumMembers(`${SETTING}.inCluster.replicas`, replicas, 'a replica set');
+export function checkMongoMembers(replicas: number, setting = DEFAULT_SETTING): void {
+  checkQuorumMembers(`${setting}.inCluster.replicas`, replicas, 'a replica set');
 }
 
 /** The scripts need mongosh, which official images ship from 5.0; 4.4 has only the legacy shell. */
-function checkShell(tag: string): void {
+function checkShell(tag: string, setting: string): void {
   const match = /^([0-9]+)\.([0-9]+)/.exec(tag);
   if (match && Number(match[1]) < 5) {
     throw new SettingError(
-      `${SETTING}.inCluster.image.tag`,
+      `${setting}.inCluster.image.tag`,
       `${tag} ships only the legacy mongo shell, not mongosh`,
       `use ${MONGO_DEFAULT_IMAGE.tag} (the newest StackStorm 3.9 supports) or another 5.0+ image`,
     );
@@ -306,11 +315,11 @@ function checkShell(tag: string): void {
  * WiredTiger's cache, sized from the container's memory limit rather than the node's RAM:
  * half of (limit - 1 GiB), at least 0.25 GB, as mongod would choose on a host of that size.
  */
-export function wiredTigerCacheSizeGb(memoryLimit: string): number {
+export function wiredTigerCacheSizeGb(memoryLimit: string, setting = DEFAULT_SETTING): number {
   const match = /^([0-9]+)(Ki|Mi|Gi)$/.exec(memoryLimit);
   if (!match)
     throw new SettingError(
-      `${SETTING}.inCluster.resources.memoryLimit`,
+      `${setting}.inCluster.resources.memoryLimit`,
       `${JSON.stringify(memoryLimit)} is not a memory quantity`,
       'write a whole number with Ki, Mi or Gi, e.g. 2Gi',
     );

@@ -52,6 +52,12 @@ export interface RabbitMqProps {
    * user `st2`, Secret `st2-rabbitmq`
    */
   readonly settings?: RabbitMqSettings;
+  /**
+   * Where `settings` come from, as error messages name them: an app that builds the cluster
+   * from its own configuration names its own key.
+   * @default `datastores.rabbitmq`, the key in a StackStormHa values file
+   */
+  readonly setting?: string;
   /** Node and zone spreading of the members. @default preferred spread across nodes */
   readonly placement?: PlacementSettings;
   /**
@@ -85,7 +91,7 @@ export class RabbitMq extends Construct {
     declareProfile(this, RABBITMQ_PROFILE);
     const settings = props.settings ?? {};
     const inCluster = settings.inCluster ?? {};
-    const setting = 'datastores.rabbitmq';
+    const setting = props.setting ?? 'datastores.rabbitmq';
     const namespace = props.identity.namespace;
     const mirrorQueues = props.mirrorQueues ?? true;
 

@@ -57,7 +57,7 @@ export class ZooKeeper extends Construct {
   constructor(scope: Construct, id: string, props: ZooKeeperProps) {
     super(scope, id);
     declareProfile(this, ZOOKEEPER_PROFILE);
-    const { members, image, imageRef, runAs, resources } = resolveMemberSettings(props, {
+    const { setting, members, image, imageRef, runAs, resources } = resolveMemberSettings(props, {
       setting: 'datastores.coordination.inCluster',
       quorum: 'a ZooKeeper ensemble',
       image: ZOOKEEPER_IMAGE,
@@ -66,7 +66,7 @@ export class ZooKeeper extends Construct {
     });
     // The JVM's heap plus its own overhead must stay under the container limit.
     const storageSize = props.storageSize ?? '2Gi';
-    checkStorageSize(storageSize, 'datastores.coordination.inCluster.storageSize', '2Gi');
+    checkStorageSize(storageSize, `${setting}.storageSize`, '2Gi');
     const heapMiB = Math.max(64, Math.floor(resources.memory!.limit!.toMebibytes() / 2));
 
     const { client, quorum, election } = ZOOKEEPER_PORTS;

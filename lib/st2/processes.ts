@@ -152,7 +152,7 @@ export interface St2PlainProcessProps {
    * from its own configuration names its own key.
    * @default the key in a StackStormHa values file, e.g. `st2.api`
    */
-  readonly settingPath?: string;
+  readonly setting?: string;
 }
 
 /** One row of {@link ST2_PROCESSES} as a running process. */
@@ -169,7 +169,7 @@ export abstract class St2PlainProcess extends Construct {
       name,
       executable: name,
       role: definition.role,
-      setting: props.settingPath ?? definition.setting,
+      setting: props.setting ?? definition.setting,
       replicas: settings.replicas ?? definition.replicas,
       haMode: definition.haMode,
       needsCoordination: definition.needsCoordination,
