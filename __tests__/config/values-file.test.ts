@@ -170,6 +170,13 @@ const BAD_INPUTS: [name: string, yaml: string, message: string][] = [
     'environments/bad.yaml: 1 problem:\n  line 6, column 1: malformed YAML: All mapping items must start at the same column',
   ],
   [
+    'a YAML alias bomb (nested anchors expanding to millions of nodes)',
+    ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join(
+      '\n',
+    ) + '\n',
+    'environments/bad.yaml: 1 problem:\n  line 2, column 8: unreadable YAML: its aliases expand to more nodes than a values file can need (nested anchors), which the YAML reader refuses; write the values out instead of aliasing them',
+  ],
+  [
     'two problems at once',
     'namespace: 3\nst2:\n  api:\n    replicas: 0\n',
     'environments/bad.yaml: 2 problems:\n  line 1, column 12: namespace: 3 is a number; expected string\n  line 4, column 15: st2.api.replicas: 0 is below the minimum 1',

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
-import { isMap, isScalar, LineCounter, parseDocument, Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, Document, visit } from 'yaml';
 import * as path from 'path';
 import { packageRoot } from '../common/shipped-files';
 import { StackStormHaSettings } from './settings';
@@ -50,12 +50,37 @@ export function parseValuesFile(file: string, text: string): StackStormHaSetting
       }),
     );
   }
-  const settings = document.toJS() ?? {};
+  const settings = toPlainData(file, document, lineCounter) ?? {};
   const validate = compiled();
   if (!validate(settings)) {
     throw new ValuesFileError(file, describeErrors(validate.errors ?? [], document, lineCounter, settings));
   }
   return settings as StackStormHaSettings;
+}
+
+/**
+ * The document as plain data. The yaml library refuses documents whose aliases expand far
+ * beyond their text (an "alias bomb": nested anchors that would make millions of nodes) and
+ * throws for other shapes it cannot convert; each comes out as a located ValuesFileError.
+ * A values file has no use for anchors and aliases beyond sharing a block or two.
+ */
+function toPlainData(file: string, document: Document, lineCounter: LineCounter): unknown {
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    let offset: number | undefined;
+    visit(document, {
+      Alias(_, node) {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const at = offset === undefined ? '' : `line ${lineCounter.linePos(offset).line}, column ${lineCounter.linePos(offset).col}: `;
+    const reason = /alias/i.test((error as Error).message)
+      ? 'its aliases expand to more nodes than a values file can need (nested anchors), which the YAML reader refuses'
+      : (error as Error).message;
+    throw new ValuesFileError(file, [`${at}unreadable YAML: ${reason}; write the values out instead of aliasing them`]);
+  }
 }
 
 /** Reads, parses and validates a values file. */
