@@ -57,6 +57,8 @@ import { deploymentEdges, deploymentNetwork, networkGroups, resolveNetworkPolicy
 import { labelPodSecurity, podSecurityLevel } from './policy/pod-security';
 import { ComponentProfile, profilesIn } from './common/component-profile';
 import { applySyncWaves } from './policy/sync-waves';
+import { applyPodDefaults, checkPodDefaults, PodDefaults } from './policy/pod-defaults';
+import { checkRegistryMirror } from './common/registry-mirror';
 
 /** Props of {@link StackStormHa}: the settings a values file holds. */
 export type StackStormHaProps = StackStormHaSettings;
@@ -238,6 +240,9 @@ export class StackStormHa extends Construct {
     requireInteger(st2RunAs.user, 'release.st2RunAs.user', 1, 2147483647);
     requireInteger(st2RunAs.group, 'release.st2RunAs.group', 1, 2147483647);
     const networkPolicy = resolveNetworkPolicySettings(props.networkPolicy);
+    const podDefaults: PodDefaults = { imagePullSecrets: props.release?.imagePullSecrets ?? [], registryMirror: props.release?.registryMirror };
+    checkPodDefaults(podDefaults);
+    if (podDefaults.registryMirror !== undefined) checkRegistryMirror(podDefaults.registryMirror, 'release.registryMirror');
 
     this.addNamespace();
 
@@ -318,6 +323,7 @@ export class StackStormHa extends Construct {
     this.endpoints = { mongo, rabbit, coordination, postgres: mistral?.postgres };
     this.addPolicies(props, networkPolicy);
     // Last: every object (and its component label) exists now.
+    applyPodDefaults(this, podDefaults);
     applySyncWaves(this);
     placeInNamespace(this, namespace);
   }

@@ -5,7 +5,7 @@ import { SettingError } from './errors';
 
 /** A container image. */
 export interface ImageSettings {
-  /** Registry and namespace prefix, e.g. `docker.io/stackstorm`. @default no prefix (Docker Hub) */
+  /** Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. @default no prefix (Docker Hub) */
   readonly registry?: string;
   /** Repository name, e.g. `st2api`. */
   readonly repository: string;

@@ -74,7 +74,7 @@ export interface NginxSettings {
   readonly ingress?: EdgeIngressSettings;
   /** Container resources. @default 50m CPU, 64Mi request, 256Mi limit */
   readonly resources?: ResourceSettings;
-  /** Image fields to override. @default nginxinc/nginx-unprivileged:1.27.3 */
+  /** Image fields to override (`registry` is the prefix before the repository name). @default docker.io/nginxinc/nginx-unprivileged:1.27.3 */
   readonly image?: Partial<ImageSettings>;
   /**
    * Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. @default 30

@@ -39,6 +39,22 @@ export interface ReleaseSettings {
   readonly architectures?: readonly string[];
   /** Registry prefix for the st2 images. @default 'docker.io/stackstorm' */
   readonly registry?: string;
+  /**
+   * Where EVERY image we deploy is pulled from (st2, datastores, edge, content images, Jobs),
+   * applied last to each final reference. A string replaces the upstream registry host:
+   * `docker.io/library/mongo:7.0.37` becomes `registry.corp.example/library/mongo:7.0.37`
+   * (references without a host are Docker Hub's and are made explicit first). A map from
+   * upstream registry host to mirror prefix serves one proxy per upstream, e.g.
+   * `{ docker.io: harbor.corp.example/dockerhub }`; an image from an upstream the map does not
+   * name fails the synth. @default none: each image from its own registry
+   */
+  readonly registryMirror?: string | Record<string, string>;
+  /**
+   * Secrets (type kubernetes.io/dockerconfigjson) on every pod, for pulling from a private
+   * registry or mirror. Create them with `kubectl create secret docker-registry`.
+   * @default none
+   */
+  readonly imagePullSecrets?: readonly string[];
   /** Pull policy for every image. @default 'IfNotPresent' */
   readonly pullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
   /**

@@ -25,7 +25,7 @@ import { NginxSettings } from '../config/edge';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** The pinned non-root nginx image: nginx 1.27.3 running as UID/GID 101, no capabilities needed. */
-export const NGINX_IMAGE: ImageSettings = { registry: 'docker.io', repository: 'nginxinc/nginx-unprivileged', tag: '1.27.3' };
+export const NGINX_IMAGE: ImageSettings = { registry: 'docker.io/nginxinc', repository: 'nginx-unprivileged', tag: '1.27.3' };
 /** UID and GID of the `nginx` user in nginxinc/nginx-unprivileged. */
 export const NGINX_USER: RunAs = serverAccountOf('nginx-unprivileged');
 /** Where the ConfigMap with nginx.conf is mounted. */
