@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { check, requireInteger, SettingError } from './common/errors';
 import { componentLabels, DEFAULT_CLUSTER_DOMAIN, labelAll, ReleaseIdentity, serviceHost } from './common/meta';
-import { DIGEST, FLOATING_TAG } from './common/workload';
+import { checkPlacement, DIGEST, FLOATING_TAG, mergePlacement, PlacementSettings } from './common/workload';
 import { imageModelOf, ST2_STANLEY } from './images/image-model';
 import { CoordinationEndpoint, MongoEndpoint, PostgresEndpoint, RabbitMqEndpoint } from './config/endpoints';
 import { StackStormHaSettings } from './config/settings';
@@ -240,6 +240,7 @@ export class StackStormHa extends Construct {
     requireInteger(st2RunAs.user, 'release.st2RunAs.user', 1, 2147483647);
     requireInteger(st2RunAs.group, 'release.st2RunAs.group', 1, 2147483647);
     const networkPolicy = resolveNetworkPolicySettings(props.networkPolicy);
+    checkPlacement(props.placement, 'placement');
     const podDefaults: PodDefaults = { imagePullSecrets: props.release?.imagePullSecrets ?? [], registryMirror: props.release?.registryMirror };
     checkPodDefaults(podDefaults);
     if (podDefaults.registryMirror !== undefined) checkRegistryMirror(podDefaults.registryMirror, 'release.registryMirror');
@@ -404,7 +405,12 @@ export class StackStormHa extends Construct {
     const postgresql =
       checkPostgresMode(postgresSettings) === 'external'
         ? undefined
-        : new PostgreSql(this, 'PostgreSql', { identity: this.identity, settings: postgresSettings });
+        : new PostgreSql(this, 'PostgreSql', {
+            identity: this.identity,
+            settings: postgresSettings,
+            placement: this.datastorePlacement(props, postgresSettings.inCluster?.placement, 'mistral.postgresql.inCluster.placement'),
+            jobPlacement: props.placement,
+          });
     const postgres = postgresql?.endpoint ?? externalPostgresEndpoint(postgresSettings);
     const { release } = this.runtime;
     const config = new MistralConfig(this, 'MistralConfig', {
@@ -445,7 +451,7 @@ export class StackStormHa extends Construct {
       members: inCluster.replicas,
       image: inCluster.image,
       resources: inCluster.resources,
-      placement: props.placement,
+      placement: this.datastorePlacement(props, inCluster.placement, 'datastores.coordination.inCluster.placement'),
     };
     switch (backend) {
       case 'redis-sentinel': {
@@ -549,6 +555,12 @@ export class StackStormHa extends Construct {
     labelAll(namespace, componentLabels(this.identity, 'namespace', 'namespace', 'v1'));
   }
 
+  /** A datastore's own placement over the global one, key by key, checked under `setting`. */
+  private datastorePlacement(props: StackStormHaSettings, own: PlacementSettings | undefined, setting: string): PlacementSettings | undefined {
+    checkPlacement(own, setting);
+    return mergePlacement(props.placement, own);
+  }
+
   /** MongoDB: the in-cluster replica set, or only the endpoint of an external one. */
   private addMongoDb(props: StackStormHaSettings): { construct?: MongoDbReplicaSet; endpoint: MongoEndpoint } {
     const settings = props.datastores?.mongodb ?? {};
@@ -568,7 +580,12 @@ export class StackStormHa extends Construct {
       );
       return { endpoint: { ...common, hosts: external.hosts, replicaSet: external.replicaSet, tls: external.tls, authSource: common.database } };
     }
-    const construct = new MongoDbReplicaSet(this, 'MongoDb', { identity: this.identity, settings, placement: props.placement });
+    const construct = new MongoDbReplicaSet(this, 'MongoDb', {
+      identity: this.identity,
+      settings,
+      placement: this.datastorePlacement(props, settings.inCluster?.placement, 'datastores.mongodb.inCluster.placement'),
+      jobPlacement: props.placement,
+    });
     return { construct, endpoint: construct.endpoint };
   }
 
@@ -590,7 +607,11 @@ export class StackStormHa extends Construct {
       );
       return { endpoint: { ...common, hosts: external.hosts } };
     }
-    const construct = new RabbitMq(this, 'RabbitMq', { identity: this.identity, settings, placement: props.placement });
+    const construct = new RabbitMq(this, 'RabbitMq', {
+      identity: this.identity,
+      settings,
+      placement: this.datastorePlacement(props, settings.inCluster?.placement, 'datastores.rabbitmq.inCluster.placement'),
+    });
     return { construct, endpoint: construct.endpoint };
   }
 }

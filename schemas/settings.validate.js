@@ -2,9 +2,8 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"namespace":{"type":"string","description":"Namespace for every object. Default: stackstorm."},"clusterDomain":{"type":"string","description":"The cluster's DNS domain (the kubelet's `clusterDomain`), used in every Service and StatefulSet member name we render. Default: cluster.local."},"instance":{"type":"string","description":"`app.kubernetes.io/instance`. Default: stackstorm."},"publicUrl":{"type":"string","description":"Public base URL users reach the edge at. Default: https://stackstorm.example.com."},"release":{"$ref":"#/definitions/ReleaseSettings"},"secrets":{"$ref":"#/definitions/SecretSettings"},"st2":{"$ref":"#/definitions/St2Settings"},"datastores":{"$ref":"#/definitions/DatastoreSettings","description":"MongoDB, RabbitMQ and coordination, in-cluster or external. Default: all in-cluster, Redis Sentinel coordination."},"content":{"$ref":"#/definitions/ContentSettings","description":"Shared pack content. Default: shared-volumes with the cluster's default StorageClass."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Spreading across nodes and zones. Default: preferred node spread, no zones."},"edge":{"$ref":"#/definitions/NginxSettings","description":"The edge: nginx in front of every HTTP service, with TLS. Default: TLS from Secret `st2-tls`, 2 replicas, a LoadBalancer Service."},"mistral":{"$ref":"#/definitions/MistralSettings","description":"Mistral and its PostgreSQL (release.topology 2.x-mistral only). Default: in-cluster PostgreSQL, 2 mistral-api, 2 mistral-server."},"networkPolicy":{"$ref":"#/definitions/NetworkPolicySettings","description":"NetworkPolicies. Default: enabled: default deny plus the guide's connections, automation egress anywhere."}},"additionalProperties":false,"description":"Everything a deployment is made from.","definitions":{"ReleaseSettings":{"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag: a full release such as `3.9.0`. A two-part tag (`3.9`) floats to the newest patch release, so two nodes could run different releases of one component against one database: it is refused unless `digest` pins the image. Default: 3.9.0."},"digest":{"type":"string","description":"Digest every st2 image of the release is pinned to, `sha256:<64 hex>`; the reference becomes `<repository>:<version>@<digest>`. Per-image digests go under a component's `image.digest`. Default: none: the tag alone."},"architectures":{"type":"array","items":{"type":"string"},"description":"CPU architectures (`kubernetes.io/arch`) your st2 images exist for; st2 pods get a required node affinity to them. The official images are amd64 only. Default: [\"amd64\"]."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"registryMirror":{"anyOf":[{"type":"string"},{"type":"object","additionalProperties":{"type":"string"}}],"description":"Where EVERY image we deploy is pulled from (st2, datastores, edge, content images, Jobs), applied last to each final reference. A string replaces the upstream registry host: `docker.io/library/mongo:7.0.37` becomes `registry.corp.example/library/mongo:7.0.37` (references without a host are Docker Hub's and are made explicit first). A map from upstream registry host to mirror prefix serves one proxy per upstream, e.g. `{ docker.io: harbor.corp.example/dockerhub }`; an image from an upstream the map does not name fails the synth. Default: none: each image from its own registry."},"imagePullSecrets":{"type":"array","items":{"type":"string"},"description":"Secrets (type kubernetes.io/dockerconfigjson) on every pod, for pulling from a private registry or mirror. Create them with `kubectl create secret docker-registry`. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2RunAs":{"$ref":"#/definitions/RunAsSettings","description":"The numeric user and group every non-root st2 pod runs as (also the fsGroup of every pod that shares the pack volumes). st2 looks its UID up in /etc/passwd at start, so it must be an account of the images: the default is `stanley`, the account the st2 package creates as the first regular user (1000:1000 on the images' ubuntu:jammy base; the images' own `st2` account has a build-dependent UID). Check it at your pinned image with `scripts/check-images.sh` (README, \"Checking the images\"). Default: {\"user\":1000,\"group\":1000}."},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."},"RunAsSettings":{"type":"object","properties":{"user":{"type":"integer","description":"UID.","minimum":1},"group":{"type":"integer","description":"GID.","minimum":1}},"required":["user","group"],"additionalProperties":false,"description":"A numeric user and group."},"SecretSettings":{"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."},"St2Settings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"smokeTest":{"$ref":"#/definitions/SmokeTestSettings","description":"The post-deploy smoke test Job (an Argo CD PostSync hook; README, \"Smoke test\"). Default: on whenever st2api, st2auth, st2stream and st2actionrunner are deployed."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."}},"additionalProperties":false,"description":"The st2 processes."},"ComponentSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."},"ResourceSettings":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."},"RulesEngineSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."},"ActionRunnerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."},"ActionRunnerAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."},"SensorContainerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."},"SensorPartitioning":{"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."},"ChatOpsSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."},"St2JobsSettings":{"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."},"SmokeTestSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the smoke-test Job. Default: true."},"waitSeconds":{"type":"integer","description":"Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply` and Flux run it at once, while st2 is still starting). Default: 600.","minimum":30}},"additionalProperties":false,"description":"Settings of the post-deploy smoke test."},"NotifierSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."},"GarbageCollectionTtls":{"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."},"DatastoreSettings":{"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."},"MongoDbSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name. Default: rs0."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."},"InClusterSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."},"RabbitMqSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."},"ExternalSettings":{"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."},"CoordinationSettings":{"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."},"SentinelSettings":{"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."},"ContentSettings":{"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}},"SharedVolumesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."},"ImagesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."},"ImageSettings":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."},"PlacementSettings":{"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"type":"boolean","description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones). Default: false."}},"additionalProperties":false,"description":"Placement settings shared by every workload."},"NginxSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.<clusterDomain>\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override (`registry` is the prefix before the repository name). Default: docker.io/nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."},"EdgeTlsSettings":{"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."},"EdgeTlsMode":{"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."},"NginxTimeouts":{"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."},"EdgeServiceSettings":{"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. Default: LoadBalancer."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."},"EdgeIngressSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."},"MistralSettings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."},"PostgresSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."},"PostgresInClusterSettings":{"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."},"PostgresExternalSettings":{"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."},"NetworkPolicySettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."},"AutomationEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."},"NetworkPort":{"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."},"KubernetesApiEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."}},"$id":"https://github.com/stackstorm-ha-cdk8s/schemas/settings.schema.json","title":"stackstorm-ha-cdk8s environment values file"};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"namespace":{"type":"string","description":"Namespace for every object. Default: stackstorm."},"clusterDomain":{"type":"string","description":"The cluster's DNS domain (the kubelet's `clusterDomain`), used in every Service and StatefulSet member name we render. Default: cluster.local."},"instance":{"type":"string","description":"`app.kubernetes.io/instance`. Default: stackstorm."},"publicUrl":{"type":"string","description":"Public base URL users reach the edge at. Default: https://stackstorm.example.com."},"release":{"$ref":"#/definitions/ReleaseSettings"},"secrets":{"$ref":"#/definitions/SecretSettings"},"st2":{"$ref":"#/definitions/St2Settings"},"datastores":{"$ref":"#/definitions/DatastoreSettings","description":"MongoDB, RabbitMQ and coordination, in-cluster or external. Default: all in-cluster, Redis Sentinel coordination."},"content":{"$ref":"#/definitions/ContentSettings","description":"Shared pack content. Default: shared-volumes with the cluster's default StorageClass."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Spreading across nodes and zones. Default: preferred node spread, no zones."},"edge":{"$ref":"#/definitions/NginxSettings","description":"The edge: nginx in front of every HTTP service, with TLS. Default: TLS from Secret `st2-tls`, 2 replicas, a LoadBalancer Service."},"mistral":{"$ref":"#/definitions/MistralSettings","description":"Mistral and its PostgreSQL (release.topology 2.x-mistral only). Default: in-cluster PostgreSQL, 2 mistral-api, 2 mistral-server."},"networkPolicy":{"$ref":"#/definitions/NetworkPolicySettings","description":"NetworkPolicies. Default: enabled: default deny plus the guide's connections, automation egress anywhere."}},"additionalProperties":false,"description":"Everything a deployment is made from.","definitions":{"ReleaseSettings":{"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag: a full release such as `3.9.0`. A two-part tag (`3.9`) floats to the newest patch release, so two nodes could run different releases of one component against one database: it is refused unless `digest` pins the image. Default: 3.9.0."},"digest":{"type":"string","description":"Digest every st2 image of the release is pinned to, `sha256:<64 hex>`; the reference becomes `<repository>:<version>@<digest>`. Per-image digests go under a component's `image.digest`. Default: none: the tag alone."},"architectures":{"type":"array","items":{"type":"string"},"description":"CPU architectures (`kubernetes.io/arch`) your st2 images exist for; st2 pods get a required node affinity to them. The official images are amd64 only. Default: [\"amd64\"]."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"registryMirror":{"anyOf":[{"type":"string"},{"type":"object","additionalProperties":{"type":"string"}}],"description":"Where EVERY image we deploy is pulled from (st2, datastores, edge, content images, Jobs), applied last to each final reference. A string replaces the upstream registry host: `docker.io/library/mongo:7.0.37` becomes `registry.corp.example/library/mongo:7.0.37` (references without a host are Docker Hub's and are made explicit first). A map from upstream registry host to mirror prefix serves one proxy per upstream, e.g. `{ docker.io: harbor.corp.example/dockerhub }`; an image from an upstream the map does not name fails the synth. Default: none: each image from its own registry."},"imagePullSecrets":{"type":"array","items":{"type":"string"},"description":"Secrets (type kubernetes.io/dockerconfigjson) on every pod, for pulling from a private registry or mirror. Create them with `kubectl create secret docker-registry`. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2RunAs":{"$ref":"#/definitions/RunAsSettings","description":"The numeric user and group every non-root st2 pod runs as (also the fsGroup of every pod that shares the pack volumes). st2 looks its UID up in /etc/passwd at start, so it must be an account of the images: the default is `stanley`, the account the st2 package creates as the first regular user (1000:1000 on the images' ubuntu:jammy base; the images' own `st2` account has a build-dependent UID). Check it at your pinned image with `scripts/check-images.sh` (README, \"Checking the images\"). Default: {\"user\":1000,\"group\":1000}."},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."},"RunAsSettings":{"type":"object","properties":{"user":{"type":"integer","description":"UID.","minimum":1},"group":{"type":"integer","description":"GID.","minimum":1}},"required":["user","group"],"additionalProperties":false,"description":"A numeric user and group."},"SecretSettings":{"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."},"St2Settings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"smokeTest":{"$ref":"#/definitions/SmokeTestSettings","description":"The post-deploy smoke test Job (an Argo CD PostSync hook; README, \"Smoke test\"). Default: on whenever st2api, st2auth, st2stream and st2actionrunner are deployed."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."}},"additionalProperties":false,"description":"The st2 processes."},"ComponentSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."},"ResourceSettings":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."},"PlacementSettings":{"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"anyOf":[{"type":"boolean"},{"type":"string","const":"preferred"},{"type":"string","const":"required"}],"description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones): `preferred` (or `true`) when it can, `required` never two replicas in one zone while another zone has fewer (the failure-domain report then counts zone loss as survived). Default: false."},"nodeSelector":{"type":"object","additionalProperties":{"type":"string"},"description":"Node labels every pod requires (`nodeSelector`). Default: none."},"tolerations":{"type":"array","items":{"$ref":"#/definitions/TolerationSettings"},"description":"Taints every pod tolerates. Default: none."},"priorityClassName":{"type":"string","description":"PriorityClass of every pod. Default: none: the cluster's default priority."}},"additionalProperties":false,"description":"Where pods run. Set once at the top level for every workload; the same keys under a component's own `placement` (st2 components, a datastore's `inCluster`, `edge`) override them key by key for that workload (setting only `nodeSelector` keeps the global tolerations and priority). Jobs take the global placement."},"TolerationSettings":{"type":"object","properties":{"key":{"type":"string","description":"Taint key; none with `Exists` tolerates every taint. Default: none."},"operator":{"type":"string","enum":["Equal","Exists"],"description":"Default: Equal."},"value":{"type":"string","description":"Taint value, with `Equal` only. Default: none."},"effect":{"type":"string","enum":["NoSchedule","PreferNoSchedule","NoExecute"],"description":"Taint effect; none tolerates every effect. Default: none."},"tolerationSeconds":{"type":"integer","description":"With `NoExecute`: how long a pod stays on a node after the taint appears. Default: forever.","minimum":0}},"additionalProperties":false,"description":"A taint the pods tolerate (Kubernetes' Toleration)."},"RulesEngineSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."},"ActionRunnerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."},"ActionRunnerAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."},"SensorContainerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."},"SensorPartitioning":{"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."},"ChatOpsSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."},"St2JobsSettings":{"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."},"SmokeTestSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the smoke-test Job. Default: true."},"waitSeconds":{"type":"integer","description":"Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply` and Flux run it at once, while st2 is still starting). Default: 600.","minimum":30}},"additionalProperties":false,"description":"Settings of the post-deploy smoke test."},"NotifierSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."},"GarbageCollectionTtls":{"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."},"DatastoreSettings":{"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."},"MongoDbSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name. Default: rs0."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."},"InClusterSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."},"RabbitMqSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."},"ExternalSettings":{"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."},"CoordinationSettings":{"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."},"SentinelSettings":{"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."},"ContentSettings":{"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}},"SharedVolumesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."},"ImagesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."},"ImageSettings":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."},"NginxSettings":{"type":"object","properties":{"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.<clusterDomain>\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override (`registry` is the prefix before the repository name). Default: docker.io/nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."},"EdgeTlsSettings":{"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."},"EdgeTlsMode":{"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."},"NginxTimeouts":{"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."},"EdgeServiceSettings":{"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. Default: LoadBalancer."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."},"EdgeIngressSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."},"MistralSettings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."},"PostgresSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."},"PostgresInClusterSettings":{"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."},"PostgresExternalSettings":{"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."},"NetworkPolicySettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."},"AutomationEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."},"NetworkPort":{"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."},"KubernetesApiEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."}},"$id":"https://github.com/stackstorm-ha-cdk8s/schemas/settings.schema.json","title":"stackstorm-ha-cdk8s environment values file"};
 const schema14 = {"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."};
-const schema46 = {"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"type":"boolean","description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones). Default: false."}},"additionalProperties":false,"description":"Placement settings shared by every workload."};
 const func2 = Object.prototype.hasOwnProperty;
 const schema12 = {"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag: a full release such as `3.9.0`. A two-part tag (`3.9`) floats to the newest patch release, so two nodes could run different releases of one component against one database: it is refused unless `digest` pins the image. Default: 3.9.0."},"digest":{"type":"string","description":"Digest every st2 image of the release is pinned to, `sha256:<64 hex>`; the reference becomes `<repository>:<version>@<digest>`. Per-image digests go under a component's `image.digest`. Default: none: the tag alone."},"architectures":{"type":"array","items":{"type":"string"},"description":"CPU architectures (`kubernetes.io/arch`) your st2 images exist for; st2 pods get a required node affinity to them. The official images are amd64 only. Default: [\"amd64\"]."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"registryMirror":{"anyOf":[{"type":"string"},{"type":"object","additionalProperties":{"type":"string"}}],"description":"Where EVERY image we deploy is pulled from (st2, datastores, edge, content images, Jobs), applied last to each final reference. A string replaces the upstream registry host: `docker.io/library/mongo:7.0.37` becomes `registry.corp.example/library/mongo:7.0.37` (references without a host are Docker Hub's and are made explicit first). A map from upstream registry host to mirror prefix serves one proxy per upstream, e.g. `{ docker.io: harbor.corp.example/dockerhub }`; an image from an upstream the map does not name fails the synth. Default: none: each image from its own registry."},"imagePullSecrets":{"type":"array","items":{"type":"string"},"description":"Secrets (type kubernetes.io/dockerconfigjson) on every pod, for pulling from a private registry or mirror. Create them with `kubectl create secret docker-registry`. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2RunAs":{"$ref":"#/definitions/RunAsSettings","description":"The numeric user and group every non-root st2 pod runs as (also the fsGroup of every pod that shares the pack volumes). st2 looks its UID up in /etc/passwd at start, so it must be an account of the images: the default is `stanley`, the account the st2 package creates as the first regular user (1000:1000 on the images' ubuntu:jammy base; the images' own `st2` account has a build-dependent UID). Check it at your pinned image with `scripts/check-images.sh` (README, \"Checking the images\"). Default: {\"user\":1000,\"group\":1000}."},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."};
 const schema13 = {"type":"object","properties":{"user":{"type":"integer","description":"UID.","minimum":1},"group":{"type":"integer","description":"GID.","minimum":1}},"required":["user","group"],"additionalProperties":false,"description":"A numeric user and group."};
@@ -343,19 +342,342 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema15 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"smokeTest":{"$ref":"#/definitions/SmokeTestSettings","description":"The post-deploy smoke test Job (an Argo CD PostSync hook; README, \"Smoke test\"). Default: on whenever st2api, st2auth, st2stream and st2actionrunner are deployed."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."}},"additionalProperties":false,"description":"The st2 processes."};
-const schema28 = {"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."};
-const schema29 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the smoke-test Job. Default: true."},"waitSeconds":{"type":"integer","description":"Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply` and Flux run it at once, while st2 is still starting). Default: 600.","minimum":30}},"additionalProperties":false,"description":"Settings of the post-deploy smoke test."};
-const schema32 = {"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."};
+const schema15 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"smokeTest":{"$ref":"#/definitions/SmokeTestSettings","description":"The post-deploy smoke test Job (an Argo CD PostSync hook; README, \"Smoke test\"). Default: on whenever st2api, st2auth, st2stream and st2actionrunner are deployed."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."}},"additionalProperties":false,"description":"The st2 processes."};
+const schema30 = {"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."};
+const schema31 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the smoke-test Job. Default: true."},"waitSeconds":{"type":"integer","description":"Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply` and Flux run it at once, while st2 is still starting). Default: 600.","minimum":30}},"additionalProperties":false,"description":"Settings of the post-deploy smoke test."};
+const schema34 = {"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."};
 const schema17 = {"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."};
-const schema16 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."};
+const schema16 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."};
+const schema18 = {"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"anyOf":[{"type":"boolean"},{"type":"string","const":"preferred"},{"type":"string","const":"required"}],"description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones): `preferred` (or `true`) when it can, `required` never two replicas in one zone while another zone has fewer (the failure-domain report then counts zone loss as survived). Default: false."},"nodeSelector":{"type":"object","additionalProperties":{"type":"string"},"description":"Node labels every pod requires (`nodeSelector`). Default: none."},"tolerations":{"type":"array","items":{"$ref":"#/definitions/TolerationSettings"},"description":"Taints every pod tolerates. Default: none."},"priorityClassName":{"type":"string","description":"PriorityClass of every pod. Default: none: the cluster's default priority."}},"additionalProperties":false,"description":"Where pods run. Set once at the top level for every workload; the same keys under a component's own `placement` (st2 components, a datastore's `inCluster`, `edge`) override them key by key for that workload (setting only `nodeSelector` keeps the global tolerations and priority). Jobs take the global placement."};
+const schema19 = {"type":"object","properties":{"key":{"type":"string","description":"Taint key; none with `Exists` tolerates every taint. Default: none."},"operator":{"type":"string","enum":["Equal","Exists"],"description":"Default: Equal."},"value":{"type":"string","description":"Taint value, with `Equal` only. Default: none."},"effect":{"type":"string","enum":["NoSchedule","PreferNoSchedule","NoExecute"],"description":"Taint effect; none tolerates every effect. Default: none."},"tolerationSeconds":{"type":"integer","description":"With `NoExecute`: how long a pod stays on a node after the taint appears. Default: forever.","minimum":0}},"additionalProperties":false,"description":"A taint the pods tolerate (Kubernetes' Toleration)."};
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "nodeSpread") || (key0 === "zoneSpread")) || (key0 === "nodeSelector")) || (key0 === "tolerations")) || (key0 === "priorityClassName"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.nodeSpread !== undefined){
+let data0 = data.nodeSpread;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/nodeSpread",schemaPath:"#/properties/nodeSpread/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!((data0 === "preferred") || (data0 === "required"))){
+const err2 = {instancePath:instancePath+"/nodeSpread",schemaPath:"#/properties/nodeSpread/enum",keyword:"enum",params:{allowedValues: schema18.properties.nodeSpread.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.zoneSpread !== undefined){
+let data1 = data.zoneSpread;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(typeof data1 !== "boolean"){
+const err3 = {instancePath:instancePath+"/zoneSpread",schemaPath:"#/properties/zoneSpread/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs8 = errors;
+if(typeof data1 !== "string"){
+const err4 = {instancePath:instancePath+"/zoneSpread",schemaPath:"#/properties/zoneSpread/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if("preferred" !== data1){
+const err5 = {instancePath:instancePath+"/zoneSpread",schemaPath:"#/properties/zoneSpread/anyOf/1/const",keyword:"const",params:{allowedValue: "preferred"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs10 = errors;
+if(typeof data1 !== "string"){
+const err6 = {instancePath:instancePath+"/zoneSpread",schemaPath:"#/properties/zoneSpread/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if("required" !== data1){
+const err7 = {instancePath:instancePath+"/zoneSpread",schemaPath:"#/properties/zoneSpread/anyOf/2/const",keyword:"const",params:{allowedValue: "required"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs10 === errors;
+valid1 = valid1 || _valid0;
+}
+}
+if(!valid1){
+const err8 = {instancePath:instancePath+"/zoneSpread",schemaPath:"#/properties/zoneSpread/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.nodeSelector !== undefined){
+let data2 = data.nodeSelector;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+if(typeof data2[key1] !== "string"){
+const err9 = {instancePath:instancePath+"/nodeSelector/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/nodeSelector/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/nodeSelector",schemaPath:"#/properties/nodeSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.tolerations !== undefined){
+let data4 = data.tolerations;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key2 in data5){
+if(!(((((key2 === "key") || (key2 === "operator")) || (key2 === "value")) || (key2 === "effect")) || (key2 === "tolerationSeconds"))){
+const err11 = {instancePath:instancePath+"/tolerations/" + i0,schemaPath:"#/definitions/TolerationSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data5.key !== undefined){
+if(typeof data5.key !== "string"){
+const err12 = {instancePath:instancePath+"/tolerations/" + i0+"/key",schemaPath:"#/definitions/TolerationSettings/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data5.operator !== undefined){
+let data7 = data5.operator;
+if(typeof data7 !== "string"){
+const err13 = {instancePath:instancePath+"/tolerations/" + i0+"/operator",schemaPath:"#/definitions/TolerationSettings/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!((data7 === "Equal") || (data7 === "Exists"))){
+const err14 = {instancePath:instancePath+"/tolerations/" + i0+"/operator",schemaPath:"#/definitions/TolerationSettings/properties/operator/enum",keyword:"enum",params:{allowedValues: schema19.properties.operator.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data5.value !== undefined){
+if(typeof data5.value !== "string"){
+const err15 = {instancePath:instancePath+"/tolerations/" + i0+"/value",schemaPath:"#/definitions/TolerationSettings/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data5.effect !== undefined){
+let data9 = data5.effect;
+if(typeof data9 !== "string"){
+const err16 = {instancePath:instancePath+"/tolerations/" + i0+"/effect",schemaPath:"#/definitions/TolerationSettings/properties/effect/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(!(((data9 === "NoSchedule") || (data9 === "PreferNoSchedule")) || (data9 === "NoExecute"))){
+const err17 = {instancePath:instancePath+"/tolerations/" + i0+"/effect",schemaPath:"#/definitions/TolerationSettings/properties/effect/enum",keyword:"enum",params:{allowedValues: schema19.properties.effect.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data5.tolerationSeconds !== undefined){
+let data10 = data5.tolerationSeconds;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err18 = {instancePath:instancePath+"/tolerations/" + i0+"/tolerationSeconds",schemaPath:"#/definitions/TolerationSettings/properties/tolerationSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 < 0 || isNaN(data10)){
+const err19 = {instancePath:instancePath+"/tolerations/" + i0+"/tolerationSeconds",schemaPath:"#/definitions/TolerationSettings/properties/tolerationSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/tolerations/" + i0,schemaPath:"#/definitions/TolerationSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/tolerations",schemaPath:"#/properties/tolerations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.priorityClassName !== undefined){
+if(typeof data.priorityClassName !== "string"){
+const err22 = {instancePath:instancePath+"/priorityClassName",schemaPath:"#/properties/priorityClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+validate15.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image"))){
+if(!(((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -606,6 +928,12 @@ vErrors.push(err20);
 errors++;
 }
 }
+if(data.placement !== undefined){
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
 const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
@@ -621,294 +949,14 @@ validate14.errors = vErrors;
 return errors === 0;
 }
 
-const schema18 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."};
+const schema20 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."};
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "timers"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.enabled !== undefined){
-if(typeof data.enabled !== "boolean"){
-const err1 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.replicas !== undefined){
-let data1 = data.replicas;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err2 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 < 1 || isNaN(data1)){
-const err3 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-if(data.resources !== undefined){
-let data2 = data.resources;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.cpuRequest === undefined){
-const err4 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "cpuRequest"},message:"must have required property '"+"cpuRequest"+"'"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(data2.memoryRequest === undefined){
-const err5 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryRequest"},message:"must have required property '"+"memoryRequest"+"'"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(data2.memoryLimit === undefined){
-const err6 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryLimit"},message:"must have required property '"+"memoryLimit"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-for(const key1 in data2){
-if(!((((key1 === "cpuRequest") || (key1 === "cpuLimit")) || (key1 === "memoryRequest")) || (key1 === "memoryLimit"))){
-const err7 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data2.cpuRequest !== undefined){
-if(typeof data2.cpuRequest !== "string"){
-const err8 = {instancePath:instancePath+"/resources/cpuRequest",schemaPath:"#/definitions/ResourceSettings/properties/cpuRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data2.cpuLimit !== undefined){
-if(typeof data2.cpuLimit !== "string"){
-const err9 = {instancePath:instancePath+"/resources/cpuLimit",schemaPath:"#/definitions/ResourceSettings/properties/cpuLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data2.memoryRequest !== undefined){
-if(typeof data2.memoryRequest !== "string"){
-const err10 = {instancePath:instancePath+"/resources/memoryRequest",schemaPath:"#/definitions/ResourceSettings/properties/memoryRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data2.memoryLimit !== undefined){
-if(typeof data2.memoryLimit !== "string"){
-const err11 = {instancePath:instancePath+"/resources/memoryLimit",schemaPath:"#/definitions/ResourceSettings/properties/memoryLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.image !== undefined){
-let data7 = data.image;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key2 in data7){
-if(!(((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "digest")) || (key2 === "pullPolicy"))){
-const err13 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data7.registry !== undefined){
-if(typeof data7.registry !== "string"){
-const err14 = {instancePath:instancePath+"/image/registry",schemaPath:"#/properties/image/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data7.repository !== undefined){
-if(typeof data7.repository !== "string"){
-const err15 = {instancePath:instancePath+"/image/repository",schemaPath:"#/properties/image/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data7.tag !== undefined){
-if(typeof data7.tag !== "string"){
-const err16 = {instancePath:instancePath+"/image/tag",schemaPath:"#/properties/image/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data7.digest !== undefined){
-if(typeof data7.digest !== "string"){
-const err17 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data7.pullPolicy !== undefined){
-let data12 = data7.pullPolicy;
-if(typeof data12 !== "string"){
-const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
-const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema18.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data.timers !== undefined){
-if(!(validate14(data.timers, {instancePath:instancePath+"/timers",parentData:data,parentDataProperty:"timers",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-validate19.errors = vErrors;
-return errors === 0;
-}
-
-const schema20 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."};
-const schema22 = {"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."};
-
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "autoscaling"))){
+if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "timers"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -1159,11 +1207,21 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.autoscaling !== undefined){
-let data13 = data.autoscaling;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.minReplicas === undefined){
-const err21 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "minReplicas"},message:"must have required property '"+"minReplicas"+"'"};
+if(data.placement !== undefined){
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data.timers !== undefined){
+if(!(validate14(data.timers, {instancePath:instancePath+"/timers",parentData:data,parentDataProperty:"timers",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1172,149 +1230,19 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data13.maxReplicas === undefined){
-const err22 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "maxReplicas"},message:"must have required property '"+"maxReplicas"+"'"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-for(const key3 in data13){
-if(!(((key3 === "minReplicas") || (key3 === "maxReplicas")) || (key3 === "cpuUtilization"))){
-const err23 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data13.minReplicas !== undefined){
-let data14 = data13.minReplicas;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err24 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 1 || isNaN(data14)){
-const err25 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-if(data13.maxReplicas !== undefined){
-let data15 = data13.maxReplicas;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err26 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 1 || isNaN(data15)){
-const err27 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-}
-if(data13.cpuUtilization !== undefined){
-let data16 = data13.cpuUtilization;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err28 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 > 100 || isNaN(data16)){
-const err29 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(data16 < 1 || isNaN(data16)){
-const err30 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-}
-else {
-const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-validate25.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
-const schema23 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."};
-const schema25 = {"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."};
+const schema22 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."};
+const schema24 = {"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "partitioning"))){
+if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "autoscaling"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -1543,7 +1471,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
-const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema23.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema22.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1565,10 +1493,428 @@ vErrors.push(err20);
 errors++;
 }
 }
+if(data.placement !== undefined){
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data.autoscaling !== undefined){
+let data14 = data.autoscaling;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.minReplicas === undefined){
+const err21 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "minReplicas"},message:"must have required property '"+"minReplicas"+"'"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if(data14.maxReplicas === undefined){
+const err22 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "maxReplicas"},message:"must have required property '"+"maxReplicas"+"'"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+for(const key3 in data14){
+if(!(((key3 === "minReplicas") || (key3 === "maxReplicas")) || (key3 === "cpuUtilization"))){
+const err23 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data14.minReplicas !== undefined){
+let data15 = data14.minReplicas;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err24 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 1 || isNaN(data15)){
+const err25 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+if(data14.maxReplicas !== undefined){
+let data16 = data14.maxReplicas;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err26 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 1 || isNaN(data16)){
+const err27 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+if(data14.cpuUtilization !== undefined){
+let data17 = data14.cpuUtilization;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err28 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 100 || isNaN(data17)){
+const err29 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if(data17 < 1 || isNaN(data17)){
+const err30 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+validate28.errors = vErrors;
+return errors === 0;
+}
+
+const schema25 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."};
+const schema27 = {"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."};
+
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "partitioning"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.enabled !== undefined){
+if(typeof data.enabled !== "boolean"){
+const err1 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.replicas !== undefined){
+let data1 = data.replicas;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err2 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 1 || isNaN(data1)){
+const err3 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+if(data.resources !== undefined){
+let data2 = data.resources;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.cpuRequest === undefined){
+const err4 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "cpuRequest"},message:"must have required property '"+"cpuRequest"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data2.memoryRequest === undefined){
+const err5 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryRequest"},message:"must have required property '"+"memoryRequest"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data2.memoryLimit === undefined){
+const err6 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryLimit"},message:"must have required property '"+"memoryLimit"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!((((key1 === "cpuRequest") || (key1 === "cpuLimit")) || (key1 === "memoryRequest")) || (key1 === "memoryLimit"))){
+const err7 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data2.cpuRequest !== undefined){
+if(typeof data2.cpuRequest !== "string"){
+const err8 = {instancePath:instancePath+"/resources/cpuRequest",schemaPath:"#/definitions/ResourceSettings/properties/cpuRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data2.cpuLimit !== undefined){
+if(typeof data2.cpuLimit !== "string"){
+const err9 = {instancePath:instancePath+"/resources/cpuLimit",schemaPath:"#/definitions/ResourceSettings/properties/cpuLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data2.memoryRequest !== undefined){
+if(typeof data2.memoryRequest !== "string"){
+const err10 = {instancePath:instancePath+"/resources/memoryRequest",schemaPath:"#/definitions/ResourceSettings/properties/memoryRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data2.memoryLimit !== undefined){
+if(typeof data2.memoryLimit !== "string"){
+const err11 = {instancePath:instancePath+"/resources/memoryLimit",schemaPath:"#/definitions/ResourceSettings/properties/memoryLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.image !== undefined){
+let data7 = data.image;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(!(((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "digest")) || (key2 === "pullPolicy"))){
+const err13 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data7.registry !== undefined){
+if(typeof data7.registry !== "string"){
+const err14 = {instancePath:instancePath+"/image/registry",schemaPath:"#/properties/image/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data7.repository !== undefined){
+if(typeof data7.repository !== "string"){
+const err15 = {instancePath:instancePath+"/image/repository",schemaPath:"#/properties/image/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data7.tag !== undefined){
+if(typeof data7.tag !== "string"){
+const err16 = {instancePath:instancePath+"/image/tag",schemaPath:"#/properties/image/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data7.digest !== undefined){
+if(typeof data7.digest !== "string"){
+const err17 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data7.pullPolicy !== undefined){
+let data12 = data7.pullPolicy;
+if(typeof data12 !== "string"){
+const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema25.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.placement !== undefined){
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 if(data.partitioning !== undefined){
-let data13 = data.partitioning;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key3 in data13){
+let data14 = data.partitioning;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key3 in data14){
 if(!((((((key3 === "mode") || (key3 === "partitions")) || (key3 === "hashRanges")) || (key3 === "nodes")) || (key3 === "assignments")) || (key3 === "sensors"))){
 const err21 = {instancePath:instancePath+"/partitioning",schemaPath:"#/definitions/SensorPartitioning/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -1580,9 +1926,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data13.mode !== undefined){
-let data14 = data13.mode;
-if(typeof data14 !== "string"){
+if(data14.mode !== undefined){
+let data15 = data14.mode;
+if(typeof data15 !== "string"){
 const err22 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
@@ -1592,8 +1938,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(!(((((data14 === "all") || (data14 === "hash")) || (data14 === "kvstore")) || (data14 === "file")) || (data14 === "single-sensor"))){
-const err23 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/enum",keyword:"enum",params:{allowedValues: schema25.properties.mode.enum},message:"must be equal to one of the allowed values"};
+if(!(((((data15 === "all") || (data15 === "hash")) || (data15 === "kvstore")) || (data15 === "file")) || (data15 === "single-sensor"))){
+const err23 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/enum",keyword:"enum",params:{allowedValues: schema27.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1603,9 +1949,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data13.partitions !== undefined){
-let data15 = data13.partitions;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+if(data14.partitions !== undefined){
+let data16 = data14.partitions;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
 const err24 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err24];
@@ -1615,8 +1961,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 > 1024 || isNaN(data15)){
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 1024 || isNaN(data16)){
 const err25 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1024},message:"must be <= 1024"};
 if(vErrors === null){
 vErrors = [err25];
@@ -1626,7 +1972,7 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data15 < 1 || isNaN(data15)){
+if(data16 < 1 || isNaN(data16)){
 const err26 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err26];
@@ -1638,11 +1984,11 @@ errors++;
 }
 }
 }
-if(data13.hashRanges !== undefined){
-let data16 = data13.hashRanges;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key4 in data16){
-if(typeof data16[key4] !== "string"){
+if(data14.hashRanges !== undefined){
+let data17 = data14.hashRanges;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key4 in data17){
+if(typeof data17[key4] !== "string"){
 const err27 = {instancePath:instancePath+"/partitioning/hashRanges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SensorPartitioning/properties/hashRanges/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
@@ -1665,12 +2011,12 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data13.nodes !== undefined){
-let data18 = data13.nodes;
-if(Array.isArray(data18)){
-const len0 = data18.length;
+if(data14.nodes !== undefined){
+let data19 = data14.nodes;
+if(Array.isArray(data19)){
+const len0 = data19.length;
 for(let i0=0; i0<len0; i0++){
-if(typeof data18[i0] !== "string"){
+if(typeof data19[i0] !== "string"){
 const err29 = {instancePath:instancePath+"/partitioning/nodes/" + i0,schemaPath:"#/definitions/SensorPartitioning/properties/nodes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
@@ -1693,15 +2039,15 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data13.assignments !== undefined){
-let data20 = data13.assignments;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key5 in data20){
-let data21 = data20[key5];
-if(Array.isArray(data21)){
-const len1 = data21.length;
+if(data14.assignments !== undefined){
+let data21 = data14.assignments;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key5 in data21){
+let data22 = data21[key5];
+if(Array.isArray(data22)){
+const len1 = data22.length;
 for(let i1=0; i1<len1; i1++){
-if(typeof data21[i1] !== "string"){
+if(typeof data22[i1] !== "string"){
 const err31 = {instancePath:instancePath+"/partitioning/assignments/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/definitions/SensorPartitioning/properties/assignments/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
@@ -1736,12 +2082,12 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data13.sensors !== undefined){
-let data23 = data13.sensors;
-if(Array.isArray(data23)){
-const len2 = data23.length;
+if(data14.sensors !== undefined){
+let data24 = data14.sensors;
+if(Array.isArray(data24)){
+const len2 = data24.length;
 for(let i2=0; i2<len2; i2++){
-if(typeof data23[i2] !== "string"){
+if(typeof data24[i2] !== "string"){
 const err34 = {instancePath:instancePath+"/partitioning/sensors/" + i2,schemaPath:"#/definitions/SensorPartitioning/properties/sensors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
@@ -1787,18 +2133,18 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
 
-const schema26 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."};
+const schema28 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "adapterSecret"))){
+if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "adapterSecret"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2027,7 +2373,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
-const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema26.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema28.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2047,6 +2393,12 @@ else {
 vErrors.push(err20);
 }
 errors++;
+}
+}
+if(data.placement !== undefined){
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
 }
 }
 if(data.adapterSecret !== undefined){
@@ -2072,18 +2424,18 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
-const schema30 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."};
+const schema32 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."};
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "backupScheduler"))){
+if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "backupScheduler"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2312,7 +2664,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
-const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema30.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema32.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2334,9 +2686,15 @@ vErrors.push(err20);
 errors++;
 }
 }
+if(data.placement !== undefined){
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 if(data.backupScheduler !== undefined){
-let data13 = data.backupScheduler;
-if(typeof data13 !== "string"){
+let data14 = data.backupScheduler;
+if(typeof data14 !== "string"){
 const err21 = {instancePath:instancePath+"/backupScheduler",schemaPath:"#/properties/backupScheduler/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
@@ -2346,8 +2704,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(!((data13 === "all") || (data13 === "one"))){
-const err22 = {instancePath:instancePath+"/backupScheduler",schemaPath:"#/properties/backupScheduler/enum",keyword:"enum",params:{allowedValues: schema30.properties.backupScheduler.enum},message:"must be equal to one of the allowed values"};
+if(!((data14 === "all") || (data14 === "one"))){
+const err22 = {instancePath:instancePath+"/backupScheduler",schemaPath:"#/properties/backupScheduler/enum",keyword:"enum",params:{allowedValues: schema32.properties.backupScheduler.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2368,7 +2726,7 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate31.errors = vErrors;
+validate37.errors = vErrors;
 return errors === 0;
 }
 
@@ -2414,8 +2772,8 @@ errors = vErrors.length;
 }
 }
 if(data.rulesEngine !== undefined){
-if(!(validate19(data.rulesEngine, {instancePath:instancePath+"/rulesEngine",parentData:data,parentDataProperty:"rulesEngine",rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+if(!(validate21(data.rulesEngine, {instancePath:instancePath+"/rulesEngine",parentData:data,parentDataProperty:"rulesEngine",rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }
@@ -2438,20 +2796,20 @@ errors = vErrors.length;
 }
 }
 if(data.actionRunner !== undefined){
-if(!(validate25(data.actionRunner, {instancePath:instancePath+"/actionRunner",parentData:data,parentDataProperty:"actionRunner",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate28(data.actionRunner, {instancePath:instancePath+"/actionRunner",parentData:data,parentDataProperty:"actionRunner",rootData}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
 errors = vErrors.length;
 }
 }
 if(data.sensorContainer !== undefined){
-if(!(validate27(data.sensorContainer, {instancePath:instancePath+"/sensorContainer",parentData:data,parentDataProperty:"sensorContainer",rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate31(data.sensorContainer, {instancePath:instancePath+"/sensorContainer",parentData:data,parentDataProperty:"sensorContainer",rootData}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
 errors = vErrors.length;
 }
 }
 if(data.chatops !== undefined){
-if(!(validate29(data.chatops, {instancePath:instancePath+"/chatops",parentData:data,parentDataProperty:"chatops",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate34(data.chatops, {instancePath:instancePath+"/chatops",parentData:data,parentDataProperty:"chatops",rootData}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
 errors = vErrors.length;
 }
 }
@@ -2559,8 +2917,8 @@ errors++;
 }
 }
 if(data.notifier !== undefined){
-if(!(validate31(data.notifier, {instancePath:instancePath+"/notifier",parentData:data,parentDataProperty:"notifier",rootData}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate37(data.notifier, {instancePath:instancePath+"/notifier",parentData:data,parentDataProperty:"notifier",rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 }
@@ -2574,7 +2932,7 @@ if(data.garbageCollector !== undefined){
 let data18 = data.garbageCollector;
 if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
 for(const key3 in data18){
-if(!(((((key3 === "ttl") || (key3 === "enabled")) || (key3 === "replicas")) || (key3 === "resources")) || (key3 === "image"))){
+if(!((((((key3 === "ttl") || (key3 === "enabled")) || (key3 === "replicas")) || (key3 === "resources")) || (key3 === "image")) || (key3 === "placement"))){
 const err9 = {instancePath:instancePath+"/garbageCollector",schemaPath:"#/properties/garbageCollector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err9];
@@ -3052,6 +3410,12 @@ vErrors.push(err47);
 errors++;
 }
 }
+if(data18.placement !== undefined){
+if(!(validate15(data18.placement, {instancePath:instancePath+"/garbageCollector/placement",parentData:data18,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
 const err48 = {instancePath:instancePath+"/garbageCollector",schemaPath:"#/properties/garbageCollector/type",keyword:"type",params:{type: "object"},message:"must be object"};
@@ -3079,16 +3443,16 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema34 = {"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."};
-const schema35 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name. Default: rs0."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."};
-const schema36 = {"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."};
+const schema36 = {"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."};
+const schema37 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name. Default: rs0."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."};
+const schema38 = {"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."};
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "replicas") || (key0 === "image")) || (key0 === "resources")) || (key0 === "storageSize")) || (key0 === "storageClassName"))){
+if(!((((((key0 === "replicas") || (key0 === "image")) || (key0 === "resources")) || (key0 === "storageSize")) || (key0 === "storageClassName")) || (key0 === "placement"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -3200,7 +3564,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!(((data6 === "IfNotPresent") || (data6 === "Always")) || (data6 === "Never"))){
-const err9 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema36.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema38.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3351,6 +3715,12 @@ vErrors.push(err21);
 errors++;
 }
 }
+if(data.placement !== undefined){
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
 const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
@@ -3362,12 +3732,12 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate45.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3396,7 +3766,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "in-cluster") || (data0 === "external"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema35.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema37.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3407,8 +3777,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate37(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate45(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
 errors = vErrors.length;
 }
 }
@@ -3560,14 +3930,14 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate36.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
 
-const schema38 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."};
-const schema39 = {"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."};
+const schema40 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."};
+const schema41 = {"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."};
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3596,7 +3966,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "in-cluster") || (data0 === "external"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema38.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema40.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3607,8 +3977,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate37(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate45(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
 errors = vErrors.length;
 }
 }
@@ -3724,14 +4094,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate40.errors = vErrors;
+validate49.errors = vErrors;
 return errors === 0;
 }
 
-const schema40 = {"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."};
-const schema41 = {"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."};
+const schema42 = {"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."};
+const schema43 = {"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."};
 
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3760,7 +4130,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((data0 === "redis-sentinel") || (data0 === "zookeeper")) || (data0 === "external")) || (data0 === "none"))){
-const err2 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/enum",keyword:"enum",params:{allowedValues: schema40.properties.backend.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/enum",keyword:"enum",params:{allowedValues: schema42.properties.backend.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3771,8 +4141,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate37(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate45(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
 errors = vErrors.length;
 }
 }
@@ -3896,12 +4266,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate43.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3918,20 +4288,20 @@ errors++;
 }
 }
 if(data.mongodb !== undefined){
-if(!(validate36(data.mongodb, {instancePath:instancePath+"/mongodb",parentData:data,parentDataProperty:"mongodb",rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate44(data.mongodb, {instancePath:instancePath+"/mongodb",parentData:data,parentDataProperty:"mongodb",rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
 }
 if(data.rabbitmq !== undefined){
-if(!(validate40(data.rabbitmq, {instancePath:instancePath+"/rabbitmq",parentData:data,parentDataProperty:"rabbitmq",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate49(data.rabbitmq, {instancePath:instancePath+"/rabbitmq",parentData:data,parentDataProperty:"rabbitmq",rootData}))){
+vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
 errors = vErrors.length;
 }
 }
 if(data.coordination !== undefined){
-if(!(validate43(data.coordination, {instancePath:instancePath+"/coordination",parentData:data,parentDataProperty:"coordination",rootData}))){
-vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+if(!(validate52(data.coordination, {instancePath:instancePath+"/coordination",parentData:data,parentDataProperty:"coordination",rootData}))){
+vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
 errors = vErrors.length;
 }
 }
@@ -3946,16 +4316,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
 
-const schema42 = {"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}};
-const schema45 = {"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."};
-const schema43 = {"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."};
-const schema44 = {"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."};
+const schema44 = {"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}};
+const schema47 = {"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."};
+const schema45 = {"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."};
+const schema46 = {"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."};
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4114,7 +4484,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((data7 === "IfNotPresent") || (data7 === "Always")) || (data7 === "Never"))){
-const err13 = {instancePath:instancePath+"/images/" + i0+"/pullPolicy",schemaPath:"#/definitions/ImageSettings/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema44.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/images/" + i0+"/pullPolicy",schemaPath:"#/definitions/ImageSettings/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema46.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4159,12 +4529,12 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate48.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4278,8 +4648,8 @@ errors++;
 }
 }
 else if(tag0 === "images"){
-if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
 }
@@ -4315,18 +4685,18 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate47.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
-const schema47 = {"type":"object","properties":{"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.<clusterDomain>\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override (`registry` is the prefix before the repository name). Default: docker.io/nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."};
-const schema50 = {"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."};
-const schema51 = {"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. Default: LoadBalancer."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."};
-const schema52 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."};
-const schema48 = {"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."};
-const schema49 = {"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."};
+const schema48 = {"type":"object","properties":{"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.<clusterDomain>\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override (`registry` is the prefix before the repository name). Default: docker.io/nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."};
+const schema51 = {"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."};
+const schema52 = {"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. Default: LoadBalancer."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."};
+const schema53 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."};
+const schema49 = {"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."};
+const schema50 = {"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."};
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4355,7 +4725,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "terminate") || (data0 === "plain"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/EdgeTlsMode/enum",keyword:"enum",params:{allowedValues: schema49.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/EdgeTlsMode/enum",keyword:"enum",params:{allowedValues: schema50.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4413,17 +4783,17 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema47.properties, key0))){
+if(!(func2.call(schema48.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -4434,9 +4804,15 @@ vErrors.push(err0);
 errors++;
 }
 }
+if(data.placement !== undefined){
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 if(data.replicas !== undefined){
-let data0 = data.replicas;
-if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+let data1 = data.replicas;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
 const err1 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err1];
@@ -4446,8 +4822,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-if((typeof data0 == "number") && (isFinite(data0))){
-if(data0 < 1 || isNaN(data0)){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 1 || isNaN(data1)){
 const err2 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err2];
@@ -4460,17 +4836,17 @@ errors++;
 }
 }
 if(data.tls !== undefined){
-if(!(validate52(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
-vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+if(!(validate63(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
 errors = vErrors.length;
 }
 }
 if(data.resolvers !== undefined){
-let data2 = data.resolvers;
-if(Array.isArray(data2)){
-const len0 = data2.length;
+let data3 = data.resolvers;
+if(Array.isArray(data3)){
+const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
-if(typeof data2[i0] !== "string"){
+if(typeof data3[i0] !== "string"){
 const err3 = {instancePath:instancePath+"/resolvers/" + i0,schemaPath:"#/properties/resolvers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
@@ -4494,9 +4870,9 @@ errors++;
 }
 }
 if(data.timeouts !== undefined){
-let data4 = data.timeouts;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key1 in data4){
+let data5 = data.timeouts;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key1 in data5){
 if(!((((((key1 === "connectSeconds") || (key1 === "apiReadSeconds")) || (key1 === "authReadSeconds")) || (key1 === "streamReadSeconds")) || (key1 === "webReadSeconds")) || (key1 === "sendSeconds"))){
 const err5 = {instancePath:instancePath+"/timeouts",schemaPath:"#/definitions/NginxTimeouts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -4508,9 +4884,9 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data4.connectSeconds !== undefined){
-let data5 = data4.connectSeconds;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+if(data5.connectSeconds !== undefined){
+let data6 = data5.connectSeconds;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
 const err6 = {instancePath:instancePath+"/timeouts/connectSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/connectSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err6];
@@ -4520,8 +4896,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 1 || isNaN(data5)){
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 1 || isNaN(data6)){
 const err7 = {instancePath:instancePath+"/timeouts/connectSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/connectSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err7];
@@ -4533,9 +4909,9 @@ errors++;
 }
 }
 }
-if(data4.apiReadSeconds !== undefined){
-let data6 = data4.apiReadSeconds;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+if(data5.apiReadSeconds !== undefined){
+let data7 = data5.apiReadSeconds;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
 const err8 = {instancePath:instancePath+"/timeouts/apiReadSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/apiReadSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err8];
@@ -4545,8 +4921,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 1 || isNaN(data6)){
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 1 || isNaN(data7)){
 const err9 = {instancePath:instancePath+"/timeouts/apiReadSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/apiReadSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err9];
@@ -4558,9 +4934,9 @@ errors++;
 }
 }
 }
-if(data4.authReadSeconds !== undefined){
-let data7 = data4.authReadSeconds;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+if(data5.authReadSeconds !== undefined){
+let data8 = data5.authReadSeconds;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
 const err10 = {instancePath:instancePath+"/timeouts/authReadSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/authReadSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err10];
@@ -4570,8 +4946,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 < 1 || isNaN(data7)){
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
 const err11 = {instancePath:instancePath+"/timeouts/authReadSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/authReadSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err11];
@@ -4583,9 +4959,9 @@ errors++;
 }
 }
 }
-if(data4.streamReadSeconds !== undefined){
-let data8 = data4.streamReadSeconds;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+if(data5.streamReadSeconds !== undefined){
+let data9 = data5.streamReadSeconds;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
 const err12 = {instancePath:instancePath+"/timeouts/streamReadSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/streamReadSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err12];
@@ -4595,8 +4971,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 < 1 || isNaN(data8)){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 < 1 || isNaN(data9)){
 const err13 = {instancePath:instancePath+"/timeouts/streamReadSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/streamReadSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err13];
@@ -4608,9 +4984,9 @@ errors++;
 }
 }
 }
-if(data4.webReadSeconds !== undefined){
-let data9 = data4.webReadSeconds;
-if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+if(data5.webReadSeconds !== undefined){
+let data10 = data5.webReadSeconds;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
 const err14 = {instancePath:instancePath+"/timeouts/webReadSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/webReadSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err14];
@@ -4620,8 +4996,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 < 1 || isNaN(data9)){
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 < 1 || isNaN(data10)){
 const err15 = {instancePath:instancePath+"/timeouts/webReadSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/webReadSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err15];
@@ -4633,9 +5009,9 @@ errors++;
 }
 }
 }
-if(data4.sendSeconds !== undefined){
-let data10 = data4.sendSeconds;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+if(data5.sendSeconds !== undefined){
+let data11 = data5.sendSeconds;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
 const err16 = {instancePath:instancePath+"/timeouts/sendSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/sendSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err16];
@@ -4645,8 +5021,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 < 1 || isNaN(data10)){
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 < 1 || isNaN(data11)){
 const err17 = {instancePath:instancePath+"/timeouts/sendSeconds",schemaPath:"#/definitions/NginxTimeouts/properties/sendSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err17];
@@ -4683,9 +5059,9 @@ errors++;
 }
 }
 if(data.service !== undefined){
-let data12 = data.service;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key2 in data12){
+let data13 = data.service;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key2 in data13){
 if(!((((key2 === "type") || (key2 === "annotations")) || (key2 === "loadBalancerSourceRanges")) || (key2 === "externalTrafficPolicy"))){
 const err20 = {instancePath:instancePath+"/service",schemaPath:"#/definitions/EdgeServiceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -4697,9 +5073,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data12.type !== undefined){
-let data13 = data12.type;
-if(typeof data13 !== "string"){
+if(data13.type !== undefined){
+let data14 = data13.type;
+if(typeof data14 !== "string"){
 const err21 = {instancePath:instancePath+"/service/type",schemaPath:"#/definitions/EdgeServiceSettings/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
@@ -4709,8 +5085,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(!((data13 === "LoadBalancer") || (data13 === "ClusterIP"))){
-const err22 = {instancePath:instancePath+"/service/type",schemaPath:"#/definitions/EdgeServiceSettings/properties/type/enum",keyword:"enum",params:{allowedValues: schema51.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(!((data14 === "LoadBalancer") || (data14 === "ClusterIP"))){
+const err22 = {instancePath:instancePath+"/service/type",schemaPath:"#/definitions/EdgeServiceSettings/properties/type/enum",keyword:"enum",params:{allowedValues: schema52.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -4720,11 +5096,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data12.annotations !== undefined){
-let data14 = data12.annotations;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
-if(typeof data14[key3] !== "string"){
+if(data13.annotations !== undefined){
+let data15 = data13.annotations;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key3 in data15){
+if(typeof data15[key3] !== "string"){
 const err23 = {instancePath:instancePath+"/service/annotations/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/EdgeServiceSettings/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
@@ -4747,12 +5123,12 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data12.loadBalancerSourceRanges !== undefined){
-let data16 = data12.loadBalancerSourceRanges;
-if(Array.isArray(data16)){
-const len1 = data16.length;
+if(data13.loadBalancerSourceRanges !== undefined){
+let data17 = data13.loadBalancerSourceRanges;
+if(Array.isArray(data17)){
+const len1 = data17.length;
 for(let i1=0; i1<len1; i1++){
-if(typeof data16[i1] !== "string"){
+if(typeof data17[i1] !== "string"){
 const err25 = {instancePath:instancePath+"/service/loadBalancerSourceRanges/" + i1,schemaPath:"#/definitions/EdgeServiceSettings/properties/loadBalancerSourceRanges/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
@@ -4775,9 +5151,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data12.externalTrafficPolicy !== undefined){
-let data18 = data12.externalTrafficPolicy;
-if(typeof data18 !== "string"){
+if(data13.externalTrafficPolicy !== undefined){
+let data19 = data13.externalTrafficPolicy;
+if(typeof data19 !== "string"){
 const err27 = {instancePath:instancePath+"/service/externalTrafficPolicy",schemaPath:"#/definitions/EdgeServiceSettings/properties/externalTrafficPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
@@ -4787,8 +5163,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!((data18 === "Local") || (data18 === "Cluster"))){
-const err28 = {instancePath:instancePath+"/service/externalTrafficPolicy",schemaPath:"#/definitions/EdgeServiceSettings/properties/externalTrafficPolicy/enum",keyword:"enum",params:{allowedValues: schema51.properties.externalTrafficPolicy.enum},message:"must be equal to one of the allowed values"};
+if(!((data19 === "Local") || (data19 === "Cluster"))){
+const err28 = {instancePath:instancePath+"/service/externalTrafficPolicy",schemaPath:"#/definitions/EdgeServiceSettings/properties/externalTrafficPolicy/enum",keyword:"enum",params:{allowedValues: schema52.properties.externalTrafficPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -4811,9 +5187,9 @@ errors++;
 }
 }
 if(data.ingress !== undefined){
-let data19 = data.ingress;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key4 in data19){
+let data20 = data.ingress;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key4 in data20){
 if(!(((((key4 === "enabled") || (key4 === "className")) || (key4 === "host")) || (key4 === "annotations")) || (key4 === "tlsSecretName"))){
 const err30 = {instancePath:instancePath+"/ingress",schemaPath:"#/definitions/EdgeIngressSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -4825,8 +5201,8 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data19.enabled !== undefined){
-if(typeof data19.enabled !== "boolean"){
+if(data20.enabled !== undefined){
+if(typeof data20.enabled !== "boolean"){
 const err31 = {instancePath:instancePath+"/ingress/enabled",schemaPath:"#/definitions/EdgeIngressSettings/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err31];
@@ -4837,8 +5213,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data19.className !== undefined){
-if(typeof data19.className !== "string"){
+if(data20.className !== undefined){
+if(typeof data20.className !== "string"){
 const err32 = {instancePath:instancePath+"/ingress/className",schemaPath:"#/definitions/EdgeIngressSettings/properties/className/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
@@ -4849,8 +5225,8 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data19.host !== undefined){
-if(typeof data19.host !== "string"){
+if(data20.host !== undefined){
+if(typeof data20.host !== "string"){
 const err33 = {instancePath:instancePath+"/ingress/host",schemaPath:"#/definitions/EdgeIngressSettings/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err33];
@@ -4861,11 +5237,11 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data19.annotations !== undefined){
-let data23 = data19.annotations;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key5 in data23){
-if(typeof data23[key5] !== "string"){
+if(data20.annotations !== undefined){
+let data24 = data20.annotations;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+for(const key5 in data24){
+if(typeof data24[key5] !== "string"){
 const err34 = {instancePath:instancePath+"/ingress/annotations/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/EdgeIngressSettings/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
@@ -4888,8 +5264,8 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data19.tlsSecretName !== undefined){
-if(typeof data19.tlsSecretName !== "string"){
+if(data20.tlsSecretName !== undefined){
+if(typeof data20.tlsSecretName !== "string"){
 const err36 = {instancePath:instancePath+"/ingress/tlsSecretName",schemaPath:"#/definitions/EdgeIngressSettings/properties/tlsSecretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err36];
@@ -4913,9 +5289,9 @@ errors++;
 }
 }
 if(data.resources !== undefined){
-let data26 = data.resources;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.cpuRequest === undefined){
+let data27 = data.resources;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.cpuRequest === undefined){
 const err38 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "cpuRequest"},message:"must have required property '"+"cpuRequest"+"'"};
 if(vErrors === null){
 vErrors = [err38];
@@ -4925,7 +5301,7 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(data26.memoryRequest === undefined){
+if(data27.memoryRequest === undefined){
 const err39 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryRequest"},message:"must have required property '"+"memoryRequest"+"'"};
 if(vErrors === null){
 vErrors = [err39];
@@ -4935,7 +5311,7 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(data26.memoryLimit === undefined){
+if(data27.memoryLimit === undefined){
 const err40 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryLimit"},message:"must have required property '"+"memoryLimit"+"'"};
 if(vErrors === null){
 vErrors = [err40];
@@ -4945,7 +5321,7 @@ vErrors.push(err40);
 }
 errors++;
 }
-for(const key6 in data26){
+for(const key6 in data27){
 if(!((((key6 === "cpuRequest") || (key6 === "cpuLimit")) || (key6 === "memoryRequest")) || (key6 === "memoryLimit"))){
 const err41 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -4957,8 +5333,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data26.cpuRequest !== undefined){
-if(typeof data26.cpuRequest !== "string"){
+if(data27.cpuRequest !== undefined){
+if(typeof data27.cpuRequest !== "string"){
 const err42 = {instancePath:instancePath+"/resources/cpuRequest",schemaPath:"#/definitions/ResourceSettings/properties/cpuRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
@@ -4969,8 +5345,8 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data26.cpuLimit !== undefined){
-if(typeof data26.cpuLimit !== "string"){
+if(data27.cpuLimit !== undefined){
+if(typeof data27.cpuLimit !== "string"){
 const err43 = {instancePath:instancePath+"/resources/cpuLimit",schemaPath:"#/definitions/ResourceSettings/properties/cpuLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
@@ -4981,8 +5357,8 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data26.memoryRequest !== undefined){
-if(typeof data26.memoryRequest !== "string"){
+if(data27.memoryRequest !== undefined){
+if(typeof data27.memoryRequest !== "string"){
 const err44 = {instancePath:instancePath+"/resources/memoryRequest",schemaPath:"#/definitions/ResourceSettings/properties/memoryRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err44];
@@ -4993,8 +5369,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data26.memoryLimit !== undefined){
-if(typeof data26.memoryLimit !== "string"){
+if(data27.memoryLimit !== undefined){
+if(typeof data27.memoryLimit !== "string"){
 const err45 = {instancePath:instancePath+"/resources/memoryLimit",schemaPath:"#/definitions/ResourceSettings/properties/memoryLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
@@ -5018,9 +5394,9 @@ errors++;
 }
 }
 if(data.image !== undefined){
-let data31 = data.image;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key7 in data31){
+let data32 = data.image;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+for(const key7 in data32){
 if(!(((((key7 === "registry") || (key7 === "repository")) || (key7 === "tag")) || (key7 === "digest")) || (key7 === "pullPolicy"))){
 const err47 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -5032,8 +5408,8 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data31.registry !== undefined){
-if(typeof data31.registry !== "string"){
+if(data32.registry !== undefined){
+if(typeof data32.registry !== "string"){
 const err48 = {instancePath:instancePath+"/image/registry",schemaPath:"#/properties/image/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err48];
@@ -5044,8 +5420,8 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data31.repository !== undefined){
-if(typeof data31.repository !== "string"){
+if(data32.repository !== undefined){
+if(typeof data32.repository !== "string"){
 const err49 = {instancePath:instancePath+"/image/repository",schemaPath:"#/properties/image/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err49];
@@ -5056,8 +5432,8 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data31.tag !== undefined){
-if(typeof data31.tag !== "string"){
+if(data32.tag !== undefined){
+if(typeof data32.tag !== "string"){
 const err50 = {instancePath:instancePath+"/image/tag",schemaPath:"#/properties/image/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
@@ -5068,8 +5444,8 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data31.digest !== undefined){
-if(typeof data31.digest !== "string"){
+if(data32.digest !== undefined){
+if(typeof data32.digest !== "string"){
 const err51 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
@@ -5080,9 +5456,9 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data31.pullPolicy !== undefined){
-let data36 = data31.pullPolicy;
-if(typeof data36 !== "string"){
+if(data32.pullPolicy !== undefined){
+let data37 = data32.pullPolicy;
+if(typeof data37 !== "string"){
 const err52 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
@@ -5092,8 +5468,8 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(!(((data36 === "IfNotPresent") || (data36 === "Always")) || (data36 === "Never"))){
-const err53 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema47.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+if(!(((data37 === "IfNotPresent") || (data37 === "Always")) || (data37 === "Never"))){
+const err53 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema48.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -5116,8 +5492,8 @@ errors++;
 }
 }
 if(data.terminationGracePeriodSeconds !== undefined){
-let data37 = data.terminationGracePeriodSeconds;
-if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){
+let data38 = data.terminationGracePeriodSeconds;
+if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){
 const err55 = {instancePath:instancePath+"/terminationGracePeriodSeconds",schemaPath:"#/properties/terminationGracePeriodSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err55];
@@ -5127,8 +5503,8 @@ vErrors.push(err55);
 }
 errors++;
 }
-if((typeof data37 == "number") && (isFinite(data37))){
-if(data37 < 1 || isNaN(data37)){
+if((typeof data38 == "number") && (isFinite(data38))){
+if(data38 < 1 || isNaN(data38)){
 const err56 = {instancePath:instancePath+"/terminationGracePeriodSeconds",schemaPath:"#/properties/terminationGracePeriodSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err56];
@@ -5151,21 +5527,21 @@ vErrors.push(err57);
 }
 errors++;
 }
-validate51.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
 
-const schema54 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."};
-const schema55 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."};
-const schema58 = {"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."};
-const schema56 = {"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."};
+const schema55 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."};
+const schema56 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."};
+const schema59 = {"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."};
+const schema57 = {"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((key0 === "image") || (key0 === "resources")) || (key0 === "storageSize")) || (key0 === "storageClassName")) || (key0 === "clientCidrs")) || (key0 === "maxConnections"))){
+if(!(((((((key0 === "image") || (key0 === "resources")) || (key0 === "storageSize")) || (key0 === "storageClassName")) || (key0 === "placement")) || (key0 === "clientCidrs")) || (key0 === "maxConnections"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -5252,7 +5628,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(((data5 === "IfNotPresent") || (data5 === "Always")) || (data5 === "Never"))){
-const err7 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema56.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema57.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5403,12 +5779,18 @@ vErrors.push(err19);
 errors++;
 }
 }
+if(data.placement !== undefined){
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 if(data.clientCidrs !== undefined){
-let data13 = data.clientCidrs;
-if(Array.isArray(data13)){
-const len0 = data13.length;
+let data14 = data.clientCidrs;
+if(Array.isArray(data14)){
+const len0 = data14.length;
 for(let i0=0; i0<len0; i0++){
-if(typeof data13[i0] !== "string"){
+if(typeof data14[i0] !== "string"){
 const err20 = {instancePath:instancePath+"/clientCidrs/" + i0,schemaPath:"#/properties/clientCidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
@@ -5432,8 +5814,8 @@ errors++;
 }
 }
 if(data.maxConnections !== undefined){
-let data15 = data.maxConnections;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+let data16 = data.maxConnections;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
 const err22 = {instancePath:instancePath+"/maxConnections",schemaPath:"#/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err22];
@@ -5443,8 +5825,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 20 || isNaN(data15)){
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 20 || isNaN(data16)){
 const err23 = {instancePath:instancePath+"/maxConnections",schemaPath:"#/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 20},message:"must be >= 20"};
 if(vErrors === null){
 vErrors = [err23];
@@ -5467,12 +5849,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5501,7 +5883,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "in-cluster") || (data0 === "external"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema55.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema56.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5512,8 +5894,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate59(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+if(!(validate70(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
 errors = vErrors.length;
 }
 }
@@ -5613,12 +5995,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate58.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5647,8 +6029,8 @@ errors = vErrors.length;
 }
 }
 if(data.postgresql !== undefined){
-if(!(validate58(data.postgresql, {instancePath:instancePath+"/postgresql",parentData:data,parentDataProperty:"postgresql",rootData}))){
-vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+if(!(validate69(data.postgresql, {instancePath:instancePath+"/postgresql",parentData:data,parentDataProperty:"postgresql",rootData}))){
+vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
 errors = vErrors.length;
 }
 }
@@ -5663,428 +6045,428 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate55.errors = vErrors;
-return errors === 0;
-}
-
-const schema59 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."};
-const schema60 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."};
-const schema61 = {"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."};
-
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "cidrs") || (key0 === "ports"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.cidrs !== undefined){
-let data0 = data.cidrs;
-if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data0[i0] !== "string"){
-const err1 = {instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/cidrs",schemaPath:"#/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.ports !== undefined){
-let data2 = data.ports;
-if(Array.isArray(data2)){
-const len1 = data2.length;
-for(let i1=0; i1<len1; i1++){
-let data3 = data2[i1];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.port === undefined){
-const err3 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(((key1 === "port") || (key1 === "endPort")) || (key1 === "protocol"))){
-const err4 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data3.port !== undefined){
-let data4 = data3.port;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err5 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 65535 || isNaN(data4)){
-const err6 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(data4 < 1 || isNaN(data4)){
-const err7 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-if(data3.endPort !== undefined){
-let data5 = data3.endPort;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err8 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 65535 || isNaN(data5)){
-const err9 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data5 < 1 || isNaN(data5)){
-const err10 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data3.protocol !== undefined){
-let data6 = data3.protocol;
-if(typeof data6 !== "string"){
-const err11 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(!((data6 === "TCP") || (data6 === "UDP"))){
-const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema61.properties.protocol.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-validate64.errors = vErrors;
-return errors === 0;
-}
-
-const schema62 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."};
-
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "cidrs") || (key0 === "ports"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.cidrs !== undefined){
-let data0 = data.cidrs;
-if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data0[i0] !== "string"){
-const err1 = {instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/cidrs",schemaPath:"#/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.ports !== undefined){
-let data2 = data.ports;
-if(Array.isArray(data2)){
-const len1 = data2.length;
-for(let i1=0; i1<len1; i1++){
-let data3 = data2[i1];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.port === undefined){
-const err3 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(((key1 === "port") || (key1 === "endPort")) || (key1 === "protocol"))){
-const err4 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data3.port !== undefined){
-let data4 = data3.port;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err5 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 65535 || isNaN(data4)){
-const err6 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(data4 < 1 || isNaN(data4)){
-const err7 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-if(data3.endPort !== undefined){
-let data5 = data3.endPort;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err8 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 65535 || isNaN(data5)){
-const err9 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data5 < 1 || isNaN(data5)){
-const err10 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data3.protocol !== undefined){
-let data6 = data3.protocol;
-if(typeof data6 !== "string"){
-const err11 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(!((data6 === "TCP") || (data6 === "UDP"))){
-const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema61.properties.protocol.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
 validate66.errors = vErrors;
 return errors === 0;
 }
 
+const schema60 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."};
+const schema61 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."};
+const schema62 = {"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."};
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "cidrs") || (key0 === "ports"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.cidrs !== undefined){
+let data0 = data.cidrs;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data0[i0] !== "string"){
+const err1 = {instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/cidrs",schemaPath:"#/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.ports !== undefined){
+let data2 = data.ports;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.port === undefined){
+const err3 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "port") || (key1 === "endPort")) || (key1 === "protocol"))){
+const err4 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data3.port !== undefined){
+let data4 = data3.port;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err5 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 65535 || isNaN(data4)){
+const err6 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data4 < 1 || isNaN(data4)){
+const err7 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data3.endPort !== undefined){
+let data5 = data3.endPort;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err8 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 65535 || isNaN(data5)){
+const err9 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data5 < 1 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data3.protocol !== undefined){
+let data6 = data3.protocol;
+if(typeof data6 !== "string"){
+const err11 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!((data6 === "TCP") || (data6 === "UDP"))){
+const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema62.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate76.errors = vErrors;
+return errors === 0;
+}
+
+const schema63 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."};
+
+function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "cidrs") || (key0 === "ports"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.cidrs !== undefined){
+let data0 = data.cidrs;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data0[i0] !== "string"){
+const err1 = {instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/cidrs",schemaPath:"#/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.ports !== undefined){
+let data2 = data.ports;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.port === undefined){
+const err3 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "port") || (key1 === "endPort")) || (key1 === "protocol"))){
+const err4 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data3.port !== undefined){
+let data4 = data3.port;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err5 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 65535 || isNaN(data4)){
+const err6 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data4 < 1 || isNaN(data4)){
+const err7 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data3.endPort !== undefined){
+let data5 = data3.endPort;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err8 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 65535 || isNaN(data5)){
+const err9 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data5 < 1 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data3.protocol !== undefined){
+let data6 = data3.protocol;
+if(typeof data6 !== "string"){
+const err11 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!((data6 === "TCP") || (data6 === "UDP"))){
+const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema62.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate78.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6113,14 +6495,14 @@ errors++;
 }
 }
 if(data.automationEgress !== undefined){
-if(!(validate64(data.automationEgress, {instancePath:instancePath+"/automationEgress",parentData:data,parentDataProperty:"automationEgress",rootData}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+if(!(validate76(data.automationEgress, {instancePath:instancePath+"/automationEgress",parentData:data,parentDataProperty:"automationEgress",rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
 errors = vErrors.length;
 }
 }
 if(data.kubernetesApi !== undefined){
-if(!(validate66(data.kubernetesApi, {instancePath:instancePath+"/kubernetesApi",parentData:data,parentDataProperty:"kubernetesApi",rootData}))){
-vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+if(!(validate78(data.kubernetesApi, {instancePath:instancePath+"/kubernetesApi",parentData:data,parentDataProperty:"kubernetesApi",rootData}))){
+vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
 errors = vErrors.length;
 }
 }
@@ -6175,7 +6557,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate75.errors = vErrors;
 return errors === 0;
 }
 
@@ -6333,105 +6715,49 @@ errors = vErrors.length;
 }
 }
 if(data.datastores !== undefined){
-if(!(validate35(data.datastores, {instancePath:instancePath+"/datastores",parentData:data,parentDataProperty:"datastores",rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate43(data.datastores, {instancePath:instancePath+"/datastores",parentData:data,parentDataProperty:"datastores",rootData}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
 errors = vErrors.length;
 }
 }
 if(data.content !== undefined){
-if(!(validate47(data.content, {instancePath:instancePath+"/content",parentData:data,parentDataProperty:"content",rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+if(!(validate56(data.content, {instancePath:instancePath+"/content",parentData:data,parentDataProperty:"content",rootData}))){
+vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
 errors = vErrors.length;
 }
 }
 if(data.placement !== undefined){
-let data13 = data.placement;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key2 in data13){
-if(!((key2 === "nodeSpread") || (key2 === "zoneSpread"))){
-const err11 = {instancePath:instancePath+"/placement",schemaPath:"#/definitions/PlacementSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data.edge !== undefined){
+if(!(validate61(data.edge, {instancePath:instancePath+"/edge",parentData:data,parentDataProperty:"edge",rootData}))){
+vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+errors = vErrors.length;
+}
+}
+if(data.mistral !== undefined){
+if(!(validate66(data.mistral, {instancePath:instancePath+"/mistral",parentData:data,parentDataProperty:"mistral",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+errors = vErrors.length;
+}
+}
+if(data.networkPolicy !== undefined){
+if(!(validate75(data.networkPolicy, {instancePath:instancePath+"/networkPolicy",parentData:data,parentDataProperty:"networkPolicy",rootData}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data13.nodeSpread !== undefined){
-let data14 = data13.nodeSpread;
-if(typeof data14 !== "string"){
-const err12 = {instancePath:instancePath+"/placement/nodeSpread",schemaPath:"#/definitions/PlacementSettings/properties/nodeSpread/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(!((data14 === "preferred") || (data14 === "required"))){
-const err13 = {instancePath:instancePath+"/placement/nodeSpread",schemaPath:"#/definitions/PlacementSettings/properties/nodeSpread/enum",keyword:"enum",params:{allowedValues: schema46.properties.nodeSpread.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data13.zoneSpread !== undefined){
-if(typeof data13.zoneSpread !== "boolean"){
-const err14 = {instancePath:instancePath+"/placement/zoneSpread",schemaPath:"#/definitions/PlacementSettings/properties/zoneSpread/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/placement",schemaPath:"#/definitions/PlacementSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.edge !== undefined){
-if(!(validate51(data.edge, {instancePath:instancePath+"/edge",parentData:data,parentDataProperty:"edge",rootData}))){
-vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
-errors = vErrors.length;
-}
-}
-if(data.mistral !== undefined){
-if(!(validate55(data.mistral, {instancePath:instancePath+"/mistral",parentData:data,parentDataProperty:"mistral",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
-errors = vErrors.length;
-}
-}
-if(data.networkPolicy !== undefined){
-if(!(validate63(data.networkPolicy, {instancePath:instancePath+"/networkPolicy",parentData:data,parentDataProperty:"networkPolicy",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
 }
 errors++;
 }

@@ -11,7 +11,7 @@ const BAD_INPUTS: [name: string, yaml: string, message: string][] = [
   [
     'typo in a component key',
     'st2:\n  api:\n    replica: 2\n',
-    'environments/bad.yaml: 1 problem:\n  line 3, column 5: st2.api.replica: unknown key "replica"; allowed keys here: enabled, image, replicas, resources',
+    'environments/bad.yaml: 1 problem:\n  line 3, column 5: st2.api.replica: unknown key "replica"; allowed keys here: enabled, image, placement, replicas, resources',
   ],
   [
     'typo at the top level',

@@ -200,7 +200,7 @@ export class MemberSet extends Construct {
     });
     selectByLabels(this.statefulSet, this.selector, this.labels);
     if (props.volumeClaim) this.addVolumeClaim(props.volumeClaim);
-    patchPodSpec(this.statefulSet, { selector: this.selector, spread: spreadFor(members, props.placement) });
+    patchPodSpec(this.statefulSet, { selector: this.selector, spread: spreadFor(members, props.placement), placement: props.placement });
 
     if (members >= 2) {
       new DisruptionBudget(this, 'DisruptionBudget', { name, selector: this.selector, replicas: members, maxUnavailable: props.maxUnavailable ?? 1 });

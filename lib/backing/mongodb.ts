@@ -60,6 +60,8 @@ export interface MongoDbReplicaSetProps {
   readonly setting?: string;
   /** Spreading of the members. @default preferred spread across nodes */
   readonly placement?: PlacementSettings;
+  /** Where its init Job runs. @default `placement` */
+  readonly jobPlacement?: PlacementSettings;
   /** Name of the root user created from the Secret's `root-password`. @default 'root' */
   readonly rootUsername?: string;
   /** Seconds the init Job waits for every member, and then for a primary. @default 600 */
@@ -246,7 +248,17 @@ export class MongoDbReplicaSet extends Construct {
     // Before the init Job exists: it carries its own labels.
     labelAll(this, set.labels);
 
-    this.initJob = this.addInitJob(props.identity, image, imageRef, secret, scriptsVolume('JobScriptsVolume'), rootUsername, image.tag, setting);
+    this.initJob = this.addInitJob(
+      props.identity,
+      image,
+      imageRef,
+      secret,
+      scriptsVolume('JobScriptsVolume'),
+      rootUsername,
+      image.tag,
+      setting,
+      props.jobPlacement ?? props.placement,
+    );
   }
 
   /**
@@ -263,6 +275,7 @@ export class MongoDbReplicaSet extends Construct {
     rootUsername: string,
     version: string,
     setting: string,
+    placement: PlacementSettings | undefined,
   ): kplus.Job {
     const scope = new Construct(this, 'Init');
     const name = `${NAME}-init`;
@@ -272,6 +285,7 @@ export class MongoDbReplicaSet extends Construct {
       runAs: MONGO_USER,
       // Retries cover members that come up slowly and a primary that moves during init.
       backoffLimit: 10,
+      placement,
       labelScope: scope,
     });
     const container = job.addContainer({

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { check, SettingError } from '../common/errors';
 import { componentLabels, labelAll, ReleaseIdentity, serviceHost } from '../common/meta';
 import { ResourceSettings, RESOURCE_PRESETS, toContainerResources } from '../common/resources';
-import { containerSecurity, ImageSettings, imageReference, pullPolicy, RunAs } from '../common/workload';
+import { containerSecurity, ImageSettings, imageReference, PlacementSettings, pullPolicy, RunAs } from '../common/workload';
 import { PostgresEndpoint } from '../config/endpoints';
 import { MemberSet } from './member-set';
 import { PostgresSettings } from '../config/mistral';
@@ -34,6 +34,10 @@ export const MISTRAL_DB_PASSWORD_ENV = 'MISTRAL_DB_PASSWORD';
 export interface PostgreSqlProps {
   /** Namespace and instance the objects belong to. */
   readonly identity: ReleaseIdentity;
+  /** Where the database pod runs. @default anywhere */
+  readonly placement?: PlacementSettings;
+  /** Where its init Job runs. @default `placement` */
+  readonly jobPlacement?: PlacementSettings;
   /** The user's settings; `mode` must be in-cluster here. @default all defaults */
   readonly settings?: PostgresSettings;
   /** Setting path used in error messages. @default 'mistral.postgresql' */
@@ -167,6 +171,7 @@ export class PostgreSql extends Construct {
       version: image.tag,
       members: 1,
       runAs: POSTGRES_USER,
+      placement: props.placement,
       ports: [{ name: 'postgresql', port: POSTGRES_PORT }],
       clientPorts: [{ name: 'postgresql', port: POSTGRES_PORT }],
       // Only the server's own files roll the pod; the init scripts are read by the Job.
@@ -216,11 +221,19 @@ export class PostgreSql extends Construct {
 
     const host = serviceHost(props.identity, NAME);
     this.endpoint = { host: `${host}:${POSTGRES_PORT}`, database, username, password: { name: secretName, key: 'password' } };
-    this.initJob = this.addInitJob(props.identity, image, imageRef, secret, host, setting);
+    this.initJob = this.addInitJob(props.identity, image, imageRef, secret, host, setting, props.jobPlacement ?? props.placement);
   }
 
   /** The Job that creates Mistral's role and database; idempotent, so it runs on every sync. */
-  private addInitJob(identity: ReleaseIdentity, image: ImageSettings, imageRef: string, secret: kplus.ISecret, host: string, setting: string): kplus.Job {
+  private addInitJob(
+    identity: ReleaseIdentity,
+    image: ImageSettings,
+    imageRef: string,
+    secret: kplus.ISecret,
+    host: string,
+    setting: string,
+    placement: PlacementSettings | undefined,
+  ): kplus.Job {
     const scope = new Construct(this, 'Init');
     const name = `${NAME}-init`;
     const job = oneShotJob(scope, 'Job', {
@@ -229,6 +242,7 @@ export class PostgreSql extends Construct {
       runAs: POSTGRES_USER,
       backoffLimit: 6,
       activeDeadline: Duration.minutes(30),
+      placement,
       labelScope: scope,
     });
     const container = job.addContainer({

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { labelAll } from './meta';
-import { patchPodSpec, podSecurity, RunAs } from './workload';
+import { patchPodSpec, PlacementSettings, podSecurity, RunAs } from './workload';
 
 /** Props of {@link oneShotJob}. */
 export interface OneShotJobProps {
@@ -24,6 +24,8 @@ export interface OneShotJobProps {
   readonly hook?: 'Sync' | 'PostSync';
   /** CPU architectures its image exists for. @default any node */
   readonly architectures?: readonly string[];
+  /** Node selector, tolerations and priority of its pods (Jobs take the global placement). @default none */
+  readonly placement?: PlacementSettings;
   /** The construct whose objects get `labels` too (the Job's volumes, ConfigMaps). @default the Job */
   readonly labelScope?: Construct;
 }
@@ -46,7 +48,7 @@ export function oneShotJob(scope: Construct, id: string, props: OneShotJobProps)
     select: false,
   } as kplus.JobProps);
   for (const [key, value] of Object.entries(props.labels)) job.podMetadata.addLabel(key, value);
-  patchPodSpec(job, { selector: { ...props.labels }, architectures: props.architectures });
+  patchPodSpec(job, { selector: { ...props.labels }, placement: props.placement, architectures: props.architectures });
   labelAll(props.labelScope ?? job, { ...props.labels });
   return job;
 }

@@ -1,7 +1,7 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { SettingError } from './errors';
+import { check, SettingError } from './errors';
 
 /** A container image. */
 export interface ImageSettings {
@@ -112,6 +112,8 @@ export function patchPodSpec(
     readonly selector: Record<string, string>;
     /** CPU architectures the pod's images exist for (`kubernetes.io/arch`). @default any */
     readonly architectures?: readonly string[];
+    /** Node selector, tolerations and priority of the workload's placement. @default none */
+    readonly placement?: PlacementSettings;
   },
 ): void {
   const api = ApiObject.of(workload);
@@ -130,6 +132,25 @@ export function patchPodSpec(
       }),
     );
   }
+  const placement = extra.placement;
+  if (placement?.nodeSelector && Object.keys(placement.nodeSelector).length > 0) {
+    api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/nodeSelector`, { ...placement.nodeSelector }));
+  }
+  if (placement?.tolerations && placement.tolerations.length > 0) {
+    api.addJsonPatch(
+      JsonPatch.add(
+        `${POD_SPEC_PATH}/tolerations`,
+        placement.tolerations.map((t) => ({
+          key: t.key,
+          operator: t.operator ?? 'Equal',
+          value: t.value,
+          effect: t.effect,
+          tolerationSeconds: t.tolerationSeconds,
+        })),
+      ),
+    );
+  }
+  if (placement?.priorityClassName) api.addJsonPatch(JsonPatch.add(`${POD_SPEC_PATH}/priorityClassName`, placement.priorityClassName));
   if (extra.spread && extra.spread.length > 0) {
     api.addJsonPatch(
       JsonPatch.add(
@@ -153,7 +174,31 @@ export interface TopologySpread {
   readonly required: boolean;
 }
 
-/** Placement settings shared by every workload. */
+/** A taint the pods tolerate (Kubernetes' Toleration). */
+export interface TolerationSettings {
+  /** Taint key; none with `Exists` tolerates every taint. @default none */
+  readonly key?: string;
+  /** @default 'Equal' */
+  readonly operator?: 'Equal' | 'Exists';
+  /** Taint value, with `Equal` only. @default none */
+  readonly value?: string;
+  /** Taint effect; none tolerates every effect. @default none */
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  /**
+   * With `NoExecute`: how long a pod stays on a node after the taint appears.
+   * @asType integer
+   * @minimum 0
+   * @default forever
+   */
+  readonly tolerationSeconds?: number;
+}
+
+/**
+ * Where pods run. Set once at the top level for every workload; the same keys under a
+ * component's own `placement` (st2 components, a datastore's `inCluster`, `edge`) override
+ * them key by key for that workload (setting only `nodeSelector` keeps the global
+ * tolerations and priority). Jobs take the global placement.
+ */
 export interface PlacementSettings {
   /**
    * `preferred` spreads replicas across nodes when it can and still schedules on a
@@ -162,16 +207,82 @@ export interface PlacementSettings {
    */
   readonly nodeSpread?: 'preferred' | 'required';
   /**
-   * Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones).
+   * Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones):
+   * `preferred` (or `true`) when it can, `required` never two replicas in one zone while
+   * another zone has fewer (the failure-domain report then counts zone loss as survived).
    * @default false
    */
-  readonly zoneSpread?: boolean;
+  readonly zoneSpread?: boolean | 'preferred' | 'required';
+  /** Node labels every pod requires (`nodeSelector`). @default none */
+  readonly nodeSelector?: Record<string, string>;
+  /** Taints every pod tolerates. @default none */
+  readonly tolerations?: readonly TolerationSettings[];
+  /** PriorityClass of every pod. @default none: the cluster's default priority */
+  readonly priorityClassName?: string;
+}
+
+/** `own` over `global`, key by key: what a workload's own `placement` leaves out, the global one gives. */
+export function mergePlacement(global: PlacementSettings | undefined, own: PlacementSettings | undefined): PlacementSettings | undefined {
+  if (!own) return global;
+  if (!global) return own;
+  return { ...global, ...Object.fromEntries(Object.entries(own).filter(([, value]) => value !== undefined)) };
+}
+
+const LABEL_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Checks placement settings; `setting` is where they are, e.g. `placement` or `st2.api.placement`. */
+export function checkPlacement(placement: PlacementSettings | undefined, setting: string): void {
+  if (!placement) return;
+  for (const [key, value] of Object.entries(placement.nodeSelector ?? {})) {
+    check(LABEL_NAME.test(key), `${setting}.nodeSelector`, `${JSON.stringify(key)} is not a label key`, 'use a label key such as pool or example.com/pool');
+    check(
+      LABEL_VALUE.test(value),
+      `${setting}.nodeSelector.${key}`,
+      `${JSON.stringify(value)} is not a label value`,
+      'use at most 63 letters, digits, -, _ and .',
+    );
+  }
+  (placement.tolerations ?? []).forEach((toleration, index) => {
+    const at = `${setting}.tolerations[${index}]`;
+    const operator = toleration.operator ?? 'Equal';
+    if (toleration.key !== undefined)
+      check(LABEL_NAME.test(toleration.key), `${at}.key`, `${JSON.stringify(toleration.key)} is not a taint key`, 'use a key such as dedicated');
+    check(
+      operator === 'Exists' || toleration.key !== undefined,
+      `${at}.key`,
+      'an Equal toleration names no key',
+      'name the taint key, or use operator: Exists',
+    );
+    check(
+      operator === 'Equal' || toleration.value === undefined,
+      `${at}.value`,
+      'an Exists toleration matches any value',
+      'remove value, or use operator: Equal',
+    );
+    check(
+      toleration.tolerationSeconds === undefined || toleration.effect === 'NoExecute',
+      `${at}.tolerationSeconds`,
+      `applies to NoExecute taints only, not ${toleration.effect ?? 'every effect'}`,
+      'set effect: NoExecute, or remove tolerationSeconds',
+    );
+  });
+  if (placement.priorityClassName !== undefined) {
+    check(
+      DNS_SUBDOMAIN.test(placement.priorityClassName),
+      `${setting}.priorityClassName`,
+      `${JSON.stringify(placement.priorityClassName)} is not a PriorityClass name`,
+      'use lower-case letters, digits, - and .',
+    );
+  }
 }
 
 export function spreadFor(replicas: number, placement: PlacementSettings | undefined): TopologySpread[] {
   if (replicas < 2) return [];
   const spread: TopologySpread[] = [{ topologyKey: 'kubernetes.io/hostname', required: (placement?.nodeSpread ?? 'preferred') === 'required' }];
-  if (placement?.zoneSpread) spread.push({ topologyKey: 'topology.kubernetes.io/zone', required: false });
+  const zone = placement?.zoneSpread;
+  if (zone) spread.push({ topologyKey: 'topology.kubernetes.io/zone', required: zone === 'required' });
   return spread;
 }
 

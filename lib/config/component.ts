@@ -1,5 +1,5 @@
 import { ResourceSettings } from '../common/resources';
-import { ImageSettings } from '../common/workload';
+import { ImageSettings, PlacementSettings } from '../common/workload';
 
 /**
  * Settings every st2 component accepts. Values files (environments/*.yaml) map onto these
@@ -18,4 +18,6 @@ export interface ComponentSettings {
   readonly resources?: ResourceSettings;
   /** Image fields to override for this component only. @default the release image */
   readonly image?: Partial<ImageSettings>;
+  /** Where this workload's pods run, over the global `placement` key by key. @default the global placement */
+  readonly placement?: PlacementSettings;
 }

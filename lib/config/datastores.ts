@@ -1,5 +1,5 @@
 import { ResourceSettings } from '../common/resources';
-import { ImageSettings } from '../common/workload';
+import { ImageSettings, PlacementSettings } from '../common/workload';
 
 /** A datastore that runs outside the cluster (the guide: "often in standalone clusters managed outside of StackStorm"). */
 export interface ExternalSettings {
@@ -23,6 +23,8 @@ export interface InClusterSettings {
   readonly storageSize?: string;
   /** StorageClass of the claims. @default the cluster default */
   readonly storageClassName?: string;
+  /** Where this workload's pods run, over the global `placement` key by key. @default the global placement */
+  readonly placement?: PlacementSettings;
 }
 
 /** MongoDB, st2's database. */

@@ -1,5 +1,5 @@
 import { ResourceSettings } from '../common/resources';
-import { ImageSettings } from '../common/workload';
+import { ImageSettings, PlacementSettings } from '../common/workload';
 
 /** TLS at the edge. */
 export interface EdgeTlsSettings {
@@ -50,6 +50,8 @@ export interface EdgeIngressSettings {
 
 /** Settings of the edge (values files map onto these). */
 export interface NginxSettings {
+  /** Where this workload's pods run, over the global `placement` key by key. @default the global placement */
+  readonly placement?: PlacementSettings;
   /**
    * Replicas; two keep the entry point up through a node drain. @default 2
    * @asType integer

@@ -1,5 +1,5 @@
 import type { ResourceSettings } from '../common/resources';
-import type { ImageSettings } from '../common/workload';
+import type { ImageSettings, PlacementSettings } from '../common/workload';
 import type { ComponentSettings } from './component';
 
 /** Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in. */
@@ -43,6 +43,8 @@ export interface PostgresInClusterSettings {
   readonly storageSize?: string;
   /** StorageClass of the claim. @default the cluster default */
   readonly storageClassName?: string;
+  /** Where this workload's pods run, over the global `placement` key by key. @default the global placement */
+  readonly placement?: PlacementSettings;
   /**
    * Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is
    * the finer guard; the role still needs its password from anywhere.

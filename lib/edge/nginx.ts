@@ -7,9 +7,11 @@ import { check, requireInteger, SettingError } from '../common/errors';
 import { componentLabels, DEFAULT_CLUSTER_DOMAIN, labelAll, ReleaseIdentity, selectorLabels } from '../common/meta';
 import { toContainerResources } from '../common/resources';
 import {
+  checkPlacement,
   containerSecurity,
-  ImageSettings,
   imageReference,
+  ImageSettings,
+  mergePlacement,
   patchPodSpec,
   PlacementSettings,
   podSecurity,
@@ -181,7 +183,9 @@ export class Nginx extends Construct {
         { readOnly: true },
       );
     }
-    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, props.placement) });
+    checkPlacement(settings.placement, 'edge.placement');
+    const placement = mergePlacement(props.placement, settings.placement);
+    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, placement), placement });
 
     const loadBalancer = serviceType === 'LoadBalancer';
     const servicePorts: k8s.ServicePort[] = [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(NGINX_PORT_DEFAULTS.http), protocol: 'TCP' }];

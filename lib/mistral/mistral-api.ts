@@ -36,6 +36,7 @@ export class MistralApi extends Construct {
       setting: 'mistral.api',
       replicas: settings.replicas ?? 2,
       image: settings.image,
+      placement: settings.placement,
       command: [`${MISTRAL_PATHS.bin}/mistral-server`, '--server', 'api', '--config-file', MISTRAL_PATHS.config],
       resources: settings.resources ?? RESOURCE_PRESETS.medium,
       port: MISTRAL_API_PORT,

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { checkReplicas } from '../config/ha-mode';
 import { componentLabels, labelAll, selectorLabels } from '../common/meta';
 import { ResourceSettings } from '../common/resources';
-import { ImageSettings, labelledDeployment, patchPodSpec, spreadFor } from '../common/workload';
+import { checkPlacement, ImageSettings, labelledDeployment, mergePlacement, patchPodSpec, PlacementSettings, spreadFor } from '../common/workload';
 import { DisruptionBudget } from '../common/disruption-budget';
 import { addMistralContainers, MistralConfig } from './mistral-config';
 import { httpService } from '../common/service';
@@ -22,6 +22,8 @@ export interface MistralProcessProps {
   readonly resources: ResourceSettings;
   /** Image fields overriding the shared Mistral image. @default the shared image */
   readonly image?: Partial<ImageSettings>;
+  /** This process's own placement, over the global one key by key. @default the global placement */
+  readonly placement?: PlacementSettings;
   /** TCP port served; a ClusterIP Service is created for it. @default no Service */
   readonly port?: number;
   /** @default none */
@@ -70,7 +72,9 @@ export class MistralProcess extends Construct {
       liveness: props.liveness,
       preStopSleepSeconds: props.preStopSleepSeconds,
     });
-    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(props.replicas, placement), architectures });
+    checkPlacement(props.placement, `${props.setting}.placement`);
+    const own = mergePlacement(placement, props.placement);
+    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(props.replicas, own), placement: own, architectures });
     if (props.port) {
       this.service = httpService(this, { name: props.name, selector: this.selector, port: props.port });
     }

@@ -39,7 +39,7 @@ export class MistralSchemaJob extends Construct {
   constructor(scope: Construct, id: string, props: MistralSchemaJobProps) {
     super(scope, id);
     declareProfile(this, MISTRAL_SCHEMA_PROFILE);
-    const { identity, runAs, version, architectures } = props.config.props;
+    const { identity, runAs, version, architectures, placement } = props.config.props;
     const name = 'mistral-db-manage';
     // Runs on every sync, replacing the previous run; the wave (after the datastores and
     // postgresql-init) comes from MISTRAL_SCHEMA_PROFILE.
@@ -51,6 +51,7 @@ export class MistralSchemaJob extends Construct {
       activeDeadline: Duration.minutes(30),
       hook: 'Sync',
       architectures,
+      placement,
       labelScope: this,
     });
     const script = mistralSchemaCommands()

@@ -35,6 +35,7 @@ export class MistralServer extends Construct {
       setting: 'mistral.server',
       replicas: settings.replicas ?? 2,
       image: settings.image,
+      placement: settings.placement,
       command: [`${MISTRAL_PATHS.bin}/mistral-server`, '--server', 'engine,executor,notifier', '--config-file', MISTRAL_PATHS.config],
       resources: settings.resources ?? RESOURCE_PRESETS.large,
     });

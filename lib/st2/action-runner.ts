@@ -71,6 +71,7 @@ export class St2ActionRunner extends Construct {
     const drain = props.runtime.config.conf.actionRunnerDrainSeconds;
     this.process = new St2Process(this, 'Process', {
       runtime: props.runtime,
+      placement: settings.placement,
       name: 'st2actionrunner',
       executable: 'st2actionrunner',
       role: 'backend',

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { check } from '../common/errors';
 import { componentLabels, labelAll, selectorLabels, serviceHost } from '../common/meta';
 import { RESOURCE_PRESETS, toContainerResources } from '../common/resources';
-import { containerSecurity, imageReference, labelledDeployment, patchPodSpec, pullPolicy } from '../common/workload';
+import { checkPlacement, containerSecurity, imageReference, labelledDeployment, mergePlacement, patchPodSpec, pullPolicy } from '../common/workload';
 import { checkReplicas } from '../config/ha-mode';
 
 import { St2Runtime } from './st2-process';
@@ -96,7 +96,8 @@ export class St2ChatOps extends Construct {
     });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }));
     container.env.copyFrom(kplus.Env.fromSecret(kplus.Secret.fromSecretName(this, 'Adapter', settings.adapterSecret!)));
-    patchPodSpec(this.deployment, { selector, architectures: runtime.release.architectures });
+    checkPlacement(settings.placement, 'st2.chatops.placement');
+    patchPodSpec(this.deployment, { selector, placement: mergePlacement(runtime.placement, settings.placement), architectures: runtime.release.architectures });
     this.node.addMetadata('ha-mode', 'active-passive');
     labelAll(this, labels);
   }

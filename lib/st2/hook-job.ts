@@ -33,5 +33,6 @@ export function st2HookJob(scope: Construct, id: string, props: St2HookJobProps)
     activeDeadline: props.activeDeadline,
     hook: props.phase,
     architectures: runtime.release.architectures,
+    placement: runtime.placement,
   });
 }

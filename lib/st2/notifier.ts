@@ -73,6 +73,7 @@ export class St2Notifier extends Construct {
       role: 'backend' as const,
       image: st2Image(props.runtime, 'st2notifier', settings.image),
       resources: settings.resources ?? RESOURCE_PRESETS.small,
+      placement: settings.placement,
     };
     if (!props.legacyBackupScheduler) {
       if (settings.backupScheduler) {

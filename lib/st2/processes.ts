@@ -180,6 +180,7 @@ export abstract class St2PlainProcess extends Construct {
       preStopSleepSeconds: definition.preStopSleepSeconds,
       terminationGracePeriodSeconds: definition.terminationGracePeriodSeconds?.(props.runtime),
       mounts: definition.mounts,
+      placement: settings.placement,
     });
   }
 }

@@ -58,6 +58,7 @@ export class St2RulesEngine extends Construct {
     }
     this.process = new St2Process(this, 'Process', {
       runtime: props.runtime,
+      placement: settings.placement,
       name: 'st2rulesengine',
       executable: 'st2rulesengine',
       role: 'backend',
@@ -72,6 +73,7 @@ export class St2RulesEngine extends Construct {
       const timers = settings.timers ?? {};
       this.timerHolder = new St2Process(this, 'TimerHolder', {
         runtime: props.runtime,
+        placement: settings.placement,
         name: 'st2rulesengine-timers',
         executable: 'st2rulesengine',
         role: 'backend',

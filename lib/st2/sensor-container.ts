@@ -63,6 +63,7 @@ export class St2SensorContainer extends Construct {
       haMode: 'partitioned' as const,
       image: st2Image(props.runtime, 'st2sensorcontainer', settings.image),
       resources: settings.resources ?? RESOURCE_PRESETS.medium,
+      placement: settings.placement,
       mounts: { datastoreKey: true, content: true },
     };
     const hashCount = ordinalHashPartitions(partitioning);

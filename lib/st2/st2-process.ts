@@ -11,6 +11,8 @@ import {
   ImageSettings,
   imageReference,
   labelledDeployment,
+  checkPlacement,
+  mergePlacement,
   patchPodSpec,
   PlacementSettings,
   podSecurity,
@@ -102,6 +104,8 @@ export interface St2Probes {
 /** Props of {@link St2Process}. */
 export interface St2ProcessProps {
   readonly runtime: St2Runtime;
+  /** This process's own placement, over the global one (`runtime.placement`) key by key. @default the global placement */
+  readonly placement?: PlacementSettings;
   /** Kubernetes name of the Deployment (and Service, PDB, ConfigMap). */
   readonly name: string;
   /** Executable under /opt/stackstorm/st2/bin. */
@@ -276,7 +280,9 @@ export class St2Process extends Construct {
       env: props.env ? Object.fromEntries(Object.entries(props.env).map(([key, value]) => [key, kplus.EnvValue.fromValue(value)])) : undefined,
     });
 
-    patchPodSpec(this.workload, { selector: this.selector, spread: spreadFor(this.pods, runtime.placement), architectures: runtime.release.architectures });
+    checkPlacement(props.placement, `${props.setting}.placement`);
+    const placement = mergePlacement(runtime.placement, props.placement);
+    patchPodSpec(this.workload, { selector: this.selector, spread: spreadFor(this.pods, placement), placement, architectures: runtime.release.architectures });
 
     if (props.port) {
       this.service = httpService(this, { name: props.name, selector: this.selector, port: props.port });

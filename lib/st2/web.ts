@@ -4,7 +4,17 @@ import { Construct } from 'constructs';
 import { requireInteger } from '../common/errors';
 import { componentLabels, labelAll, selectorLabels } from '../common/meta';
 import { toContainerResources } from '../common/resources';
-import { containerSecurity, imageReference, labelledDeployment, patchPodSpec, pullPolicy, RunAs, spreadFor } from '../common/workload';
+import {
+  checkPlacement,
+  containerSecurity,
+  imageReference,
+  labelledDeployment,
+  mergePlacement,
+  patchPodSpec,
+  pullPolicy,
+  RunAs,
+  spreadFor,
+} from '../common/workload';
 import { ComponentSettings } from '../config/component';
 import { ServiceEndpoint } from '../config/endpoints';
 import { DisruptionBudget } from '../common/disruption-budget';
@@ -94,7 +104,9 @@ export class St2Web extends Construct {
       liveness: probe(20, 3),
     });
     // Root nginx needs its default capabilities (bind :80, switch workers to the nginx user).
-    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, runtime.placement), architectures: runtime.release.architectures });
+    checkPlacement(settings.placement, 'st2.web.placement');
+    const placement = mergePlacement(runtime.placement, settings.placement);
+    patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, placement), placement, architectures: runtime.release.architectures });
 
     this.service = httpService(this, { name, selector: this.selector, port: ST2WEB_PORT });
     if (replicas >= 2) new DisruptionBudget(this, 'DisruptionBudget', { name, selector: this.selector, replicas });
