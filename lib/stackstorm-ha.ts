@@ -42,6 +42,8 @@ import { ST2_NOTIFIER_PROFILE, ST2_NOTIFIER_SCHEDULER_PROFILE, St2Notifier } fro
 import { ST2_RULES_ENGINE_PROFILE, ST2_RULES_ENGINE_TIMERS_PROFILE, St2RulesEngine } from './st2/rules-engine';
 import { ST2_SENSOR_CONTAINER_PROFILE, St2SensorContainer } from './st2/sensor-container';
 import { St2Config } from './st2/st2-config';
+import { St2ConfInput, st2ConfDocument } from './st2/st2-conf';
+import { resolveSt2ConfigPassthrough } from './st2/st2-config-passthrough';
 import { St2Content } from './st2/content';
 import { St2Release, St2Runtime, St2SecretNames } from './st2/st2-process';
 import { st2Image } from './st2/images';
@@ -261,30 +263,31 @@ export class StackStormHa extends Construct {
     const { endpoint: coordination } = coordinationBackend;
     const publicUrl = (props.publicUrl ?? 'https://stackstorm.example.com').replace(/\/+$/, '');
 
-    const config = new St2Config(this, 'St2Config', {
-      conf: {
-        mongo,
-        rabbit,
-        coordination,
-        // Actions and sensors get this as ST2_API_URL: the in-cluster Service, so they need
-        // neither the public certificate nor hairpin routing through the load balancer.
-        apiUrl: `http://${serviceHost(this.identity, 'st2api')}:${ST2API_PORT}`,
-        webUrl: publicUrl,
-        authEnabled: true,
-        rbacEnabled: false,
-        systemUser: 'stanley',
-        // st2 2.x runners have no graceful shutdown: nothing to size a drain for.
-        actionRunnerDrainSeconds: legacy ? undefined : 300,
-        // 2.x has no st2workflowengine; its timers run in the rules engine.
-        workflowEngineDrainSeconds: legacy ? undefined : 300,
-        streamHeartbeatSeconds: 25,
-        timersIn: legacy ? 'rulesengine' : 'timersengine',
-        garbageCollection: this.garbageCollection(props),
-        // The guide: in HA, st2 reaches Mistral, and Mistral calls st2 back, only through
-        // the load balancer, never one instance directly.
-        mistral: legacy ? { v2BaseUrl: `${publicUrl}/mistral/v2`, apiUrl: `${publicUrl}/api` } : undefined,
-      },
-    });
+    const conf: St2ConfInput = {
+      mongo,
+      rabbit,
+      coordination,
+      // Actions and sensors get this as ST2_API_URL: the in-cluster Service, so they need
+      // neither the public certificate nor hairpin routing through the load balancer.
+      apiUrl: `http://${serviceHost(this.identity, 'st2api')}:${ST2API_PORT}`,
+      webUrl: publicUrl,
+      authEnabled: true,
+      rbacEnabled: false,
+      systemUser: 'stanley',
+      // st2 2.x runners have no graceful shutdown: nothing to size a drain for.
+      actionRunnerDrainSeconds: legacy ? undefined : 300,
+      // 2.x has no st2workflowengine; its timers run in the rules engine.
+      workflowEngineDrainSeconds: legacy ? undefined : 300,
+      streamHeartbeatSeconds: 25,
+      timersIn: legacy ? 'rulesengine' : 'timersengine',
+      garbageCollection: this.garbageCollection(props),
+      // The guide: in HA, st2 reaches Mistral, and Mistral calls st2 back, only through
+      // the load balancer, never one instance directly.
+      mistral: legacy ? { v2BaseUrl: `${publicUrl}/mistral/v2`, apiUrl: `${publicUrl}/api` } : undefined,
+      allowOrigins: checkOrigins(props.st2?.allowOrigins),
+    };
+    // The passthrough is checked against everything StackStormHa itself sets.
+    const config = new St2Config(this, 'St2Config', { conf: { ...conf, extra: resolveSt2ConfigPassthrough(props.st2?.config, st2ConfDocument(conf)) } });
     const content = new St2Content(this, 'Content', {
       settings: props.content ?? { strategy: 'shared-volumes' },
       systemPacksImage: st2Image({ release }, 'st2actionrunner'),
@@ -614,6 +617,19 @@ export class StackStormHa extends Construct {
     });
     return { construct, endpoint: construct.endpoint };
   }
+}
+
+/** Extra CORS origins: each scheme://host[:port], nothing after it. */
+function checkOrigins(origins: readonly string[] | undefined): readonly string[] | undefined {
+  (origins ?? []).forEach((origin, index) =>
+    check(
+      /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(origin),
+      `st2.allowOrigins[${index}]`,
+      `${JSON.stringify(origin)} is not an origin`,
+      'write scheme://host[:port] with no path, e.g. https://ops.example.com',
+    ),
+  );
+  return origins;
 }
 
 /** Kinds without a namespace among those StackStormHa creates. */

@@ -13,6 +13,7 @@ import type {
   RulesEngineSettings,
   SensorContainerSettings,
   SmokeTestSettings,
+  St2ConfigSettings,
   St2JobsSettings,
 } from './st2';
 
@@ -143,6 +144,18 @@ export interface St2Settings {
   readonly resultsTracker?: ComponentSettings;
   /** st2garbagecollector: singleton; deployed only when TTLs are set. */
   readonly garbageCollector?: ComponentSettings & { readonly ttl?: GarbageCollectionTtls };
+  /**
+   * st2.conf options StackStorm registers, passed through: section -> option -> value, e.g.
+   * `actionrunner: { python_binary: /usr/bin/python3 }`. Checked against the options of
+   * StackStorm 3.9 (lib/config/st2-options.ts); options we set for correctness are refused
+   * with the setting that controls them. @default none
+   */
+  readonly config?: St2ConfigSettings;
+  /**
+   * Origins besides `publicUrl` that st2api answers cross-origin requests from
+   * (`[api] allow_origin`), e.g. another UI. @default only `publicUrl`
+   */
+  readonly allowOrigins?: readonly string[];
 }
 
 /** Where the automation processes may connect beyond the cluster. */

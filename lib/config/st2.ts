@@ -172,3 +172,10 @@ export interface SensorPartitioning {
   /** `single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. @default none */
   readonly sensors?: readonly string[];
 }
+
+/**
+ * st2.conf options passed through as they are: section -> option -> a scalar or a list of
+ * scalars (list options such as `allow_origin`). Merged after our own keys; options
+ * StackStormHa sets for correctness are refused, naming the setting that controls them.
+ */
+export type St2ConfigSettings = Record<string, Record<string, string | number | boolean | (string | number)[]>>;

@@ -73,6 +73,8 @@ export interface St2ConfInput {
   readonly garbageCollection?: GarbageCollectionTtls;
   /** Mistral callback settings (legacy topology only). */
   readonly mistral?: { readonly v2BaseUrl: string; readonly apiUrl: string };
+  /** Origins besides `webUrl` for `[api] allow_origin`. @default none */
+  readonly allowOrigins?: readonly string[];
   /** Free-form additions, merged last (operators' escape hatch). */
   readonly extra?: IniDocument;
 }
@@ -95,7 +97,7 @@ export function st2ConfDocument(input: St2ConfInput): IniDocument {
   const document: IniDocument = {
     api: {
       // Behind the edge, which terminates TLS; st2api speaks plain HTTP in the pod network.
-      allow_origin: input.webUrl,
+      allow_origin: input.allowOrigins && input.allowOrigins.length > 0 ? [input.webUrl, ...input.allowOrigins] : input.webUrl,
     },
     auth: {
       enable: input.authEnabled,
