@@ -581,7 +581,28 @@ export class StackStormHa extends Construct {
         'external mode names no host',
         'list every member as host:port, or use mode: in-cluster',
       );
-      return { endpoint: { ...common, hosts: external.hosts, replicaSet: external.replicaSet, tls: external.tls, authSource: common.database } };
+      check(
+        settings.replicaSet === undefined,
+        'datastores.mongodb.replicaSet',
+        'names the in-cluster replica set, which external mode does not run',
+        "set datastores.mongodb.external.replicaSet to the external set's name",
+      );
+      check(
+        external.tlsCaSecret === undefined || external.tls === true,
+        'datastores.mongodb.external.tlsCaSecret',
+        'a CA without TLS is never used',
+        'set datastores.mongodb.external.tls: true, or remove tlsCaSecret',
+      );
+      const authSource = settings.authSource ?? common.database;
+      check(
+        /^[A-Za-z0-9_-]+$/.test(authSource),
+        'datastores.mongodb.authSource',
+        `${JSON.stringify(authSource)} is not a database name`,
+        'use letters, digits, _ and -',
+      );
+      return {
+        endpoint: { ...common, hosts: external.hosts, replicaSet: external.replicaSet, tls: external.tls, authSource, tlsCaSecret: external.tlsCaSecret },
+      };
     }
     const construct = new MongoDbReplicaSet(this, 'MongoDb', {
       identity: this.identity,

@@ -21,7 +21,7 @@ const BAD_INPUTS: [name: string, yaml: string, message: string][] = [
   [
     'typo in a datastore',
     'datastores:\n  mongodb:\n    replicaset: rs1\n',
-    'environments/bad.yaml: 1 problem:\n  line 3, column 5: datastores.mongodb.replicaset: unknown key "replicaset"; allowed keys here: database, external, inCluster, mode, replicaSet, secretName, username',
+    'environments/bad.yaml: 1 problem:\n  line 3, column 5: datastores.mongodb.replicaset: unknown key "replicaset"; allowed keys here: authSource, database, external, inCluster, mode, replicaSet, secretName, username',
   ],
   [
     'replicas as a word',

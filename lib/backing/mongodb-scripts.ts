@@ -47,6 +47,8 @@ export interface ReplicaSetInit {
   readonly database: string;
   /** The user st2 logs in as. */
   readonly username: string;
+  /** Database the user is created in (st2 connects with this authSource). @default `database` */
+  readonly authSource?: string;
   /** Seconds to wait for every member to answer, and then for a primary. */
   readonly timeoutSeconds: number;
 }
@@ -167,10 +169,12 @@ export function renderCreateUserScript(init: ReplicaSetInit): string {
       { role: 'dbAdmin', db: init.database },
     ],
   };
+  // The user lives in its authSource database, with its roles on st2's database.
+  const home = init.authSource ?? init.database;
   return fillTemplate(`${SCRIPTS}/mongodb-create-user.js`, {
     USERNAME: init.username,
-    DATABASE: init.database,
-    DATABASE_JSON: JSON.stringify(init.database),
+    DATABASE: home,
+    DATABASE_JSON: JSON.stringify(home),
     USER_JSON: JSON.stringify(user, null, 2),
     USER_PASSWORD_ENV: MONGO_INIT_ENV.userPassword,
     ...AUTH_ENV,

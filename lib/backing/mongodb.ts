@@ -141,7 +141,9 @@ export class MongoDbReplicaSet extends Construct {
     check(Number.isInteger(timeout) && timeout >= 30, 'initTimeoutSeconds', `got ${timeout}`, 'give at least 30 seconds');
 
     const members = memberHostPorts(NAME, replicas, props.identity, MONGO_PORT);
-    const init: ReplicaSetInit = { replicaSet, members, database, username, timeoutSeconds: timeout };
+    const authSource = settings.authSource ?? database;
+    check(NAME_PATTERN.test(authSource), `${setting}.authSource`, `${JSON.stringify(authSource)} is not a database name`, 'use letters, digits, _ and -');
+    const init: ReplicaSetInit = { replicaSet, members, database, authSource, username, timeoutSeconds: timeout };
     this.scripts = {
       [MONGO_SCRIPT_FILES.copyKeyfile]: renderCopyKeyfileScript(),
       [MONGO_SCRIPT_FILES.init]: renderInitScript(init),
@@ -152,7 +154,7 @@ export class MongoDbReplicaSet extends Construct {
       hosts: members,
       replicaSet,
       database,
-      authSource: database,
+      authSource,
       username,
       password: { name: secretName, key: 'password' },
     };

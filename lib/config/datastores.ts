@@ -39,9 +39,19 @@ export interface MongoDbSettings {
     readonly replicaSet?: string;
     /** Connect with TLS. @default false */
     readonly tls?: boolean;
+    /**
+     * Secret whose key `ca.crt` is the CA that signed the servers' certificates (with `tls`):
+     * st2 verifies them against it (`[database] tls_ca_file`). @default the images' system CAs
+     */
+    readonly tlsCaSecret?: string;
   };
-  /** Replica set name. @default 'rs0' */
+  /** Replica set name of the in-cluster set (external mode: `external.replicaSet`). @default 'rs0' */
   readonly replicaSet?: string;
+  /**
+   * Database holding st2's user (`authSource`), in both modes; in-cluster, the user is
+   * created there with its roles on `database`. @default the `database`
+   */
+  readonly authSource?: string;
   /** Database st2 uses. @default 'st2' */
   readonly database?: string;
   /** User st2 logs in as. @default 'st2' */

@@ -27,6 +27,8 @@ export interface MongoEndpoint {
   readonly password: SecretKeyRef;
   /** Connect with TLS. */
   readonly tls?: boolean;
+  /** Secret with the CA (`ca.crt`) the servers' certificates are checked against. @default the system CAs */
+  readonly tlsCaSecret?: string;
 }
 
 /** Where st2 and Mistral find RabbitMQ. */

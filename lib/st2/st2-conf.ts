@@ -16,6 +16,8 @@ export const ST2_PATHS = {
   prepareScript: '/etc/st2/shared/prepare.py',
   /** Ours: one process's own settings. */
   overridesDir: '/etc/st2/overrides',
+  /** The external MongoDB's CA (`datastores.mongodb.external.tlsCaSecret`, key ca.crt). */
+  mongoCaDir: '/etc/st2/mongodb-ca',
   secretsDir: '/etc/st2/secrets',
   secretsConfig: '/etc/st2/secrets/st2.secrets.conf',
   keysDir: '/etc/st2/keys',
@@ -112,6 +114,7 @@ export function st2ConfDocument(input: St2ConfInput): IniDocument {
       host: mongoUri(input.mongo),
       db_name: input.mongo.database,
       username: input.mongo.username,
+      tls_ca_file: input.mongo.tlsCaSecret ? `${ST2_PATHS.mongoCaDir}/ca.crt` : undefined,
     },
     messaging: {
       // Exit on a lost broker so Kubernetes restarts the process; kombu still fails over

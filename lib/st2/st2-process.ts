@@ -430,6 +430,15 @@ export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, optio
   if (mounts.htpasswd) container.mount(ST2_PATHS.htpasswdDir, parts.htpasswd(), { readOnly: true });
   if (mounts.sshKey) installSshKey(pod, container, options, parts);
   if (mounts.content) runtime.content.mountInto(pod, container, runAs);
+  // Every st2 process reaches MongoDB, so each gets the CA its TLS connection verifies against.
+  const mongoCa = runtime.config.conf.mongo.tlsCaSecret;
+  if (mongoCa) {
+    const volume = kplus.Volume.fromSecret(scope, 'MongoCaVolume', kplus.Secret.fromSecretName(scope, 'MongoCa', mongoCa), {
+      name: 'mongodb-ca',
+      items: { 'ca.crt': { path: 'ca.crt' } },
+    });
+    container.mount(ST2_PATHS.mongoCaDir, volume, { readOnly: true });
+  }
 
   return container;
 }
