@@ -187,6 +187,18 @@ describe('invalid settings', () => {
   test('a stream read timeout not above the heartbeat', () => {
     expectSettingError(() => synth({ edge: { timeouts: { streamReadSeconds: 20 } } }), 'edge.timeouts.streamReadSeconds', /heartbeat/);
   });
+  test('a LoadBalancer Service beside an enabled Ingress: a second public endpoint', () => {
+    expectSettingError(
+      () => synth({ edge: { tls: { mode: 'plain' }, service: { type: 'LoadBalancer' }, ingress: { enabled: true } } }),
+      'edge.service.type',
+      /bypasses the Ingress.*leave edge.service.type out/,
+    );
+  });
+  test('with the Ingress on and no Service type, the Service is ClusterIP', () => {
+    const objects = synth({ edge: { tls: { mode: 'plain' }, ingress: { enabled: true } } });
+    expect(find(objects, 'Service', 'nginx').spec.type).toBe('ClusterIP');
+    expect(find(objects, 'Ingress', 'nginx')).toBeDefined();
+  });
   test('an Ingress in front of the TLS-terminating edge', () => {
     expectSettingError(() => synth({ edge: { ingress: { enabled: true } } }), 'edge.ingress.enabled', /set edge.tls.mode to plain/);
   });

@@ -17,7 +17,11 @@ export interface EdgeTlsSettings {
 
 /** The edge's Service. */
 export interface EdgeServiceSettings {
-  /** `LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge. @default 'LoadBalancer' */
+  /**
+   * `LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge (a
+   * LoadBalancer beside an enabled Ingress is refused: a second, unguarded public endpoint).
+   * @default 'LoadBalancer', or 'ClusterIP' with `ingress.enabled`
+   */
   readonly type?: 'LoadBalancer' | 'ClusterIP';
   /** Annotations for the cloud's load balancer controller (scheme, TLS, health checks). @default none */
   readonly annotations?: Record<string, string>;

@@ -89,8 +89,16 @@ export class Nginx extends Construct {
     }
     const grace = settings.terminationGracePeriodSeconds ?? 30;
     requireInteger(grace, 'edge.terminationGracePeriodSeconds', PRE_STOP_SLEEP_SECONDS + 11);
-    const serviceType = settings.service?.type ?? 'LoadBalancer';
     const ingress = settings.ingress ?? {};
+    if (ingress.enabled && settings.service?.type === 'LoadBalancer') {
+      throw new SettingError(
+        'edge.service.type',
+        'a LoadBalancer Service beside the Ingress is a second public endpoint that bypasses the Ingress (its TLS, its access rules)',
+        'leave edge.service.type out (with the Ingress it defaults to ClusterIP), or turn the Ingress off',
+      );
+    }
+    // With an Ingress, it is the public endpoint: the Service only has to be reachable by the controller.
+    const serviceType = settings.service?.type ?? (ingress.enabled ? 'ClusterIP' : 'LoadBalancer');
     if (ingress.enabled && tlsMode === 'terminate') {
       throw new SettingError(
         'edge.ingress.enabled',
