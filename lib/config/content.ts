@@ -25,4 +25,12 @@ export interface ImagesContent {
   readonly strategy: 'images';
   /** The pack images, copied in order (a later image wins on a name clash). */
   readonly images: readonly ImageSettings[];
+  /**
+   * Secret whose keys `<pack>.yaml` are the packs' configs, mounted read-only at
+   * /opt/stackstorm/configs in every pod that reads packs (the images mode has no config
+   * volume otherwise). Create it with
+   * `kubectl create secret generic st2-pack-configs --from-file=corp.yaml=...`: configs often hold
+   * credentials. @default none: packs run without configs
+   */
+  readonly packConfigsSecret?: string;
 }

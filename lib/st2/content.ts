@@ -66,6 +66,12 @@ export class St2Content extends Construct {
       });
     } else if (props.settings.images.length === 0) {
       throw new SettingError('content.images', 'the images strategy lists no pack image', 'add at least one pack image, or use strategy: shared-volumes');
+    } else if (props.settings.packConfigsSecret !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.settings.packConfigsSecret)) {
+      throw new SettingError(
+        'content.packConfigsSecret',
+        `${JSON.stringify(props.settings.packConfigsSecret)} is not a Secret name`,
+        'use lower-case letters, digits, - and .',
+      );
     }
   }
 
@@ -95,6 +101,7 @@ export class St2Content extends Construct {
     settings.images.forEach((image, index) => copy(`pack-image-${index}`, image, `content.images[${index}]`, ['packs', 'virtualenvs']));
     container.mount(ST2_PATHS.packs, volumes.packs, { readOnly: true });
     container.mount(ST2_PATHS.virtualenvs, volumes.virtualenvs, { readOnly: true });
+    if (volumes.configs) container.mount(ST2_PATHS.packConfigs, volumes.configs, { readOnly: true });
   }
 
   /**
@@ -133,9 +140,13 @@ export class St2Content extends Construct {
         configs: kplus.Volume.fromPersistentVolumeClaim(this, 'ConfigsClaim', this.claims.configs, { name: 'pack-configs' }),
       };
     } else {
+      const configsSecret = (this.settings as ImagesContent).packConfigsSecret;
       this.volumes = {
         packs: kplus.Volume.fromEmptyDir(this, 'PacksDir', 'packs'),
         virtualenvs: kplus.Volume.fromEmptyDir(this, 'VirtualenvsDir', 'virtualenvs'),
+        configs: configsSecret
+          ? kplus.Volume.fromSecret(this, 'PackConfigsSecret', kplus.Secret.fromSecretName(this, 'PackConfigs', configsSecret), { name: 'pack-configs' })
+          : undefined,
       };
     }
     return this.volumes;
@@ -146,7 +157,7 @@ export class St2Content extends Construct {
 interface ContentVolumes {
   readonly packs: kplus.Volume;
   readonly virtualenvs: kplus.Volume;
-  /** Pack configs: a claim of their own in `shared-volumes` mode only. */
+  /** Pack configs: a claim of their own in `shared-volumes` mode, the packConfigsSecret in `images` mode. */
   readonly configs?: kplus.Volume;
 }
 
