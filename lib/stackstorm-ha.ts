@@ -44,6 +44,7 @@ import { ST2_SENSOR_CONTAINER_PROFILE, St2SensorContainer } from './st2/sensor-c
 import { St2Config } from './st2/st2-config';
 import { St2ConfInput, st2ConfDocument } from './st2/st2-conf';
 import { resolveSt2ConfigPassthrough } from './st2/st2-config-passthrough';
+import { authBackendPorts, resolveAuthBackend } from './st2/auth-backend';
 import { St2Content } from './st2/content';
 import { St2Release, St2Runtime, St2SecretNames } from './st2/st2-process';
 import { st2Image } from './st2/images';
@@ -285,6 +286,7 @@ export class StackStormHa extends Construct {
       // the load balancer, never one instance directly.
       mistral: legacy ? { v2BaseUrl: `${publicUrl}/mistral/v2`, apiUrl: `${publicUrl}/api` } : undefined,
       allowOrigins: checkOrigins(props.st2?.allowOrigins),
+      auth: resolveAuthBackend(props.st2?.auth),
     };
     // The passthrough is checked against everything StackStormHa itself sets.
     const config = new St2Config(this, 'St2Config', { conf: { ...conf, extra: resolveSt2ConfigPassthrough(props.st2?.config, st2ConfDocument(conf)) } });
@@ -548,6 +550,7 @@ export class StackStormHa extends Construct {
       endpoints: this.endpoints,
       edgeSettings: props.edge,
       ports: COMPONENT_PORTS,
+      authBackendPorts: this.runtime.config.conf.auth && authBackendPorts(this.runtime.config.conf.auth),
     });
     const policies = new NetworkPolicies(this, 'NetworkPolicies', { groups: networkGroups(network), edges: deploymentEdges(network, settings) });
     labelAll(policies, componentLabels(this.identity, 'network-policy', 'policy', this.runtime.release.version));

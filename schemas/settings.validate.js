@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"namespace":{"type":"string","description":"Namespace for every object. Default: stackstorm."},"clusterDomain":{"type":"string","description":"The cluster's DNS domain (the kubelet's `clusterDomain`), used in every Service and StatefulSet member name we render. Default: cluster.local."},"instance":{"type":"string","description":"`app.kubernetes.io/instance`. Default: stackstorm."},"publicUrl":{"type":"string","description":"Public base URL users reach the edge at. Default: https://stackstorm.example.com."},"release":{"$ref":"#/definitions/ReleaseSettings"},"secrets":{"$ref":"#/definitions/SecretSettings"},"st2":{"$ref":"#/definitions/St2Settings"},"datastores":{"$ref":"#/definitions/DatastoreSettings","description":"MongoDB, RabbitMQ and coordination, in-cluster or external. Default: all in-cluster, Redis Sentinel coordination."},"content":{"$ref":"#/definitions/ContentSettings","description":"Shared pack content. Default: shared-volumes with the cluster's default StorageClass."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Spreading across nodes and zones. Default: preferred node spread, no zones."},"edge":{"$ref":"#/definitions/NginxSettings","description":"The edge: nginx in front of every HTTP service, with TLS. Default: TLS from Secret `st2-tls`, 2 replicas, a LoadBalancer Service."},"mistral":{"$ref":"#/definitions/MistralSettings","description":"Mistral and its PostgreSQL (release.topology 2.x-mistral only). Default: in-cluster PostgreSQL, 2 mistral-api, 2 mistral-server."},"networkPolicy":{"$ref":"#/definitions/NetworkPolicySettings","description":"NetworkPolicies. Default: enabled: default deny plus the guide's connections, automation egress anywhere."}},"additionalProperties":false,"description":"Everything a deployment is made from.","definitions":{"ReleaseSettings":{"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag: a full release such as `3.9.0`. A two-part tag (`3.9`) floats to the newest patch release, so two nodes could run different releases of one component against one database: it is refused unless `digest` pins the image. Default: 3.9.0."},"digest":{"type":"string","description":"Digest every st2 image of the release is pinned to, `sha256:<64 hex>`; the reference becomes `<repository>:<version>@<digest>`. Per-image digests go under a component's `image.digest`. Default: none: the tag alone."},"architectures":{"type":"array","items":{"type":"string"},"description":"CPU architectures (`kubernetes.io/arch`) your st2 images exist for; st2 pods get a required node affinity to them. The official images are amd64 only. Default: [\"amd64\"]."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"registryMirror":{"anyOf":[{"type":"string"},{"type":"object","additionalProperties":{"type":"string"}}],"description":"Where EVERY image we deploy is pulled from (st2, datastores, edge, content images, Jobs), applied last to each final reference. A string replaces the upstream registry host: `docker.io/library/mongo:7.0.37` becomes `registry.corp.example/library/mongo:7.0.37` (references without a host are Docker Hub's and are made explicit first). A map from upstream registry host to mirror prefix serves one proxy per upstream, e.g. `{ docker.io: harbor.corp.example/dockerhub }`; an image from an upstream the map does not name fails the synth. Default: none: each image from its own registry."},"imagePullSecrets":{"type":"array","items":{"type":"string"},"description":"Secrets (type kubernetes.io/dockerconfigjson) on every pod, for pulling from a private registry or mirror. Create them with `kubectl create secret docker-registry`. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2RunAs":{"$ref":"#/definitions/RunAsSettings","description":"The numeric user and group every non-root st2 pod runs as (also the fsGroup of every pod that shares the pack volumes). st2 looks its UID up in /etc/passwd at start, so it must be an account of the images: the default is `stanley`, the account the st2 package creates as the first regular user (1000:1000 on the images' ubuntu:jammy base; the images' own `st2` account has a build-dependent UID). Check it at your pinned image with `scripts/check-images.sh` (README, \"Checking the images\"). Default: {\"user\":1000,\"group\":1000}."},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."},"RunAsSettings":{"type":"object","properties":{"user":{"type":"integer","description":"UID.","minimum":1},"group":{"type":"integer","description":"GID.","minimum":1}},"required":["user","group"],"additionalProperties":false,"description":"A numeric user and group."},"SecretSettings":{"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."},"St2Settings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"smokeTest":{"$ref":"#/definitions/SmokeTestSettings","description":"The post-deploy smoke test Job (an Argo CD PostSync hook; README, \"Smoke test\"). Default: on whenever st2api, st2auth, st2stream and st2actionrunner are deployed."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."},"config":{"$ref":"#/definitions/St2ConfigSettings","description":"st2.conf options StackStorm registers, passed through: section -> option -> value, e.g. `actionrunner: { python_binary: /usr/bin/python3 }`. Checked against the options of StackStorm 3.9 (lib/config/st2-options.ts); options we set for correctness are refused with the setting that controls them. Default: none."},"allowOrigins":{"type":"array","items":{"type":"string"},"description":"Origins besides `publicUrl` that st2api answers cross-origin requests from (`[api] allow_origin`), e.g. another UI. Default: only `publicUrl`."}},"additionalProperties":false,"description":"The st2 processes."},"ComponentSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."},"ResourceSettings":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."},"PlacementSettings":{"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"anyOf":[{"type":"boolean"},{"type":"string","const":"preferred"},{"type":"string","const":"required"}],"description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones): `preferred` (or `true`) when it can, `required` never two replicas in one zone while another zone has fewer (the failure-domain report then counts zone loss as survived). Default: false."},"nodeSelector":{"type":"object","additionalProperties":{"type":"string"},"description":"Node labels every pod requires (`nodeSelector`). Default: none."},"tolerations":{"type":"array","items":{"$ref":"#/definitions/TolerationSettings"},"description":"Taints every pod tolerates. Default: none."},"priorityClassName":{"type":"string","description":"PriorityClass of every pod. Default: none: the cluster's default priority."}},"additionalProperties":false,"description":"Where pods run. Set once at the top level for every workload; the same keys under a component's own `placement` (st2 components, a datastore's `inCluster`, `edge`) override them key by key for that workload (setting only `nodeSelector` keeps the global tolerations and priority). Jobs take the global placement."},"TolerationSettings":{"type":"object","properties":{"key":{"type":"string","description":"Taint key; none with `Exists` tolerates every taint. Default: none."},"operator":{"type":"string","enum":["Equal","Exists"],"description":"Default: Equal."},"value":{"type":"string","description":"Taint value, with `Equal` only. Default: none."},"effect":{"type":"string","enum":["NoSchedule","PreferNoSchedule","NoExecute"],"description":"Taint effect; none tolerates every effect. Default: none."},"tolerationSeconds":{"type":"integer","description":"With `NoExecute`: how long a pod stays on a node after the taint appears. Default: forever.","minimum":0}},"additionalProperties":false,"description":"A taint the pods tolerate (Kubernetes' Toleration)."},"RulesEngineSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."},"ActionRunnerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."},"ActionRunnerAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."},"SensorContainerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."},"SensorPartitioning":{"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."},"ChatOpsSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."},"St2JobsSettings":{"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."},"SmokeTestSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the smoke-test Job. Default: true."},"waitSeconds":{"type":"integer","description":"Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply` and Flux run it at once, while st2 is still starting). Default: 600.","minimum":30}},"additionalProperties":false,"description":"Settings of the post-deploy smoke test."},"NotifierSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."},"GarbageCollectionTtls":{"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."},"St2ConfigSettings":{"type":"object","additionalProperties":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"type":"array","items":{"type":["string","number"]}}]}},"description":"st2.conf options passed through as they are: section -> option -> a scalar or a list of scalars (list options such as `allow_origin`). Merged after our own keys; options StackStormHa sets for correctness are refused, naming the setting that controls them."},"DatastoreSettings":{"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."},"MongoDbSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"tlsCaSecret":{"type":"string","description":"Secret whose key `ca.crt` is the CA that signed the servers' certificates (with `tls`): st2 verifies them against it (`[database] tls_ca_file`). Default: the images' system CAs."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name of the in-cluster set (external mode: `external.replicaSet`). Default: rs0."},"authSource":{"type":"string","description":"Database holding st2's user (`authSource`), in both modes; in-cluster, the user is created there with its roles on `database`. Default: the `database`."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."},"InClusterSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."},"RabbitMqSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."},"ExternalSettings":{"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."},"CoordinationSettings":{"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."},"SentinelSettings":{"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."},"ContentSettings":{"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}},"SharedVolumesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."},"ImagesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."},"packConfigsSecret":{"type":"string","description":"Secret whose keys `<pack>.yaml` are the packs' configs, mounted read-only at /opt/stackstorm/configs in every pod that reads packs (the images mode has no config volume otherwise). Create it with `kubectl create secret generic st2-pack-configs --from-file=corp.yaml=...`: configs often hold credentials. Default: none: packs run without configs."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."},"ImageSettings":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."},"NginxSettings":{"type":"object","properties":{"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.<clusterDomain>\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override (`registry` is the prefix before the repository name). Default: docker.io/nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."},"EdgeTlsSettings":{"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."},"EdgeTlsMode":{"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."},"NginxTimeouts":{"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."},"EdgeServiceSettings":{"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge (a LoadBalancer beside an enabled Ingress is refused: a second, unguarded public endpoint). Default: 'LoadBalancer', or 'ClusterIP' with `ingress.enabled`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."},"EdgeIngressSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."},"MistralSettings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."},"PostgresSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."},"PostgresInClusterSettings":{"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."},"PostgresExternalSettings":{"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."},"NetworkPolicySettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."},"AutomationEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."},"NetworkPort":{"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."},"KubernetesApiEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."}},"$id":"https://github.com/stackstorm-ha-cdk8s/schemas/settings.schema.json","title":"stackstorm-ha-cdk8s environment values file"};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"namespace":{"type":"string","description":"Namespace for every object. Default: stackstorm."},"clusterDomain":{"type":"string","description":"The cluster's DNS domain (the kubelet's `clusterDomain`), used in every Service and StatefulSet member name we render. Default: cluster.local."},"instance":{"type":"string","description":"`app.kubernetes.io/instance`. Default: stackstorm."},"publicUrl":{"type":"string","description":"Public base URL users reach the edge at. Default: https://stackstorm.example.com."},"release":{"$ref":"#/definitions/ReleaseSettings"},"secrets":{"$ref":"#/definitions/SecretSettings"},"st2":{"$ref":"#/definitions/St2Settings"},"datastores":{"$ref":"#/definitions/DatastoreSettings","description":"MongoDB, RabbitMQ and coordination, in-cluster or external. Default: all in-cluster, Redis Sentinel coordination."},"content":{"$ref":"#/definitions/ContentSettings","description":"Shared pack content. Default: shared-volumes with the cluster's default StorageClass."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Spreading across nodes and zones. Default: preferred node spread, no zones."},"edge":{"$ref":"#/definitions/NginxSettings","description":"The edge: nginx in front of every HTTP service, with TLS. Default: TLS from Secret `st2-tls`, 2 replicas, a LoadBalancer Service."},"mistral":{"$ref":"#/definitions/MistralSettings","description":"Mistral and its PostgreSQL (release.topology 2.x-mistral only). Default: in-cluster PostgreSQL, 2 mistral-api, 2 mistral-server."},"networkPolicy":{"$ref":"#/definitions/NetworkPolicySettings","description":"NetworkPolicies. Default: enabled: default deny plus the guide's connections, automation egress anywhere."}},"additionalProperties":false,"description":"Everything a deployment is made from.","definitions":{"ReleaseSettings":{"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag: a full release such as `3.9.0`. A two-part tag (`3.9`) floats to the newest patch release, so two nodes could run different releases of one component against one database: it is refused unless `digest` pins the image. Default: 3.9.0."},"digest":{"type":"string","description":"Digest every st2 image of the release is pinned to, `sha256:<64 hex>`; the reference becomes `<repository>:<version>@<digest>`. Per-image digests go under a component's `image.digest`. Default: none: the tag alone."},"architectures":{"type":"array","items":{"type":"string"},"description":"CPU architectures (`kubernetes.io/arch`) your st2 images exist for; st2 pods get a required node affinity to them. The official images are amd64 only. Default: [\"amd64\"]."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"registryMirror":{"anyOf":[{"type":"string"},{"type":"object","additionalProperties":{"type":"string"}}],"description":"Where EVERY image we deploy is pulled from (st2, datastores, edge, content images, Jobs), applied last to each final reference. A string replaces the upstream registry host: `docker.io/library/mongo:7.0.37` becomes `registry.corp.example/library/mongo:7.0.37` (references without a host are Docker Hub's and are made explicit first). A map from upstream registry host to mirror prefix serves one proxy per upstream, e.g. `{ docker.io: harbor.corp.example/dockerhub }`; an image from an upstream the map does not name fails the synth. Default: none: each image from its own registry."},"imagePullSecrets":{"type":"array","items":{"type":"string"},"description":"Secrets (type kubernetes.io/dockerconfigjson) on every pod, for pulling from a private registry or mirror. Create them with `kubectl create secret docker-registry`. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2RunAs":{"$ref":"#/definitions/RunAsSettings","description":"The numeric user and group every non-root st2 pod runs as (also the fsGroup of every pod that shares the pack volumes). st2 looks its UID up in /etc/passwd at start, so it must be an account of the images: the default is `stanley`, the account the st2 package creates as the first regular user (1000:1000 on the images' ubuntu:jammy base; the images' own `st2` account has a build-dependent UID). Check it at your pinned image with `scripts/check-images.sh` (README, \"Checking the images\"). Default: {\"user\":1000,\"group\":1000}."},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."},"RunAsSettings":{"type":"object","properties":{"user":{"type":"integer","description":"UID.","minimum":1},"group":{"type":"integer","description":"GID.","minimum":1}},"required":["user","group"],"additionalProperties":false,"description":"A numeric user and group."},"SecretSettings":{"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."},"St2Settings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/St2AuthSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"smokeTest":{"$ref":"#/definitions/SmokeTestSettings","description":"The post-deploy smoke test Job (an Argo CD PostSync hook; README, \"Smoke test\"). Default: on whenever st2api, st2auth, st2stream and st2actionrunner are deployed."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."},"config":{"$ref":"#/definitions/St2ConfigSettings","description":"st2.conf options StackStorm registers, passed through: section -> option -> value, e.g. `actionrunner: { python_binary: /usr/bin/python3 }`. Checked against the options of StackStorm 3.9 (lib/config/st2-options.ts); options we set for correctness are refused with the setting that controls them. Default: none."},"allowOrigins":{"type":"array","items":{"type":"string"},"description":"Origins besides `publicUrl` that st2api answers cross-origin requests from (`[api] allow_origin`), e.g. another UI. Default: only `publicUrl`."}},"additionalProperties":false,"description":"The st2 processes."},"ComponentSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."},"ResourceSettings":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."},"PlacementSettings":{"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"anyOf":[{"type":"boolean"},{"type":"string","const":"preferred"},{"type":"string","const":"required"}],"description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones): `preferred` (or `true`) when it can, `required` never two replicas in one zone while another zone has fewer (the failure-domain report then counts zone loss as survived). Default: false."},"nodeSelector":{"type":"object","additionalProperties":{"type":"string"},"description":"Node labels every pod requires (`nodeSelector`). Default: none."},"tolerations":{"type":"array","items":{"$ref":"#/definitions/TolerationSettings"},"description":"Taints every pod tolerates. Default: none."},"priorityClassName":{"type":"string","description":"PriorityClass of every pod. Default: none: the cluster's default priority."}},"additionalProperties":false,"description":"Where pods run. Set once at the top level for every workload; the same keys under a component's own `placement` (st2 components, a datastore's `inCluster`, `edge`) override them key by key for that workload (setting only `nodeSelector` keeps the global tolerations and priority). Jobs take the global placement."},"TolerationSettings":{"type":"object","properties":{"key":{"type":"string","description":"Taint key; none with `Exists` tolerates every taint. Default: none."},"operator":{"type":"string","enum":["Equal","Exists"],"description":"Default: Equal."},"value":{"type":"string","description":"Taint value, with `Equal` only. Default: none."},"effect":{"type":"string","enum":["NoSchedule","PreferNoSchedule","NoExecute"],"description":"Taint effect; none tolerates every effect. Default: none."},"tolerationSeconds":{"type":"integer","description":"With `NoExecute`: how long a pod stays on a node after the taint appears. Default: forever.","minimum":0}},"additionalProperties":false,"description":"A taint the pods tolerate (Kubernetes' Toleration)."},"St2AuthSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"backend":{"type":"string","description":"`[auth] backend`: `flat_file` checks the htpasswd Secret (`secrets.htpasswd`); `ldap` (the st2-auth-ldap backend) or any backend your st2auth image ships. Check what it ships with `kubectl exec deploy/st2auth -- /opt/stackstorm/st2/bin/pip list | grep st2-auth`. Default: flat_file."},"backendKwargs":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"type":"array","items":{"type":"string"}}]},"description":"`[auth] backend_kwargs`, the backend's own settings, e.g. for ldap `host`, `port`, `use_ssl`, `bind_dn`, `base_ou`, `group_dns`. Not for `flat_file` (its file is ours). Default: none."},"secretKwargs":{"type":"object","additionalProperties":{"$ref":"#/definitions/SecretKeySettings"},"description":"Backend settings whose values come from Secrets, e.g. `bind_password`: filled in by the st2auth pods' `prepare` step into their secrets file (never into a ConfigMap), together with `backendKwargs`. Default: none."}},"additionalProperties":false,"description":"st2auth, and the authentication backend it asks."},"SecretKeySettings":{"type":"object","properties":{"secret":{"type":"string","description":"Name of the Secret (in the deployment's namespace)."},"key":{"type":"string","description":"Key inside it."}},"required":["secret","key"],"additionalProperties":false,"description":"A key of a Kubernetes Secret."},"RulesEngineSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."},"ActionRunnerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."},"ActionRunnerAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."},"SensorContainerSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."},"SensorPartitioning":{"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."},"ChatOpsSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."},"St2JobsSettings":{"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."},"SmokeTestSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the smoke-test Job. Default: true."},"waitSeconds":{"type":"integer","description":"Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply` and Flux run it at once, while st2 is still starting). Default: 600.","minimum":30}},"additionalProperties":false,"description":"Settings of the post-deploy smoke test."},"NotifierSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."},"GarbageCollectionTtls":{"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."},"St2ConfigSettings":{"type":"object","additionalProperties":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"type":"array","items":{"type":["string","number"]}}]}},"description":"st2.conf options passed through as they are: section -> option -> a scalar or a list of scalars (list options such as `allow_origin`). Merged after our own keys; options StackStormHa sets for correctness are refused, naming the setting that controls them."},"DatastoreSettings":{"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."},"MongoDbSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"tlsCaSecret":{"type":"string","description":"Secret whose key `ca.crt` is the CA that signed the servers' certificates (with `tls`): st2 verifies them against it (`[database] tls_ca_file`). Default: the images' system CAs."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name of the in-cluster set (external mode: `external.replicaSet`). Default: rs0."},"authSource":{"type":"string","description":"Database holding st2's user (`authSource`), in both modes; in-cluster, the user is created there with its roles on `database`. Default: the `database`."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."},"InClusterSettings":{"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."},"RabbitMqSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."},"ExternalSettings":{"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."},"CoordinationSettings":{"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."},"SentinelSettings":{"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."},"ContentSettings":{"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}},"SharedVolumesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."},"ImagesContent":{"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."},"packConfigsSecret":{"type":"string","description":"Secret whose keys `<pack>.yaml` are the packs' configs, mounted read-only at /opt/stackstorm/configs in every pod that reads packs (the images mode has no config volume otherwise). Create it with `kubectl create secret generic st2-pack-configs --from-file=corp.yaml=...`: configs often hold credentials. Default: none: packs run without configs."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."},"ImageSettings":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."},"NginxSettings":{"type":"object","properties":{"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.<clusterDomain>\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override (`registry` is the prefix before the repository name). Default: docker.io/nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."},"EdgeTlsSettings":{"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."},"EdgeTlsMode":{"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."},"NginxTimeouts":{"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."},"EdgeServiceSettings":{"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge (a LoadBalancer beside an enabled Ingress is refused: a second, unguarded public endpoint). Default: 'LoadBalancer', or 'ClusterIP' with `ingress.enabled`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."},"EdgeIngressSettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."},"MistralSettings":{"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."},"PostgresSettings":{"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."},"PostgresInClusterSettings":{"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."},"PostgresExternalSettings":{"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."},"NetworkPolicySettings":{"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"authBackendCidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2auth may reach its authentication backend in (an LDAP server), on the kwargs' `port` or 389 and 636. Only with a backend other than flat_file. Default: [\"0.0.0.0/0\",\"::/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."},"AutomationEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."},"NetworkPort":{"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."},"KubernetesApiEgressSettings":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."}},"$id":"https://github.com/stackstorm-ha-cdk8s/schemas/settings.schema.json","title":"stackstorm-ha-cdk8s environment values file"};
 const schema14 = {"type":"object","properties":{"datastoreKey":{"type":"string","description":"Keys `datastore_key.json`. Default: st2-datastore-key."},"htpasswd":{"type":"string","description":"Key `htpasswd`. Default: st2-htpasswd."},"sshKey":{"type":"string","description":"Key `private_key`. Default: st2-ssh-key."},"adminCredentials":{"type":"string","description":"Keys `username`, `password`. Default: st2-admin."}},"additionalProperties":false,"description":"Names of the user-created Secrets (README, \"Secrets\")."};
 const func2 = Object.prototype.hasOwnProperty;
 const schema12 = {"type":"object","properties":{"version":{"type":"string","description":"StackStorm image tag: a full release such as `3.9.0`. A two-part tag (`3.9`) floats to the newest patch release, so two nodes could run different releases of one component against one database: it is refused unless `digest` pins the image. Default: 3.9.0."},"digest":{"type":"string","description":"Digest every st2 image of the release is pinned to, `sha256:<64 hex>`; the reference becomes `<repository>:<version>@<digest>`. Per-image digests go under a component's `image.digest`. Default: none: the tag alone."},"architectures":{"type":"array","items":{"type":"string"},"description":"CPU architectures (`kubernetes.io/arch`) your st2 images exist for; st2 pods get a required node affinity to them. The official images are amd64 only. Default: [\"amd64\"]."},"registry":{"type":"string","description":"Registry prefix for the st2 images. Default: docker.io/stackstorm."},"registryMirror":{"anyOf":[{"type":"string"},{"type":"object","additionalProperties":{"type":"string"}}],"description":"Where EVERY image we deploy is pulled from (st2, datastores, edge, content images, Jobs), applied last to each final reference. A string replaces the upstream registry host: `docker.io/library/mongo:7.0.37` becomes `registry.corp.example/library/mongo:7.0.37` (references without a host are Docker Hub's and are made explicit first). A map from upstream registry host to mirror prefix serves one proxy per upstream, e.g. `{ docker.io: harbor.corp.example/dockerhub }`; an image from an upstream the map does not name fails the synth. Default: none: each image from its own registry."},"imagePullSecrets":{"type":"array","items":{"type":"string"},"description":"Secrets (type kubernetes.io/dockerconfigjson) on every pod, for pulling from a private registry or mirror. Create them with `kubectl create secret docker-registry`. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"Pull policy for every image. Default: IfNotPresent."},"st2RunAs":{"$ref":"#/definitions/RunAsSettings","description":"The numeric user and group every non-root st2 pod runs as (also the fsGroup of every pod that shares the pack volumes). st2 looks its UID up in /etc/passwd at start, so it must be an account of the images: the default is `stanley`, the account the st2 package creates as the first regular user (1000:1000 on the images' ubuntu:jammy base; the images' own `st2` account has a build-dependent UID). Check it at your pinned image with `scripts/check-images.sh` (README, \"Checking the images\"). Default: {\"user\":1000,\"group\":1000}."},"topology":{"type":"string","enum":["3.x","2.x-mistral"],"description":"Which process layout to deploy. `3.x`: current StackStorm (st2timersengine, st2workflowengine, st2scheduler, Orquesta). `2.x-mistral`: the HA guide's own topology (timers inside one st2rulesengine, the notifier's backup scheduler, Mistral on PostgreSQL, st2resultstracker). StackStorm publishes no images for it: set `registry` to where you pushed your 2.x images and `version` to their tag (st2 2.0-2.8). Default: 3.x."}},"additionalProperties":false,"description":"The StackStorm release every st2 image is taken from."};
@@ -342,12 +342,12 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema15 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/ComponentSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"smokeTest":{"$ref":"#/definitions/SmokeTestSettings","description":"The post-deploy smoke test Job (an Argo CD PostSync hook; README, \"Smoke test\"). Default: on whenever st2api, st2auth, st2stream and st2actionrunner are deployed."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."},"config":{"$ref":"#/definitions/St2ConfigSettings","description":"st2.conf options StackStorm registers, passed through: section -> option -> value, e.g. `actionrunner: { python_binary: /usr/bin/python3 }`. Checked against the options of StackStorm 3.9 (lib/config/st2-options.ts); options we set for correctness are refused with the setting that controls them. Default: none."},"allowOrigins":{"type":"array","items":{"type":"string"},"description":"Origins besides `publicUrl` that st2api answers cross-origin requests from (`[api] allow_origin`), e.g. another UI. Default: only `publicUrl`."}},"additionalProperties":false,"description":"The st2 processes."};
-const schema30 = {"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."};
-const schema31 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the smoke-test Job. Default: true."},"waitSeconds":{"type":"integer","description":"Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply` and Flux run it at once, while st2 is still starting). Default: 600.","minimum":30}},"additionalProperties":false,"description":"Settings of the post-deploy smoke test."};
-const schema34 = {"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."};
+const schema15 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"st2api: active-active behind the edge. Default: 2 replicas."},"web":{"$ref":"#/definitions/ComponentSettings","description":"st2web: the static Web UI behind the edge (root nginx on 80 inside the image). Default: 2 replicas."},"auth":{"$ref":"#/definitions/St2AuthSettings","description":"st2auth: active-active behind the edge. Default: 2 replicas."},"stream":{"$ref":"#/definitions/ComponentSettings","description":"st2stream: active-active; long-lived SSE connections. Default: 2 replicas."},"rulesEngine":{"$ref":"#/definitions/RulesEngineSettings","description":"st2rulesengine: active-active; in 2.x-mistral also the one timer holder. Default: 2 replicas."},"timersEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2timersengine (3.x): exactly one. Default: 1 replica."},"workflowEngine":{"$ref":"#/definitions/ComponentSettings","description":"st2workflowengine (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"scheduler":{"$ref":"#/definitions/ComponentSettings","description":"st2scheduler (3.x): active-active, needs coordination when > 1. Default: 2 replicas."},"actionRunner":{"$ref":"#/definitions/ActionRunnerSettings","description":"st2actionrunner: active-active, needs coordination when > 1. Default: 3 replicas."},"sensorContainer":{"$ref":"#/definitions/SensorContainerSettings","description":"st2sensorcontainer: partitioned, one pod per partition. Default: one pod, all sensors."},"chatops":{"$ref":"#/definitions/ChatOpsSettings","description":"st2chatops: active-passive, off unless enabled. Default: disabled."},"jobs":{"$ref":"#/definitions/St2JobsSettings","description":"The per-release jobs (register content, load keys). Default: register content only."},"smokeTest":{"$ref":"#/definitions/SmokeTestSettings","description":"The post-deploy smoke test Job (an Argo CD PostSync hook; README, \"Smoke test\"). Default: on whenever st2api, st2auth, st2stream and st2actionrunner are deployed."},"notifier":{"$ref":"#/definitions/NotifierSettings","description":"st2notifier: active-active; in 2.x-mistral also the backup scheduler. Default: 2 replicas."},"resultsTracker":{"$ref":"#/definitions/ComponentSettings","description":"st2resultstracker (2.x-mistral only): tracks Mistral results; active-active. Default: 2 replicas."},"garbageCollector":{"type":"object","additionalProperties":false,"properties":{"ttl":{"$ref":"#/definitions/GarbageCollectionTtls"},"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"description":"st2garbagecollector: singleton; deployed only when TTLs are set."},"config":{"$ref":"#/definitions/St2ConfigSettings","description":"st2.conf options StackStorm registers, passed through: section -> option -> value, e.g. `actionrunner: { python_binary: /usr/bin/python3 }`. Checked against the options of StackStorm 3.9 (lib/config/st2-options.ts); options we set for correctness are refused with the setting that controls them. Default: none."},"allowOrigins":{"type":"array","items":{"type":"string"},"description":"Origins besides `publicUrl` that st2api answers cross-origin requests from (`[api] allow_origin`), e.g. another UI. Default: only `publicUrl`."}},"additionalProperties":false,"description":"The st2 processes."};
+const schema33 = {"type":"object","properties":{"keysSecret":{"type":"string","description":"Secret with key `keys.json`: key-value pairs (`st2 key load` format) loaded after each release. Default: no key-load job."}},"additionalProperties":false,"description":"Settings of the per-release jobs."};
+const schema34 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the smoke-test Job. Default: true."},"waitSeconds":{"type":"integer","description":"Seconds the test waits for st2 to accept a login before it fails (plain `kubectl apply` and Flux run it at once, while st2 is still starting). Default: 600.","minimum":30}},"additionalProperties":false,"description":"Settings of the post-deploy smoke test."};
+const schema37 = {"type":"object","properties":{"actionExecutionsDays":{"type":"integer","description":"Days to keep action executions. Default: keep forever.","minimum":1},"actionExecutionsOutputDays":{"type":"integer","description":"Days to keep action execution output. Default: keep forever.","minimum":1},"triggerInstancesDays":{"type":"integer","description":"Days to keep trigger instances. Default: keep forever.","minimum":1},"tracesDays":{"type":"integer","description":"Days to keep traces. Default: keep forever.","minimum":1},"ruleEnforcementsDays":{"type":"integer","description":"Days to keep rule enforcements. Default: keep forever.","minimum":1},"workflowExecutionsDays":{"type":"integer","description":"Days to keep workflow executions. Default: keep forever.","minimum":1},"taskExecutionsDays":{"type":"integer","description":"Days to keep task executions. Default: keep forever.","minimum":1},"tokensDays":{"type":"integer","description":"Days to keep expired tokens. Default: keep forever.","minimum":1}},"additionalProperties":false,"description":"Garbage collection TTLs in days (st2 ignores values below 1; unset keeps forever)."};
 const schema17 = {"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU request, e.g. `100m` or `1`."},"cpuLimit":{"type":"string","description":"CPU limit; omitted by default so a busy process is throttled only by contention. Default: no limit."},"memoryRequest":{"type":"string","description":"Memory request, e.g. `256Mi`."},"memoryLimit":{"type":"string","description":"Memory limit, e.g. `512Mi`; at least the request."}},"required":["cpuRequest","memoryRequest","memoryLimit"],"additionalProperties":false,"description":"Compute resources of one container, as Kubernetes quantities. Requests and a memory limit are always set: an unset value would let cdk8s-plus fill in its own defaults."};
-const schema36 = {"type":"object","additionalProperties":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"type":"array","items":{"type":["string","number"]}}]}},"description":"st2.conf options passed through as they are: section -> option -> a scalar or a list of scalars (list options such as `allow_origin`). Merged after our own keys; options StackStormHa sets for correctness are refused, naming the setting that controls them."};
+const schema39 = {"type":"object","additionalProperties":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"type":"array","items":{"type":["string","number"]}}]}},"description":"st2.conf options passed through as they are: section -> option -> a scalar or a list of scalars (list options such as `allow_origin`). Merged after our own keys; options StackStormHa sets for correctness are refused, naming the setting that controls them."};
 const schema16 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings every st2 component accepts. Values files (environments/*.yaml) map onto these same types."};
 const schema18 = {"type":"object","properties":{"nodeSpread":{"type":"string","enum":["preferred","required"],"description":"`preferred` spreads replicas across nodes when it can and still schedules on a one-node cluster; `required` refuses to put two replicas on one node. Default: preferred."},"zoneSpread":{"anyOf":[{"type":"boolean"},{"type":"string","const":"preferred"},{"type":"string","const":"required"}],"description":"Spread across `topology.kubernetes.io/zone` too (set when the cluster has zones): `preferred` (or `true`) when it can, `required` never two replicas in one zone while another zone has fewer (the failure-domain report then counts zone loss as survived). Default: false."},"nodeSelector":{"type":"object","additionalProperties":{"type":"string"},"description":"Node labels every pod requires (`nodeSelector`). Default: none."},"tolerations":{"type":"array","items":{"$ref":"#/definitions/TolerationSettings"},"description":"Taints every pod tolerates. Default: none."},"priorityClassName":{"type":"string","description":"PriorityClass of every pod. Default: none: the cluster's default priority."}},"additionalProperties":false,"description":"Where pods run. Set once at the top level for every workload; the same keys under a component's own `placement` (st2 components, a datastore's `inCluster`, `edge`) override them key by key for that workload (setting only `nodeSelector` keeps the global tolerations and priority). Jobs take the global placement."};
 const schema19 = {"type":"object","properties":{"key":{"type":"string","description":"Taint key; none with `Exists` tolerates every taint. Default: none."},"operator":{"type":"string","enum":["Equal","Exists"],"description":"Default: Equal."},"value":{"type":"string","description":"Taint value, with `Equal` only. Default: none."},"effect":{"type":"string","enum":["NoSchedule","PreferNoSchedule","NoExecute"],"description":"Taint effect; none tolerates every effect. Default: none."},"tolerationSeconds":{"type":"integer","description":"With `NoExecute`: how long a pod stays on a node after the taint appears. Default: forever.","minimum":0}},"additionalProperties":false,"description":"A taint the pods tolerate (Kubernetes' Toleration)."};
@@ -950,14 +950,15 @@ validate14.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."};
+const schema20 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"backend":{"type":"string","description":"`[auth] backend`: `flat_file` checks the htpasswd Secret (`secrets.htpasswd`); `ldap` (the st2-auth-ldap backend) or any backend your st2auth image ships. Check what it ships with `kubectl exec deploy/st2auth -- /opt/stackstorm/st2/bin/pip list | grep st2-auth`. Default: flat_file."},"backendKwargs":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"type":"array","items":{"type":"string"}}]},"description":"`[auth] backend_kwargs`, the backend's own settings, e.g. for ldap `host`, `port`, `use_ssl`, `bind_dn`, `base_ou`, `group_dns`. Not for `flat_file` (its file is ours). Default: none."},"secretKwargs":{"type":"object","additionalProperties":{"$ref":"#/definitions/SecretKeySettings"},"description":"Backend settings whose values come from Secrets, e.g. `bind_password`: filled in by the st2auth pods' `prepare` step into their secrets file (never into a ConfigMap), together with `backendKwargs`. Default: none."}},"additionalProperties":false,"description":"st2auth, and the authentication backend it asks."};
+const schema22 = {"type":"object","properties":{"secret":{"type":"string","description":"Name of the Secret (in the deployment's namespace)."},"key":{"type":"string","description":"Key inside it."}},"required":["secret","key"],"additionalProperties":false,"description":"A key of a Kubernetes Secret."};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "timers"))){
+if(!((((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "backend")) || (key0 === "backendKwargs")) || (key0 === "secretKwargs"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -1214,15 +1215,9 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
-if(data.timers !== undefined){
-if(!(validate14(data.timers, {instancePath:instancePath+"/timers",parentData:data,parentDataProperty:"timers",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.backend !== undefined){
+if(typeof data.backend !== "string"){
+const err21 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1231,19 +1226,230 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate21.errors = vErrors;
+}
+if(data.backendKwargs !== undefined){
+let data15 = data.backendKwargs;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key3 in data15){
+let data16 = data15[key3];
+const _errs38 = errors;
+let valid5 = false;
+const _errs39 = errors;
+if(typeof data16 !== "string"){
+const err22 = {instancePath:instancePath+"/backendKwargs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/backendKwargs/additionalProperties/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+var _valid0 = _errs39 === errors;
+valid5 = valid5 || _valid0;
+if(!valid5){
+const _errs41 = errors;
+if(!((typeof data16 == "number") && (isFinite(data16)))){
+const err23 = {instancePath:instancePath+"/backendKwargs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/backendKwargs/additionalProperties/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+var _valid0 = _errs41 === errors;
+valid5 = valid5 || _valid0;
+if(!valid5){
+const _errs43 = errors;
+if(typeof data16 !== "boolean"){
+const err24 = {instancePath:instancePath+"/backendKwargs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/backendKwargs/additionalProperties/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+var _valid0 = _errs43 === errors;
+valid5 = valid5 || _valid0;
+if(!valid5){
+const _errs45 = errors;
+if(Array.isArray(data16)){
+const len0 = data16.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data16[i0] !== "string"){
+const err25 = {instancePath:instancePath+"/backendKwargs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/properties/backendKwargs/additionalProperties/anyOf/3/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/backendKwargs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/backendKwargs/additionalProperties/anyOf/3/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+var _valid0 = _errs45 === errors;
+valid5 = valid5 || _valid0;
+}
+}
+}
+if(!valid5){
+const err27 = {instancePath:instancePath+"/backendKwargs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/backendKwargs/additionalProperties/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+else {
+errors = _errs38;
+if(vErrors !== null){
+if(_errs38){
+vErrors.length = _errs38;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/backendKwargs",schemaPath:"#/properties/backendKwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.secretKwargs !== undefined){
+let data18 = data.secretKwargs;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key4 in data18){
+let data19 = data18[key4];
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+if(data19.secret === undefined){
+const err29 = {instancePath:instancePath+"/secretKwargs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SecretKeySettings/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if(data19.key === undefined){
+const err30 = {instancePath:instancePath+"/secretKwargs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SecretKeySettings/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+for(const key5 in data19){
+if(!((key5 === "secret") || (key5 === "key"))){
+const err31 = {instancePath:instancePath+"/secretKwargs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SecretKeySettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data19.secret !== undefined){
+if(typeof data19.secret !== "string"){
+const err32 = {instancePath:instancePath+"/secretKwargs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/secret",schemaPath:"#/definitions/SecretKeySettings/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data19.key !== undefined){
+if(typeof data19.key !== "string"){
+const err33 = {instancePath:instancePath+"/secretKwargs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/key",schemaPath:"#/definitions/SecretKeySettings/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/secretKwargs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SecretKeySettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/secretKwargs",schemaPath:"#/properties/secretKwargs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."};
-const schema24 = {"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."};
+const schema23 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"timers":{"$ref":"#/definitions/ComponentSettings","description":"release.topology 2.x-mistral only: the Deployment `st2rulesengine-timers`, the one rules engine that also runs the timers. Its replicas must stay 1. Default: 1 replica, the rules engines' image and resources."}},"additionalProperties":false,"description":"Settings of st2rulesengine."};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "autoscaling"))){
+if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "timers"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -1472,7 +1678,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
-const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema22.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema23.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1500,11 +1706,15 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
-if(data.autoscaling !== undefined){
-let data14 = data.autoscaling;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.minReplicas === undefined){
-const err21 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "minReplicas"},message:"must have required property '"+"minReplicas"+"'"};
+if(data.timers !== undefined){
+if(!(validate14(data.timers, {instancePath:instancePath+"/timers",parentData:data,parentDataProperty:"timers",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1513,149 +1723,19 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data14.maxReplicas === undefined){
-const err22 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "maxReplicas"},message:"must have required property '"+"maxReplicas"+"'"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-for(const key3 in data14){
-if(!(((key3 === "minReplicas") || (key3 === "maxReplicas")) || (key3 === "cpuUtilization"))){
-const err23 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data14.minReplicas !== undefined){
-let data15 = data14.minReplicas;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err24 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 1 || isNaN(data15)){
-const err25 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-if(data14.maxReplicas !== undefined){
-let data16 = data14.maxReplicas;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err26 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 1 || isNaN(data16)){
-const err27 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-}
-if(data14.cpuUtilization !== undefined){
-let data17 = data14.cpuUtilization;
-if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err28 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 > 100 || isNaN(data17)){
-const err29 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(data17 < 1 || isNaN(data17)){
-const err30 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-}
-else {
-const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-validate28.errors = vErrors;
+validate23.errors = vErrors;
 return errors === 0;
 }
 
-const schema25 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."};
-const schema27 = {"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."};
+const schema25 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"autoscaling":{"$ref":"#/definitions/ActionRunnerAutoscaling","description":"A HorizontalPodAutoscaler instead of a fixed count. Default: fixed replicas."}},"additionalProperties":false,"description":"Settings of the action runners."};
+const schema27 = {"type":"object","properties":{"minReplicas":{"type":"integer","description":"Fewest runners.","minimum":1},"maxReplicas":{"type":"integer","description":"Most runners.","minimum":1},"cpuUtilization":{"type":"integer","description":"Target average CPU utilisation in percent of the request. Default: 70.","minimum":1,"maximum":100}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"Scale action runners on CPU."};
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "partitioning"))){
+if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "autoscaling"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -1912,12 +1992,11 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
-if(data.partitioning !== undefined){
-let data14 = data.partitioning;
+if(data.autoscaling !== undefined){
+let data14 = data.autoscaling;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
-if(!((((((key3 === "mode") || (key3 === "partitions")) || (key3 === "hashRanges")) || (key3 === "nodes")) || (key3 === "assignments")) || (key3 === "sensors"))){
-const err21 = {instancePath:instancePath+"/partitioning",schemaPath:"#/definitions/SensorPartitioning/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(data14.minReplicas === undefined){
+const err21 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "minReplicas"},message:"must have required property '"+"minReplicas"+"'"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1926,11 +2005,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data14.mode !== undefined){
-let data15 = data14.mode;
-if(typeof data15 !== "string"){
-const err22 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data14.maxReplicas === undefined){
+const err22 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/required",keyword:"required",params:{missingProperty: "maxReplicas"},message:"must have required property '"+"maxReplicas"+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1939,8 +2015,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(!(((((data15 === "all") || (data15 === "hash")) || (data15 === "kvstore")) || (data15 === "file")) || (data15 === "single-sensor"))){
-const err23 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/enum",keyword:"enum",params:{allowedValues: schema27.properties.mode.enum},message:"must be equal to one of the allowed values"};
+for(const key3 in data14){
+if(!(((key3 === "minReplicas") || (key3 === "maxReplicas")) || (key3 === "cpuUtilization"))){
+const err23 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1950,10 +2027,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data14.partitions !== undefined){
-let data16 = data14.partitions;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err24 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data14.minReplicas !== undefined){
+let data15 = data14.minReplicas;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err24 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1962,9 +2039,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 > 1024 || isNaN(data16)){
-const err25 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1024},message:"must be <= 1024"};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 1 || isNaN(data15)){
+const err25 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1973,8 +2050,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data16 < 1 || isNaN(data16)){
-const err26 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data14.maxReplicas !== undefined){
+let data16 = data14.maxReplicas;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err26 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1983,14 +2064,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-}
-if(data14.hashRanges !== undefined){
-let data17 = data14.hashRanges;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key4 in data17){
-if(typeof data17[key4] !== "string"){
-const err27 = {instancePath:instancePath+"/partitioning/hashRanges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SensorPartitioning/properties/hashRanges/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 1 || isNaN(data16)){
+const err27 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2001,8 +2077,10 @@ errors++;
 }
 }
 }
-else {
-const err28 = {instancePath:instancePath+"/partitioning/hashRanges",schemaPath:"#/definitions/SensorPartitioning/properties/hashRanges/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data14.cpuUtilization !== undefined){
+let data17 = data14.cpuUtilization;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err28 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2011,14 +2089,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-if(data14.nodes !== undefined){
-let data19 = data14.nodes;
-if(Array.isArray(data19)){
-const len0 = data19.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data19[i0] !== "string"){
-const err29 = {instancePath:instancePath+"/partitioning/nodes/" + i0,schemaPath:"#/definitions/SensorPartitioning/properties/nodes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 100 || isNaN(data17)){
+const err29 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2027,10 +2100,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/partitioning/nodes",schemaPath:"#/definitions/SensorPartitioning/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data17 < 1 || isNaN(data17)){
+const err30 = {instancePath:instancePath+"/autoscaling/cpuUtilization",schemaPath:"#/definitions/ActionRunnerAutoscaling/properties/cpuUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2040,16 +2111,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data14.assignments !== undefined){
-let data21 = data14.assignments;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key5 in data21){
-let data22 = data21[key5];
-if(Array.isArray(data22)){
-const len1 = data22.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data22[i1] !== "string"){
-const err31 = {instancePath:instancePath+"/partitioning/assignments/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/definitions/SensorPartitioning/properties/assignments/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/definitions/ActionRunnerAutoscaling/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2061,7 +2126,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/partitioning/assignments/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SensorPartitioning/properties/assignments/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2070,82 +2135,19 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-}
-else {
-const err33 = {instancePath:instancePath+"/partitioning/assignments",schemaPath:"#/definitions/SensorPartitioning/properties/assignments/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data14.sensors !== undefined){
-let data24 = data14.sensors;
-if(Array.isArray(data24)){
-const len2 = data24.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data24[i2] !== "string"){
-const err34 = {instancePath:instancePath+"/partitioning/sensors/" + i2,schemaPath:"#/definitions/SensorPartitioning/properties/sensors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/partitioning/sensors",schemaPath:"#/definitions/SensorPartitioning/properties/sensors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/partitioning",schemaPath:"#/definitions/SensorPartitioning/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-validate31.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
 
-const schema28 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."};
+const schema28 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"partitioning":{"$ref":"#/definitions/SensorPartitioning","description":"How sensors are split among pods. Default: all sensors in one pod."}},"additionalProperties":false,"description":"Settings of the sensor containers."};
+const schema30 = {"type":"object","properties":{"mode":{"type":"string","enum":["all","hash","kvstore","file","single-sensor"],"description":"- `all`: one pod runs every sensor;\n- `hash`: each pod runs the sensors whose hash falls in its ranges;\n- `kvstore`: each pod runs the refs stored under `<node>.sensor_partition` in st2's datastore;\n- `file`: each pod runs the refs listed for it in a file rendered from `assignments`;\n- `single-sensor`: one pod per sensor ref. Default: all."},"partitions":{"type":"integer","description":"`hash`: split the hash space into this many equal partitions. Default: none.","minimum":1,"maximum":1024},"hashRanges":{"type":"object","additionalProperties":{"type":"string"},"description":"`hash`: explicit ranges per node, e.g. `{ a: '0..2147483648', b: '2147483648..4294967296' }`. Default: none."},"nodes":{"type":"array","items":{"type":"string"},"description":"`kvstore`: the node names. Default: none."},"assignments":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}},"description":"`file`: node name to the sensor refs it runs. Default: none."},"sensors":{"type":"array","items":{"type":"string"},"description":"`single-sensor`: the sensor refs (`pack.SensorClass`), one pod each. Default: none."}},"additionalProperties":false,"description":"How sensors are shared among st2sensorcontainer pods (the guide: \"Partitioning Sensors\"). Each partition is one pod that Kubernetes restarts; partitions never fail over."};
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "adapterSecret"))){
+if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "partitioning"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2402,6 +2404,496 @@ vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.error
 errors = vErrors.length;
 }
 }
+if(data.partitioning !== undefined){
+let data14 = data.partitioning;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key3 in data14){
+if(!((((((key3 === "mode") || (key3 === "partitions")) || (key3 === "hashRanges")) || (key3 === "nodes")) || (key3 === "assignments")) || (key3 === "sensors"))){
+const err21 = {instancePath:instancePath+"/partitioning",schemaPath:"#/definitions/SensorPartitioning/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data14.mode !== undefined){
+let data15 = data14.mode;
+if(typeof data15 !== "string"){
+const err22 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(!(((((data15 === "all") || (data15 === "hash")) || (data15 === "kvstore")) || (data15 === "file")) || (data15 === "single-sensor"))){
+const err23 = {instancePath:instancePath+"/partitioning/mode",schemaPath:"#/definitions/SensorPartitioning/properties/mode/enum",keyword:"enum",params:{allowedValues: schema30.properties.mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data14.partitions !== undefined){
+let data16 = data14.partitions;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err24 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 1024 || isNaN(data16)){
+const err25 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1024},message:"must be <= 1024"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(data16 < 1 || isNaN(data16)){
+const err26 = {instancePath:instancePath+"/partitioning/partitions",schemaPath:"#/definitions/SensorPartitioning/properties/partitions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+if(data14.hashRanges !== undefined){
+let data17 = data14.hashRanges;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key4 in data17){
+if(typeof data17[key4] !== "string"){
+const err27 = {instancePath:instancePath+"/partitioning/hashRanges/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SensorPartitioning/properties/hashRanges/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/partitioning/hashRanges",schemaPath:"#/definitions/SensorPartitioning/properties/hashRanges/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data14.nodes !== undefined){
+let data19 = data14.nodes;
+if(Array.isArray(data19)){
+const len0 = data19.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data19[i0] !== "string"){
+const err29 = {instancePath:instancePath+"/partitioning/nodes/" + i0,schemaPath:"#/definitions/SensorPartitioning/properties/nodes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/partitioning/nodes",schemaPath:"#/definitions/SensorPartitioning/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data14.assignments !== undefined){
+let data21 = data14.assignments;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key5 in data21){
+let data22 = data21[key5];
+if(Array.isArray(data22)){
+const len1 = data22.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data22[i1] !== "string"){
+const err31 = {instancePath:instancePath+"/partitioning/assignments/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/definitions/SensorPartitioning/properties/assignments/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/partitioning/assignments/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/SensorPartitioning/properties/assignments/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/partitioning/assignments",schemaPath:"#/definitions/SensorPartitioning/properties/assignments/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data14.sensors !== undefined){
+let data24 = data14.sensors;
+if(Array.isArray(data24)){
+const len2 = data24.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data24[i2] !== "string"){
+const err34 = {instancePath:instancePath+"/partitioning/sensors/" + i2,schemaPath:"#/definitions/SensorPartitioning/properties/sensors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/partitioning/sensors",schemaPath:"#/definitions/SensorPartitioning/properties/sensors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/partitioning",schemaPath:"#/definitions/SensorPartitioning/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+validate33.errors = vErrors;
+return errors === 0;
+}
+
+const schema31 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"adapterSecret":{"type":"string","description":"Secret holding the hubot adapter's environment (HUBOT_ADAPTER, HUBOT_SLACK_TOKEN, ...), loaded whole with envFrom. Required when chatops is enabled. Default: none."}},"additionalProperties":false,"description":"Settings of st2chatops."};
+
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((((key0 === "enabled") || (key0 === "replicas")) || (key0 === "resources")) || (key0 === "image")) || (key0 === "placement")) || (key0 === "adapterSecret"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.enabled !== undefined){
+if(typeof data.enabled !== "boolean"){
+const err1 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.replicas !== undefined){
+let data1 = data.replicas;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err2 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 1 || isNaN(data1)){
+const err3 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+if(data.resources !== undefined){
+let data2 = data.resources;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.cpuRequest === undefined){
+const err4 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "cpuRequest"},message:"must have required property '"+"cpuRequest"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data2.memoryRequest === undefined){
+const err5 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryRequest"},message:"must have required property '"+"memoryRequest"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data2.memoryLimit === undefined){
+const err6 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/required",keyword:"required",params:{missingProperty: "memoryLimit"},message:"must have required property '"+"memoryLimit"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!((((key1 === "cpuRequest") || (key1 === "cpuLimit")) || (key1 === "memoryRequest")) || (key1 === "memoryLimit"))){
+const err7 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data2.cpuRequest !== undefined){
+if(typeof data2.cpuRequest !== "string"){
+const err8 = {instancePath:instancePath+"/resources/cpuRequest",schemaPath:"#/definitions/ResourceSettings/properties/cpuRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data2.cpuLimit !== undefined){
+if(typeof data2.cpuLimit !== "string"){
+const err9 = {instancePath:instancePath+"/resources/cpuLimit",schemaPath:"#/definitions/ResourceSettings/properties/cpuLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data2.memoryRequest !== undefined){
+if(typeof data2.memoryRequest !== "string"){
+const err10 = {instancePath:instancePath+"/resources/memoryRequest",schemaPath:"#/definitions/ResourceSettings/properties/memoryRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data2.memoryLimit !== undefined){
+if(typeof data2.memoryLimit !== "string"){
+const err11 = {instancePath:instancePath+"/resources/memoryLimit",schemaPath:"#/definitions/ResourceSettings/properties/memoryLimit/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/resources",schemaPath:"#/definitions/ResourceSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.image !== undefined){
+let data7 = data.image;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(!(((((key2 === "registry") || (key2 === "repository")) || (key2 === "tag")) || (key2 === "digest")) || (key2 === "pullPolicy"))){
+const err13 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data7.registry !== undefined){
+if(typeof data7.registry !== "string"){
+const err14 = {instancePath:instancePath+"/image/registry",schemaPath:"#/properties/image/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data7.repository !== undefined){
+if(typeof data7.repository !== "string"){
+const err15 = {instancePath:instancePath+"/image/repository",schemaPath:"#/properties/image/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data7.tag !== undefined){
+if(typeof data7.tag !== "string"){
+const err16 = {instancePath:instancePath+"/image/tag",schemaPath:"#/properties/image/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data7.digest !== undefined){
+if(typeof data7.digest !== "string"){
+const err17 = {instancePath:instancePath+"/image/digest",schemaPath:"#/properties/image/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data7.pullPolicy !== undefined){
+let data12 = data7.pullPolicy;
+if(typeof data12 !== "string"){
+const err18 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema31.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.placement !== undefined){
+if(!(validate15(data.placement, {instancePath:instancePath+"/placement",parentData:data,parentDataProperty:"placement",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
 if(data.adapterSecret !== undefined){
 if(typeof data.adapterSecret !== "string"){
 const err21 = {instancePath:instancePath+"/adapterSecret",schemaPath:"#/properties/adapterSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
@@ -2425,13 +2917,13 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate34.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }
 
-const schema32 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."};
+const schema35 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Deploy this component at all (the guide: each process can be turned on or off). Default: true for core processes."},"replicas":{"type":"integer","description":"Replicas; the component's HA mode decides the allowed range. Default: per component.","minimum":1},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized by the component's role."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override for this component only. Default: the release image."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"backupScheduler":{"type":"string","enum":["all","one"],"description":"release.topology 2.x-mistral only: which notifiers run the backup scheduler. `all`: every replica (needs a coordination backend, whose locks keep them from rescheduling the same execution twice). `one`: a separate Deployment `st2notifier-scheduler` of one replica runs it, and it is off on `st2notifier`. Default: 'all' with a coordination backend, 'one' without."}},"additionalProperties":false,"description":"Settings of st2notifier."};
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2665,7 +3157,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!(((data12 === "IfNotPresent") || (data12 === "Always")) || (data12 === "Never"))){
-const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema32.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema35.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2706,7 +3198,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data14 === "all") || (data14 === "one"))){
-const err22 = {instancePath:instancePath+"/backupScheduler",schemaPath:"#/properties/backupScheduler/enum",keyword:"enum",params:{allowedValues: schema32.properties.backupScheduler.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/backupScheduler",schemaPath:"#/properties/backupScheduler/enum",keyword:"enum",params:{allowedValues: schema35.properties.backupScheduler.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2727,7 +3219,7 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
 
@@ -2761,8 +3253,8 @@ errors = vErrors.length;
 }
 }
 if(data.auth !== undefined){
-if(!(validate14(data.auth, {instancePath:instancePath+"/auth",parentData:data,parentDataProperty:"auth",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+if(!(validate19(data.auth, {instancePath:instancePath+"/auth",parentData:data,parentDataProperty:"auth",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
@@ -2773,8 +3265,8 @@ errors = vErrors.length;
 }
 }
 if(data.rulesEngine !== undefined){
-if(!(validate21(data.rulesEngine, {instancePath:instancePath+"/rulesEngine",parentData:data,parentDataProperty:"rulesEngine",rootData}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+if(!(validate23(data.rulesEngine, {instancePath:instancePath+"/rulesEngine",parentData:data,parentDataProperty:"rulesEngine",rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
@@ -2797,20 +3289,20 @@ errors = vErrors.length;
 }
 }
 if(data.actionRunner !== undefined){
-if(!(validate28(data.actionRunner, {instancePath:instancePath+"/actionRunner",parentData:data,parentDataProperty:"actionRunner",rootData}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if(!(validate30(data.actionRunner, {instancePath:instancePath+"/actionRunner",parentData:data,parentDataProperty:"actionRunner",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
 if(data.sensorContainer !== undefined){
-if(!(validate31(data.sensorContainer, {instancePath:instancePath+"/sensorContainer",parentData:data,parentDataProperty:"sensorContainer",rootData}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate33(data.sensorContainer, {instancePath:instancePath+"/sensorContainer",parentData:data,parentDataProperty:"sensorContainer",rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 }
 if(data.chatops !== undefined){
-if(!(validate34(data.chatops, {instancePath:instancePath+"/chatops",parentData:data,parentDataProperty:"chatops",rootData}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+if(!(validate36(data.chatops, {instancePath:instancePath+"/chatops",parentData:data,parentDataProperty:"chatops",rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
 errors = vErrors.length;
 }
 }
@@ -2918,8 +3410,8 @@ errors++;
 }
 }
 if(data.notifier !== undefined){
-if(!(validate37(data.notifier, {instancePath:instancePath+"/notifier",parentData:data,parentDataProperty:"notifier",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate39(data.notifier, {instancePath:instancePath+"/notifier",parentData:data,parentDataProperty:"notifier",rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
@@ -3487,7 +3979,7 @@ const len0 = data44.length;
 for(let i0=0; i0<len0; i0++){
 let data45 = data44[i0];
 if((typeof data45 !== "string") && (!((typeof data45 == "number") && (isFinite(data45))))){
-const err52 = {instancePath:instancePath+"/config/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/definitions/St2ConfigSettings/additionalProperties/additionalProperties/anyOf/3/items/type",keyword:"type",params:{type: schema36.additionalProperties.additionalProperties.anyOf[3].items.type},message:"must be string,number"};
+const err52 = {instancePath:instancePath+"/config/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/definitions/St2ConfigSettings/additionalProperties/additionalProperties/anyOf/3/items/type",keyword:"type",params:{type: schema39.additionalProperties.additionalProperties.anyOf[3].items.type},message:"must be string,number"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -3602,11 +4094,11 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema37 = {"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."};
-const schema38 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"tlsCaSecret":{"type":"string","description":"Secret whose key `ca.crt` is the CA that signed the servers' certificates (with `tls`): st2 verifies them against it (`[database] tls_ca_file`). Default: the images' system CAs."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name of the in-cluster set (external mode: `external.replicaSet`). Default: rs0."},"authSource":{"type":"string","description":"Database holding st2's user (`authSource`), in both modes; in-cluster, the user is created there with its roles on `database`. Default: the `database`."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."};
-const schema39 = {"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."};
+const schema40 = {"type":"object","properties":{"mongodb":{"$ref":"#/definitions/MongoDbSettings"},"rabbitmq":{"$ref":"#/definitions/RabbitMqSettings"},"coordination":{"$ref":"#/definitions/CoordinationSettings"}},"additionalProperties":false,"description":"Every datastore of the deployment."};
+const schema41 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs a replica set here; `external` only connects. Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster replica set."},"external":{"type":"object","additionalProperties":false,"properties":{"replicaSet":{"type":"string","description":"Replica set name. Default: none (a standalone server or mongos)."},"tls":{"type":"boolean","description":"Connect with TLS. Default: false."},"tlsCaSecret":{"type":"string","description":"Secret whose key `ca.crt` is the CA that signed the servers' certificates (with `tls`): st2 verifies them against it (`[database] tls_ca_file`). Default: the images' system CAs."},"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"description":"External servers (required in external mode)."},"replicaSet":{"type":"string","description":"Replica set name of the in-cluster set (external mode: `external.replicaSet`). Default: rs0."},"authSource":{"type":"string","description":"Database holding st2's user (`authSource`), in both modes; in-cluster, the user is created there with its roles on `database`. Default: the `database`."},"database":{"type":"string","description":"Database st2 uses. Default: st2."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user), and for in-cluster mode `root-password` and `keyfile` (replica set member authentication). Default: st2-mongodb."}},"additionalProperties":false,"description":"MongoDB, st2's database."};
+const schema42 = {"type":"object","properties":{"replicas":{"type":"integer","description":"Members of the set; quorum systems need an odd number >= 3. Default: 3.","minimum":1},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image override. Default: the pinned official image."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: sized for a small production deployment."},"storageSize":{"type":"string","description":"Size of each member's PersistentVolumeClaim. Default: per datastore."},"storageClassName":{"type":"string","description":"StorageClass of the claims. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."}},"additionalProperties":false,"description":"Settings shared by every in-cluster datastore."};
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3723,7 +4215,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!(((data6 === "IfNotPresent") || (data6 === "Always")) || (data6 === "Never"))){
-const err9 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema39.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema42.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3891,12 +4383,12 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate45.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3925,7 +4417,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "in-cluster") || (data0 === "external"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema38.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema41.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3936,8 +4428,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate45(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+if(!(validate47(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
 errors = vErrors.length;
 }
 }
@@ -4113,14 +4605,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate44.errors = vErrors;
+validate46.errors = vErrors;
 return errors === 0;
 }
 
-const schema41 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."};
-const schema42 = {"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."};
+const schema44 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"Default: in-cluster."},"inCluster":{"$ref":"#/definitions/InClusterSettings"},"external":{"$ref":"#/definitions/ExternalSettings"},"vhost":{"type":"string","description":"Virtual host. Default: '' (the default vhost `/`)."},"username":{"type":"string","description":"User st2 logs in as. Default: st2."},"secretName":{"type":"string","description":"Secret with keys `password` (st2's user) and, in-cluster, `erlang-cookie`. Default: st2-rabbitmq."}},"additionalProperties":false,"description":"RabbitMQ, st2's message bus."};
+const schema45 = {"type":"object","properties":{"hosts":{"type":"array","items":{"type":"string"},"description":"`host:port` of every member, e.g. `mongo-a.example.com:27017`."}},"required":["hosts"],"additionalProperties":false,"description":"A datastore that runs outside the cluster (the guide: \"often in standalone clusters managed outside of StackStorm\")."};
 
-function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4149,7 +4641,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "in-cluster") || (data0 === "external"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema41.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema44.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4160,8 +4652,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate45(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+if(!(validate47(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
 errors = vErrors.length;
 }
 }
@@ -4277,14 +4769,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate49.errors = vErrors;
+validate51.errors = vErrors;
 return errors === 0;
 }
 
-const schema43 = {"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."};
-const schema44 = {"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."};
+const schema46 = {"type":"object","properties":{"backend":{"type":"string","enum":["redis-sentinel","zookeeper","external","none"],"description":"`redis-sentinel` or `zookeeper` run in-cluster; `external` takes a tooz URL; `none` allows only single replicas of the processes that need locks. Default: redis-sentinel."},"inCluster":{"$ref":"#/definitions/InClusterSettings","description":"In-cluster Redis Sentinel or ZooKeeper."},"externalUrl":{"type":"string","description":"tooz URL for the external backend, e.g. `kazoo://zk-a:2181,zk-b:2181,zk-c:2181`."},"sentinel":{"$ref":"#/definitions/SentinelSettings","description":"Failover tuning of the in-cluster Redis Sentinel. Default: down after 5 s, failover timeout 15 s."}},"additionalProperties":false,"description":"The tooz coordination backend."};
+const schema47 = {"type":"object","properties":{"downAfterMilliseconds":{"type":"integer","description":"Milliseconds without a reply before a sentinel deems the master down. Default: 5000.","minimum":1000,"maximum":600000},"failoverTimeoutMilliseconds":{"type":"integer","description":"Milliseconds a failover may take before another sentinel may retry it. Default: 15000.","minimum":1000,"maximum":3600000}},"additionalProperties":false,"description":"How fast Redis Sentinel fails over."};
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4313,7 +4805,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((data0 === "redis-sentinel") || (data0 === "zookeeper")) || (data0 === "external")) || (data0 === "none"))){
-const err2 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/enum",keyword:"enum",params:{allowedValues: schema43.properties.backend.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/enum",keyword:"enum",params:{allowedValues: schema46.properties.backend.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4324,8 +4816,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate45(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+if(!(validate47(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
 errors = vErrors.length;
 }
 }
@@ -4449,12 +4941,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4471,20 +4963,20 @@ errors++;
 }
 }
 if(data.mongodb !== undefined){
-if(!(validate44(data.mongodb, {instancePath:instancePath+"/mongodb",parentData:data,parentDataProperty:"mongodb",rootData}))){
-vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+if(!(validate46(data.mongodb, {instancePath:instancePath+"/mongodb",parentData:data,parentDataProperty:"mongodb",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
 }
 if(data.rabbitmq !== undefined){
-if(!(validate49(data.rabbitmq, {instancePath:instancePath+"/rabbitmq",parentData:data,parentDataProperty:"rabbitmq",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+if(!(validate51(data.rabbitmq, {instancePath:instancePath+"/rabbitmq",parentData:data,parentDataProperty:"rabbitmq",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
 }
 if(data.coordination !== undefined){
-if(!(validate52(data.coordination, {instancePath:instancePath+"/coordination",parentData:data,parentDataProperty:"coordination",rootData}))){
-vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+if(!(validate54(data.coordination, {instancePath:instancePath+"/coordination",parentData:data,parentDataProperty:"coordination",rootData}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
 }
@@ -4499,16 +4991,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate43.errors = vErrors;
+validate45.errors = vErrors;
 return errors === 0;
 }
 
-const schema45 = {"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}};
-const schema48 = {"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."};
-const schema46 = {"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."},"packConfigsSecret":{"type":"string","description":"Secret whose keys `<pack>.yaml` are the packs' configs, mounted read-only at /opt/stackstorm/configs in every pod that reads packs (the images mode has no config volume otherwise). Create it with `kubectl create secret generic st2-pack-configs --from-file=corp.yaml=...`: configs often hold credentials. Default: none: packs run without configs."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."};
-const schema47 = {"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."};
+const schema48 = {"description":"How packs reach every pod that runs them. The guide's two strategies: `shared-volumes` is its read-write NFS mounts (ReadWriteMany claims); `images` is its content management: packs are baked into images and copied in at pod start.","type":"object","oneOf":[{"$ref":"#/definitions/SharedVolumesContent"},{"$ref":"#/definitions/ImagesContent"}],"discriminator":{"propertyName":"strategy"}};
+const schema51 = {"type":"object","properties":{"strategy":{"type":"string","const":"shared-volumes"},"storageClassName":{"type":"string","description":"StorageClass that provides ReadWriteMany (NFS, CephFS, EFS, ...). Default: the cluster default."},"packsSize":{"type":"string","description":"Size of the packs claim. Default: 1Gi."},"virtualenvsSize":{"type":"string","description":"Size of the virtualenvs claim. Default: 4Gi."},"configsSize":{"type":"string","description":"Size of the pack configs claim. Default: 1Gi."}},"required":["strategy"],"additionalProperties":false,"description":"Packs, virtualenvs and pack configs on ReadWriteMany volumes every pod shares."};
+const schema49 = {"type":"object","properties":{"strategy":{"type":"string","const":"images"},"images":{"type":"array","items":{"$ref":"#/definitions/ImageSettings"},"description":"The pack images, copied in order (a later image wins on a name clash)."},"packConfigsSecret":{"type":"string","description":"Secret whose keys `<pack>.yaml` are the packs' configs, mounted read-only at /opt/stackstorm/configs in every pod that reads packs (the images mode has no config volume otherwise). Create it with `kubectl create secret generic st2-pack-configs --from-file=corp.yaml=...`: configs often hold credentials. Default: none: packs run without configs."}},"required":["strategy","images"],"additionalProperties":false,"description":"Pack images (each holding /opt/stackstorm/packs and /opt/stackstorm/virtualenvs) copied in by init containers."};
+const schema50 = {"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"required":["repository","tag"],"additionalProperties":false,"description":"A container image."};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4667,7 +5159,7 @@ vErrors.push(err12);
 errors++;
 }
 if(!(((data7 === "IfNotPresent") || (data7 === "Always")) || (data7 === "Never"))){
-const err13 = {instancePath:instancePath+"/images/" + i0+"/pullPolicy",schemaPath:"#/definitions/ImageSettings/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema47.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err13 = {instancePath:instancePath+"/images/" + i0+"/pullPolicy",schemaPath:"#/definitions/ImageSettings/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema50.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4724,12 +5216,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4843,8 +5335,8 @@ errors++;
 }
 }
 else if(tag0 === "images"){
-if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+if(!(validate59(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
 errors = vErrors.length;
 }
 }
@@ -4880,18 +5372,18 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate56.errors = vErrors;
+validate58.errors = vErrors;
 return errors === 0;
 }
 
-const schema49 = {"type":"object","properties":{"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.<clusterDomain>\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override (`registry` is the prefix before the repository name). Default: docker.io/nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."};
-const schema52 = {"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."};
-const schema53 = {"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge (a LoadBalancer beside an enabled Ingress is refused: a second, unguarded public endpoint). Default: 'LoadBalancer', or 'ClusterIP' with `ingress.enabled`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."};
-const schema54 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."};
-const schema50 = {"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."};
-const schema51 = {"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."};
+const schema52 = {"type":"object","properties":{"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"replicas":{"type":"integer","description":"Replicas; two keep the entry point up through a node drain. Default: 2.","minimum":1},"tls":{"$ref":"#/definitions/EdgeTlsSettings"},"resolvers":{"type":"array","items":{"type":"string"},"description":"DNS servers nginx resolves the Services' names with, per request. The default is the cluster DNS Service under its conventional name, which the pod's own resolver turns into an address when nginx starts (kubeadm, GKE, EKS, AKS and k3s all keep a Service `kube-dns` in `kube-system`). Clusters that differ (OpenShift: `dns-default.openshift-dns`) set it, or give the DNS Service's ClusterIP. Default: [\"kube-dns.kube-system.svc.<clusterDomain>\"]."},"timeouts":{"$ref":"#/definitions/NginxTimeouts","description":"Proxy timeouts. Default: api/auth read 90 s, stream read 200 s, connect 5 s."},"clientMaxBodySize":{"type":"string","description":"Largest request body. Default: 10m."},"service":{"$ref":"#/definitions/EdgeServiceSettings"},"ingress":{"$ref":"#/definitions/EdgeIngressSettings"},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources. Default: 50m CPU, 64Mi request, 256Mi limit."},"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override (`registry` is the prefix before the repository name). Default: docker.io/nginxinc/nginx-unprivileged:1.27.3."},"terminationGracePeriodSeconds":{"type":"integer","description":"Seconds between SIGTERM and SIGKILL; open event streams are closed 10 s before it. Default: 30.","minimum":1}},"additionalProperties":false,"description":"Settings of the edge (values files map onto these)."};
+const schema55 = {"type":"object","properties":{"connectSeconds":{"type":"integer","description":"Time to open a connection to a Service. Default: 5.","minimum":1},"apiReadSeconds":{"type":"integer","description":"Time between two reads from st2api. Default: 90.","minimum":1},"authReadSeconds":{"type":"integer","description":"Time between two reads from st2auth. Default: 90.","minimum":1},"streamReadSeconds":{"type":"integer","description":"Time between two reads from st2stream. It must exceed st2stream's heartbeat (25 s), or an idle but healthy event stream is cut between two heartbeats. Default: 200.","minimum":1},"webReadSeconds":{"type":"integer","description":"Time between two reads from st2web and mistral-api. Default: 60.","minimum":1},"sendSeconds":{"type":"integer","description":"Time between two writes to any upstream. Default: 60.","minimum":1}},"additionalProperties":false,"description":"Proxy timeouts, in seconds."};
+const schema56 = {"type":"object","properties":{"type":{"type":"string","enum":["LoadBalancer","ClusterIP"],"description":"`LoadBalancer` for a cloud load balancer; `ClusterIP` when an Ingress fronts the edge (a LoadBalancer beside an enabled Ingress is refused: a second, unguarded public endpoint). Default: 'LoadBalancer', or 'ClusterIP' with `ingress.enabled`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations for the cloud's load balancer controller (scheme, TLS, health checks). Default: none."},"loadBalancerSourceRanges":{"type":"array","items":{"type":"string"},"description":"Client CIDRs the load balancer admits. Default: all."},"externalTrafficPolicy":{"type":"string","enum":["Local","Cluster"],"description":"`Local` sends load-balancer traffic only to nodes that run an nginx pod and skips the second hop through kube-proxy, which would replace the client's address with a node's: nginx then sees real client IPs (for X-Forwarded-For, logs and source ranges). Nodes without a pod fail the load balancer's health check and receive nothing, which is why the pods are spread across nodes. `Cluster` balances evenly but hides client IPs. Default: Local."}},"additionalProperties":false,"description":"The edge's Service."};
+const schema57 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create it. Default: false."},"className":{"type":"string","description":"IngressClass name. Default: the cluster's default class."},"host":{"type":"string","description":"Host name. Default: the host of `publicUrl`."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Controller annotations; an nginx Ingress controller needs proxy buffering off and long read timeouts for /stream. Default: none."},"tlsSecretName":{"type":"string","description":"`kubernetes.io/tls` Secret the controller serves. Default: no TLS section."}},"additionalProperties":false,"description":"An optional Ingress in front of the edge (the Ingress controller terminates TLS)."};
+const schema53 = {"type":"object","properties":{"mode":{"$ref":"#/definitions/EdgeTlsMode","description":"`terminate`: nginx serves HTTPS from `secretName`; `plain`: the load balancer or Ingress terminates TLS. Default: terminate."},"secretName":{"type":"string","description":"A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`) the user creates; only its name is referenced. Default: st2-tls."},"hstsMaxAgeSeconds":{"type":"integer","description":"HSTS max-age in seconds; 0 sends none. Default: 31536000.","minimum":0}},"additionalProperties":false,"description":"TLS at the edge."};
+const schema54 = {"type":"string","enum":["terminate","plain"],"description":"Where TLS ends:\n- `terminate`: nginx serves HTTPS with the certificate of a `kubernetes.io/tls` Secret and   redirects plain HTTP to it;\n- `plain`: nginx serves HTTP only, for clusters whose cloud load balancer (or Ingress)   terminates TLS; it redirects only when `X-Forwarded-Proto` says the client used http."};
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -4920,7 +5412,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "terminate") || (data0 === "plain"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/EdgeTlsMode/enum",keyword:"enum",params:{allowedValues: schema51.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/EdgeTlsMode/enum",keyword:"enum",params:{allowedValues: schema54.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4978,17 +5470,17 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema49.properties, key0))){
+if(!(func2.call(schema52.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -5031,8 +5523,8 @@ errors++;
 }
 }
 if(data.tls !== undefined){
-if(!(validate63(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+if(!(validate65(data.tls, {instancePath:instancePath+"/tls",parentData:data,parentDataProperty:"tls",rootData}))){
+vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
 errors = vErrors.length;
 }
 }
@@ -5281,7 +5773,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data14 === "LoadBalancer") || (data14 === "ClusterIP"))){
-const err22 = {instancePath:instancePath+"/service/type",schemaPath:"#/definitions/EdgeServiceSettings/properties/type/enum",keyword:"enum",params:{allowedValues: schema53.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/service/type",schemaPath:"#/definitions/EdgeServiceSettings/properties/type/enum",keyword:"enum",params:{allowedValues: schema56.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5359,7 +5851,7 @@ vErrors.push(err27);
 errors++;
 }
 if(!((data19 === "Local") || (data19 === "Cluster"))){
-const err28 = {instancePath:instancePath+"/service/externalTrafficPolicy",schemaPath:"#/definitions/EdgeServiceSettings/properties/externalTrafficPolicy/enum",keyword:"enum",params:{allowedValues: schema53.properties.externalTrafficPolicy.enum},message:"must be equal to one of the allowed values"};
+const err28 = {instancePath:instancePath+"/service/externalTrafficPolicy",schemaPath:"#/definitions/EdgeServiceSettings/properties/externalTrafficPolicy/enum",keyword:"enum",params:{allowedValues: schema56.properties.externalTrafficPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -5664,7 +6156,7 @@ vErrors.push(err52);
 errors++;
 }
 if(!(((data37 === "IfNotPresent") || (data37 === "Always")) || (data37 === "Never"))){
-const err53 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema49.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err53 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema52.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -5722,16 +6214,16 @@ vErrors.push(err57);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
-const schema56 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."};
-const schema57 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."};
-const schema60 = {"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."};
-const schema58 = {"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."};
+const schema59 = {"type":"object","properties":{"api":{"$ref":"#/definitions/ComponentSettings","description":"mistral-api: active-active behind a Service and the edge's `/mistral/`. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"server":{"$ref":"#/definitions/ComponentSettings","description":"mistral-server (engine, executor, notifier): active-active. Default: 2 replicas, image `<release.registry>/mistral:<release.version>`."},"postgresql":{"$ref":"#/definitions/PostgresSettings","description":"PostgreSQL: one in-cluster server, or an external (managed, Patroni) cluster. Default: in-cluster."}},"additionalProperties":false,"description":"Mistral, the st2 2.x workflow service, and the PostgreSQL it keeps its state in."};
+const schema60 = {"type":"object","properties":{"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs one PostgreSQL server here; `external` only connects (the role and database must exist: create them with the SQL from lib/backing/postgres-conf.ts). Default: in-cluster."},"inCluster":{"$ref":"#/definitions/PostgresInClusterSettings"},"external":{"$ref":"#/definitions/PostgresExternalSettings"},"database":{"type":"string","description":"Mistral's database. Default: mistral."},"username":{"type":"string","description":"Mistral's role. Default: mistral."},"secretName":{"type":"string","description":"Secret with key `password` (Mistral's role) and, in-cluster, `postgres-password` (the superuser, which only the init Job uses). Default: st2-postgresql."}},"additionalProperties":false,"description":"Where Mistral's PostgreSQL runs, and who Mistral is there."};
+const schema63 = {"type":"object","properties":{"host":{"type":"string","description":"`host:port` of the server or of the cluster's primary endpoint, e.g. `pg.example.com:5432`."}},"required":["host"],"additionalProperties":false,"description":"A PostgreSQL run elsewhere (a managed service, a Patroni cluster)."};
+const schema61 = {"type":"object","properties":{"image":{"type":"object","properties":{"registry":{"type":"string","description":"Registry and namespace prefix, everything before the repository name, e.g. `docker.io/stackstorm`. Default: no prefix (Docker Hub)."},"repository":{"type":"string","description":"Repository name, e.g. `st2api`."},"tag":{"type":"string","description":"Tag; `latest` is refused because a GitOps tool could never tell two of them apart."},"digest":{"type":"string","description":"Content digest, `sha256:<64 hex>`: the image is pulled by digest, so every node runs the same bytes even when the tag is pushed again. Default: none."},"pullPolicy":{"type":"string","enum":["IfNotPresent","Always","Never"],"description":"When the kubelet pulls. Default: IfNotPresent: tags are pinned, so a cached image is the same image."}},"additionalProperties":false,"description":"Image fields to override. Default: docker.io/library/postgres:15.13."},"resources":{"$ref":"#/definitions/ResourceSettings","description":"Container resources; a quarter of the memory limit becomes shared_buffers. Default: 100m / 256Mi, limit 1Gi."},"storageSize":{"type":"string","description":"Size of the PersistentVolumeClaim. Default: 8Gi."},"storageClassName":{"type":"string","description":"StorageClass of the claim. Default: the cluster default."},"placement":{"$ref":"#/definitions/PlacementSettings","description":"Where this workload's pods run, over the global `placement` key by key. Default: the global placement."},"clientCidrs":{"type":"array","items":{"type":"string"},"description":"Networks pg_hba.conf accepts password logins from (the pod CIDRs). A NetworkPolicy is the finer guard; the role still needs its password from anywhere. Default: [\"0.0.0.0/0\",\"::/0\"]."},"maxConnections":{"type":"integer","description":"`max_connections`: each Mistral process keeps a pool of connections. Default: 200.","minimum":20}},"additionalProperties":false,"description":"PostgreSQL run here: one server with its own claim."};
 
-function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5823,7 +6315,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(((data5 === "IfNotPresent") || (data5 === "Always")) || (data5 === "Never"))){
-const err7 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema58.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/enum",keyword:"enum",params:{allowedValues: schema61.properties.image.properties.pullPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6044,12 +6536,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate70.errors = vErrors;
+validate72.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6078,7 +6570,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((data0 === "in-cluster") || (data0 === "external"))){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema57.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema60.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6089,8 +6581,8 @@ errors++;
 }
 }
 if(data.inCluster !== undefined){
-if(!(validate70(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
-vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+if(!(validate72(data.inCluster, {instancePath:instancePath+"/inCluster",parentData:data,parentDataProperty:"inCluster",rootData}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
 errors = vErrors.length;
 }
 }
@@ -6190,12 +6682,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6224,8 +6716,8 @@ errors = vErrors.length;
 }
 }
 if(data.postgresql !== undefined){
-if(!(validate69(data.postgresql, {instancePath:instancePath+"/postgresql",parentData:data,parentDataProperty:"postgresql",rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+if(!(validate71(data.postgresql, {instancePath:instancePath+"/postgresql",parentData:data,parentDataProperty:"postgresql",rootData}))){
+vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -6240,220 +6732,13 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
 
-const schema61 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."};
-const schema62 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."};
-const schema63 = {"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."};
-
-function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "cidrs") || (key0 === "ports"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.cidrs !== undefined){
-let data0 = data.cidrs;
-if(Array.isArray(data0)){
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data0[i0] !== "string"){
-const err1 = {instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/cidrs",schemaPath:"#/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.ports !== undefined){
-let data2 = data.ports;
-if(Array.isArray(data2)){
-const len1 = data2.length;
-for(let i1=0; i1<len1; i1++){
-let data3 = data2[i1];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.port === undefined){
-const err3 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(((key1 === "port") || (key1 === "endPort")) || (key1 === "protocol"))){
-const err4 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data3.port !== undefined){
-let data4 = data3.port;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err5 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 > 65535 || isNaN(data4)){
-const err6 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(data4 < 1 || isNaN(data4)){
-const err7 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-if(data3.endPort !== undefined){
-let data5 = data3.endPort;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err8 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 65535 || isNaN(data5)){
-const err9 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data5 < 1 || isNaN(data5)){
-const err10 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-if(data3.protocol !== undefined){
-let data6 = data3.protocol;
-if(typeof data6 !== "string"){
-const err11 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(!((data6 === "TCP") || (data6 === "UDP"))){
-const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema63.properties.protocol.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-validate76.errors = vErrors;
-return errors === 0;
-}
-
-const schema64 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."};
+const schema64 = {"type":"object","properties":{"enabled":{"type":"boolean","description":"Create the NetworkPolicies. Default: true."},"automationEgress":{"$ref":"#/definitions/AutomationEgressSettings","description":"Egress of the processes that automate other systems. Default: allowed everywhere."},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiEgressSettings","description":"Egress of RabbitMQ to the Kubernetes API. Default: any address on 443 and 6443."},"externalDatastoreCidrs":{"type":"array","items":{"type":"string"},"description":"Networks of external datastores (mode `external`), reached on their ports. Default: [\"0.0.0.0/0\"]."},"authBackendCidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2auth may reach its authentication backend in (an LDAP server), on the kwargs' `port` or 389 and 636. Only with a backend other than flat_file. Default: [\"0.0.0.0/0\",\"::/0\"]."},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS every pod may query on port 53. Default: kube-system."}},"additionalProperties":false,"description":"NetworkPolicies: deny by default, then only the guide's connections (docs/operations.md)."};
+const schema65 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"Networks st2actionrunner, st2sensorcontainer and st2chatops may reach. Default: [\"0.0.0.0/0\",\"::/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Ports they may reach there. Default: every port."}},"additionalProperties":false,"description":"Where the automation processes may connect beyond the cluster."};
+const schema66 = {"type":"object","properties":{"port":{"type":"integer","description":"Port number; with `endPort` the first of a range.","minimum":1,"maximum":65535},"endPort":{"type":"integer","description":"Last port of a range. Default: a single port.","minimum":1,"maximum":65535},"protocol":{"type":"string","enum":["TCP","UDP"],"description":"Default: TCP."}},"required":["port"],"additionalProperties":false,"description":"A port (or port range) of a NetworkPolicy rule."};
 
 function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -6611,7 +6896,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!((data6 === "TCP") || (data6 === "UDP"))){
-const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema63.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema66.properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6660,13 +6945,220 @@ validate78.errors = vErrors;
 return errors === 0;
 }
 
+const schema67 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's addresses (the `kubernetes` Service's endpoints, often outside the pod network). Default: [\"0.0.0.0/0\"]."},"ports":{"type":"array","items":{"$ref":"#/definitions/NetworkPort"},"description":"Its ports: 443 through the Service, 6443 on the control-plane nodes. Default: [443,6443]."}},"additionalProperties":false,"description":"Where RabbitMQ's peer discovery reaches the Kubernetes API server."};
 
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "enabled") || (key0 === "automationEgress")) || (key0 === "kubernetesApi")) || (key0 === "externalDatastoreCidrs")) || (key0 === "dnsNamespace"))){
+if(!((key0 === "cidrs") || (key0 === "ports"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.cidrs !== undefined){
+let data0 = data.cidrs;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data0[i0] !== "string"){
+const err1 = {instancePath:instancePath+"/cidrs/" + i0,schemaPath:"#/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/cidrs",schemaPath:"#/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.ports !== undefined){
+let data2 = data.ports;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.port === undefined){
+const err3 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "port") || (key1 === "endPort")) || (key1 === "protocol"))){
+const err4 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data3.port !== undefined){
+let data4 = data3.port;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err5 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 65535 || isNaN(data4)){
+const err6 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data4 < 1 || isNaN(data4)){
+const err7 = {instancePath:instancePath+"/ports/" + i1+"/port",schemaPath:"#/definitions/NetworkPort/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data3.endPort !== undefined){
+let data5 = data3.endPort;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err8 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 65535 || isNaN(data5)){
+const err9 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data5 < 1 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/ports/" + i1+"/endPort",schemaPath:"#/definitions/NetworkPort/properties/endPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data3.protocol !== undefined){
+let data6 = data3.protocol;
+if(typeof data6 !== "string"){
+const err11 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!((data6 === "TCP") || (data6 === "UDP"))){
+const err12 = {instancePath:instancePath+"/ports/" + i1+"/protocol",schemaPath:"#/definitions/NetworkPort/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema66.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/definitions/NetworkPort/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate80.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((((key0 === "enabled") || (key0 === "automationEgress")) || (key0 === "kubernetesApi")) || (key0 === "externalDatastoreCidrs")) || (key0 === "authBackendCidrs")) || (key0 === "dnsNamespace"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -6690,14 +7182,14 @@ errors++;
 }
 }
 if(data.automationEgress !== undefined){
-if(!(validate76(data.automationEgress, {instancePath:instancePath+"/automationEgress",parentData:data,parentDataProperty:"automationEgress",rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+if(!(validate78(data.automationEgress, {instancePath:instancePath+"/automationEgress",parentData:data,parentDataProperty:"automationEgress",rootData}))){
+vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
 errors = vErrors.length;
 }
 }
 if(data.kubernetesApi !== undefined){
-if(!(validate78(data.kubernetesApi, {instancePath:instancePath+"/kubernetesApi",parentData:data,parentDataProperty:"kubernetesApi",rootData}))){
-vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
+if(!(validate80(data.kubernetesApi, {instancePath:instancePath+"/kubernetesApi",parentData:data,parentDataProperty:"kubernetesApi",rootData}))){
+vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
 errors = vErrors.length;
 }
 }
@@ -6729,9 +7221,13 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.dnsNamespace !== undefined){
-if(typeof data.dnsNamespace !== "string"){
-const err4 = {instancePath:instancePath+"/dnsNamespace",schemaPath:"#/properties/dnsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.authBackendCidrs !== undefined){
+let data5 = data.authBackendCidrs;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data5[i1] !== "string"){
+const err4 = {instancePath:instancePath+"/authBackendCidrs/" + i1,schemaPath:"#/properties/authBackendCidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6743,7 +7239,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err5 = {instancePath:instancePath+"/authBackendCidrs",schemaPath:"#/properties/authBackendCidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6752,7 +7248,31 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate75.errors = vErrors;
+}
+if(data.dnsNamespace !== undefined){
+if(typeof data.dnsNamespace !== "string"){
+const err6 = {instancePath:instancePath+"/dnsNamespace",schemaPath:"#/properties/dnsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate77.errors = vErrors;
 return errors === 0;
 }
 
@@ -6910,14 +7430,14 @@ errors = vErrors.length;
 }
 }
 if(data.datastores !== undefined){
-if(!(validate43(data.datastores, {instancePath:instancePath+"/datastores",parentData:data,parentDataProperty:"datastores",rootData}))){
-vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+if(!(validate45(data.datastores, {instancePath:instancePath+"/datastores",parentData:data,parentDataProperty:"datastores",rootData}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
 errors = vErrors.length;
 }
 }
 if(data.content !== undefined){
-if(!(validate56(data.content, {instancePath:instancePath+"/content",parentData:data,parentDataProperty:"content",rootData}))){
-vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+if(!(validate58(data.content, {instancePath:instancePath+"/content",parentData:data,parentDataProperty:"content",rootData}))){
+vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
 errors = vErrors.length;
 }
 }
@@ -6928,20 +7448,20 @@ errors = vErrors.length;
 }
 }
 if(data.edge !== undefined){
-if(!(validate61(data.edge, {instancePath:instancePath+"/edge",parentData:data,parentDataProperty:"edge",rootData}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+if(!(validate63(data.edge, {instancePath:instancePath+"/edge",parentData:data,parentDataProperty:"edge",rootData}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
 errors = vErrors.length;
 }
 }
 if(data.mistral !== undefined){
-if(!(validate66(data.mistral, {instancePath:instancePath+"/mistral",parentData:data,parentDataProperty:"mistral",rootData}))){
-vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+if(!(validate68(data.mistral, {instancePath:instancePath+"/mistral",parentData:data,parentDataProperty:"mistral",rootData}))){
+vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
 errors = vErrors.length;
 }
 }
 if(data.networkPolicy !== undefined){
-if(!(validate75(data.networkPolicy, {instancePath:instancePath+"/networkPolicy",parentData:data,parentDataProperty:"networkPolicy",rootData}))){
-vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+if(!(validate77(data.networkPolicy, {instancePath:instancePath+"/networkPolicy",parentData:data,parentDataProperty:"networkPolicy",rootData}))){
+vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
 errors = vErrors.length;
 }
 }

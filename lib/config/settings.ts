@@ -13,6 +13,7 @@ import type {
   RulesEngineSettings,
   SensorContainerSettings,
   SmokeTestSettings,
+  St2AuthSettings,
   St2ConfigSettings,
   St2JobsSettings,
 } from './st2';
@@ -114,7 +115,7 @@ export interface St2Settings {
   /** st2web: the static Web UI behind the edge (root nginx on 80 inside the image). @default 2 replicas */
   readonly web?: ComponentSettings;
   /** st2auth: active-active behind the edge. @default 2 replicas */
-  readonly auth?: ComponentSettings;
+  readonly auth?: St2AuthSettings;
   /** st2stream: active-active; long-lived SSE connections. @default 2 replicas */
   readonly stream?: ComponentSettings;
   /** st2rulesengine: active-active; in 2.x-mistral also the one timer holder. @default 2 replicas */
@@ -187,6 +188,12 @@ export interface NetworkPolicySettings {
   readonly kubernetesApi?: KubernetesApiEgressSettings;
   /** Networks of external datastores (mode `external`), reached on their ports. @default ['0.0.0.0/0'] */
   readonly externalDatastoreCidrs?: readonly string[];
+  /**
+   * Networks st2auth may reach its authentication backend in (an LDAP server), on the
+   * kwargs' `port` or 389 and 636. Only with a backend other than flat_file.
+   * @default ['0.0.0.0/0', '::/0']
+   */
+  readonly authBackendCidrs?: readonly string[];
   /** Namespace of the cluster DNS every pod may query on port 53. @default 'kube-system' */
   readonly dnsNamespace?: string;
 }

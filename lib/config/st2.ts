@@ -179,3 +179,34 @@ export interface SensorPartitioning {
  * StackStormHa sets for correctness are refused, naming the setting that controls them.
  */
 export type St2ConfigSettings = Record<string, Record<string, string | number | boolean | (string | number)[]>>;
+
+/** A key of a Kubernetes Secret. */
+export interface SecretKeySettings {
+  /** Name of the Secret (in the deployment's namespace). */
+  readonly secret: string;
+  /** Key inside it. */
+  readonly key: string;
+}
+
+/** st2auth, and the authentication backend it asks. */
+export interface St2AuthSettings extends ComponentSettings {
+  /**
+   * `[auth] backend`: `flat_file` checks the htpasswd Secret (`secrets.htpasswd`); `ldap` (the
+   * st2-auth-ldap backend) or any backend your st2auth image ships. Check what it ships with
+   * `kubectl exec deploy/st2auth -- /opt/stackstorm/st2/bin/pip list | grep st2-auth`.
+   * @default 'flat_file'
+   */
+  readonly backend?: string;
+  /**
+   * `[auth] backend_kwargs`, the backend's own settings, e.g. for ldap `host`, `port`,
+   * `use_ssl`, `bind_dn`, `base_ou`, `group_dns`. Not for `flat_file` (its file is ours).
+   * @default none
+   */
+  readonly backendKwargs?: Record<string, string | number | boolean | string[]>;
+  /**
+   * Backend settings whose values come from Secrets, e.g. `bind_password`: filled in by the
+   * st2auth pods' `prepare` step into their secrets file (never into a ConfigMap), together
+   * with `backendKwargs`. @default none
+   */
+  readonly secretKwargs?: Record<string, SecretKeySettings>;
+}

@@ -50,6 +50,8 @@ export interface DeploymentNetwork {
   readonly edge: { readonly pods: readonly PodGroup[]; readonly ports: readonly NetworkPort[] };
   /** Where clients come from: anywhere, or the load balancer's source ranges. */
   readonly clients: NetworkPeer;
+  /** Where st2auth's authentication backend (LDAP) listens; undefined for flat_file. */
+  readonly authBackendPorts?: readonly NetworkPort[];
   readonly mongodb: DatastorePods;
   readonly rabbitmq: DatastorePods;
   /** The coordination backend; undefined for `none`. */
@@ -73,6 +75,7 @@ export interface ResolvedNetworkPolicySettings {
   readonly kubernetesApiCidrs: readonly string[];
   readonly kubernetesApiPorts: readonly NetworkPort[];
   readonly externalDatastoreCidrs: readonly string[];
+  readonly authBackendCidrs: readonly string[];
   readonly dnsNamespace: string;
 }
 
@@ -104,7 +107,9 @@ export function resolveNetworkPolicySettings(settings: NetworkPolicySettings = {
     `${JSON.stringify(dnsNamespace)} is not a namespace name`,
     'name the namespace of the cluster DNS, e.g. kube-system',
   );
-  return { automationCidrs, automationPorts, kubernetesApiCidrs, kubernetesApiPorts, externalDatastoreCidrs, dnsNamespace };
+  const authBackendCidrs = settings.authBackendCidrs ?? ANYWHERE_V4_V6;
+  checkCidrs(authBackendCidrs, 'networkPolicy.authBackendCidrs');
+  return { automationCidrs, automationPorts, kubernetesApiCidrs, kubernetesApiPorts, externalDatastoreCidrs, authBackendCidrs, dnsNamespace };
 }
 
 /** Every pod group of the deployment, each once. */
@@ -189,6 +194,16 @@ export function deploymentEdges(net: DeploymentNetwork, settings: ResolvedNetwor
       }
     }
   }
+  if (net.authBackendPorts) {
+    for (const group of net.auth.pods) {
+      edges.push({
+        from: { pods: group },
+        to: { cidrs: settings.authBackendCidrs },
+        ports: net.authBackendPorts,
+        why: 'st2auth asks its authentication backend (LDAP)',
+      });
+    }
+  }
   for (const group of net.automation) {
     edges.push({
       from: { pods: group },
@@ -237,6 +252,8 @@ export interface BuiltComponents {
   readonly edgeSettings?: NginxSettings;
   /** The ports each component serves. */
   readonly ports: ComponentPorts;
+  /** Ports st2auth reaches its authentication backend on; undefined for flat_file (no backend to reach). */
+  readonly authBackendPorts?: readonly number[];
 }
 
 /** The `host:port`s of a tooz URL (external coordination). */
@@ -297,6 +314,7 @@ export function deploymentNetwork(built: BuiltComponents): DeploymentNetwork {
     chatops: of(built.chatops),
     smokeTest: of(built.smokeTest),
     automation: built.automation.flatMap(of),
+    authBackendPorts: built.authBackendPorts?.map((port) => ({ port })),
     api: service(built.api, ports.st2api),
     auth: service(built.auth, ports.st2auth),
     stream: service(built.stream, ports.st2stream),

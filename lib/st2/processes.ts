@@ -7,7 +7,8 @@ import { SettingError } from '../common/errors';
 import { ComponentSettings } from '../config/component';
 import { HaMode } from '../config/ha-mode';
 import { GarbageCollectionTtls } from '../config/st2';
-import { St2Mounts, St2Probes, St2Process, St2Runtime } from './st2-process';
+import { St2Mounts, St2Probes, St2Process, St2ProcessProps, St2Runtime } from './st2-process';
+import { ST2AUTH_SECRETS_TEMPLATE } from './st2-conf';
 import { st2Image } from './images';
 
 export const ST2API_PORT = 9101;
@@ -159,7 +160,8 @@ export interface St2PlainProcessProps {
 export abstract class St2PlainProcess extends Construct {
   public readonly process: St2Process;
 
-  protected constructor(scope: Construct, id: string, props: St2PlainProcessProps, definition: St2ProcessDefinition) {
+  /** `extra` is what a process adds to its row (st2auth: its backend's Secrets). */
+  protected constructor(scope: Construct, id: string, props: St2PlainProcessProps, definition: St2ProcessDefinition, extra: Partial<St2ProcessProps> = {}) {
     super(scope, id);
     declareProfile(this, definition.profile);
     const settings = props.settings ?? {};
@@ -181,6 +183,7 @@ export abstract class St2PlainProcess extends Construct {
       terminationGracePeriodSeconds: definition.terminationGracePeriodSeconds?.(props.runtime),
       mounts: definition.mounts,
       placement: settings.placement,
+      ...extra,
     });
   }
 }
@@ -199,8 +202,24 @@ export class St2Api extends St2PlainProcess {
  */
 export class St2Auth extends St2PlainProcess {
   constructor(scope: Construct, id: string, props: St2PlainProcessProps) {
-    super(scope, id, props, ST2_PROCESSES.auth);
+    super(scope, id, props, ST2_PROCESSES.auth, authExtras(props.runtime));
   }
+}
+
+/**
+ * What st2auth adds for its backend: the htpasswd Secret only for flat_file, and for Secret
+ * kwargs their environment and the secrets template that carries the whole backend_kwargs.
+ */
+function authExtras(runtime: St2Runtime): Partial<St2ProcessProps> {
+  const auth = runtime.config.conf.auth;
+  if (!auth || auth.backend === 'flat_file') return {};
+  const secrets = Object.entries(auth.secretKwargs);
+  if (secrets.length === 0) return { mounts: {} };
+  return {
+    mounts: {},
+    secretsTemplate: ST2AUTH_SECRETS_TEMPLATE,
+    prepareSecretEnv: Object.fromEntries(secrets.map(([kwarg, variable]) => [variable, auth.secretRefs[kwarg]])),
+  };
 }
 
 /**

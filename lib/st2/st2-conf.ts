@@ -1,5 +1,5 @@
 import { IniDocument, mergeIni, renderIni } from '../common/ini';
-import { CoordinationEndpoint, MongoEndpoint, RabbitMqEndpoint } from '../config/endpoints';
+import { CoordinationEndpoint, MongoEndpoint, RabbitMqEndpoint, SecretKeyRef } from '../config/endpoints';
 import { SECRET_ENV } from '../common/prepare-script';
 import { GarbageCollectionTtls } from '../config/st2';
 
@@ -75,10 +75,41 @@ export interface St2ConfInput {
   readonly garbageCollection?: GarbageCollectionTtls;
   /** Mistral callback settings (legacy topology only). */
   readonly mistral?: { readonly v2BaseUrl: string; readonly apiUrl: string };
+  /**
+   * The authentication backend: `[auth] backend` and its non-secret `backend_kwargs`; the
+   * kwargs whose values come from Secrets are named by the environment variable st2auth's
+   * prepare step reads them from. @default flat_file with the htpasswd Secret
+   */
+  readonly auth?: St2AuthBackend;
   /** Origins besides `webUrl` for `[api] allow_origin`. @default none */
   readonly allowOrigins?: readonly string[];
   /** Free-form additions, merged last (operators' escape hatch). */
   readonly extra?: IniDocument;
+}
+
+/** An authentication backend as st2.conf names it. */
+export interface St2AuthBackend {
+  readonly backend: string;
+  readonly kwargs: Readonly<Record<string, string | number | boolean | readonly string[]>>;
+  /** kwarg -> environment variable holding its value (from a Secret). */
+  readonly secretKwargs: Readonly<Record<string, string>>;
+  /** kwarg -> the Secret key its variable is read from. */
+  readonly secretRefs: Readonly<Record<string, SecretKeyRef>>;
+}
+
+/**
+ * `backend_kwargs` as one line of JSON, in the `{"key": value, ...}` layout st2's own docs
+ * use. `dollar` writes a literal `$` for the file it goes into: `$$` for oslo.config, `$$$$`
+ * in a template the prepare step fills (Python's string.Template halves it first).
+ */
+export function backendKwargsJson(
+  kwargs: Readonly<Record<string, string | number | boolean | readonly string[]>>,
+  dollar: string,
+  secretPlaceholders: Readonly<Record<string, string>> = {},
+): string {
+  const entries = Object.entries(kwargs).map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value).replace(/\$/g, dollar)}`);
+  for (const [key, placeholder] of Object.entries(secretPlaceholders)) entries.push(`${JSON.stringify(key)}: "${placeholder}"`);
+  return `{${entries.join(', ')}}`;
 }
 
 /** `mongodb://` URI for `[database] host` (credentials go to the secrets file). */
@@ -104,8 +135,13 @@ export function st2ConfDocument(input: St2ConfInput): IniDocument {
     auth: {
       enable: input.authEnabled,
       mode: 'standalone',
-      backend: 'flat_file',
-      backend_kwargs: `{"file_path": "${ST2_PATHS.htpasswd}"}`,
+      backend: input.auth?.backend ?? 'flat_file',
+      backend_kwargs:
+        (input.auth?.backend ?? 'flat_file') === 'flat_file'
+          ? backendKwargsJson({ file_path: ST2_PATHS.htpasswd }, '$$')
+          : Object.keys(input.auth!.kwargs).length > 0
+            ? backendKwargsJson(input.auth!.kwargs, '$$')
+            : undefined,
       api_url: input.apiUrl,
     },
     webui: { webui_base_url: input.webUrl },
@@ -180,11 +216,28 @@ export function renderSt2Conf(input: St2ConfInput): string {
  * `${VAR_URLQ}` by its percent-encoded form (for passwords inside URLs).
  */
 export function st2SecretsTemplate(input: Pick<St2ConfInput, 'mongo' | 'rabbit'>): string {
+  return renderIni(secretsDocument(input));
+}
+
+function secretsDocument(input: Pick<St2ConfInput, 'mongo' | 'rabbit'>): IniDocument {
   const vhost = input.rabbit.vhost === '' ? '' : encodeURIComponent(input.rabbit.vhost);
   const user = encodeURIComponent(input.rabbit.username);
   const urls = input.rabbit.hosts.map((host) => `amqp://${user}:\${${SECRET_ENV.rabbitPassword}_URLQ}@${host}/${vhost}`);
-  return renderIni({
+  return {
     database: { password: `\${${SECRET_ENV.mongoPassword}}` },
     messaging: { cluster_urls: urls },
-  });
+  };
 }
+
+/**
+ * st2auth's secrets template, when backend kwargs come from Secrets: the shared one plus the
+ * whole `[auth] backend_kwargs`, because oslo.config cannot merge one JSON option from two
+ * files. The prepare step fills `${VAR_JSON}` with the value escaped for a JSON string.
+ */
+export function st2AuthSecretsTemplate(input: Pick<St2ConfInput, 'mongo' | 'rabbit'> & { readonly auth: St2AuthBackend }): string {
+  const placeholders = Object.fromEntries(Object.entries(input.auth.secretKwargs).map(([key, variable]) => [key, `\${${variable}_JSON}`]));
+  return renderIni({ ...secretsDocument(input), auth: { backend_kwargs: backendKwargsJson(input.auth.kwargs, '$$$$', placeholders) } });
+}
+
+/** File name of st2auth's secrets template in the shared ConfigMap. */
+export const ST2AUTH_SECRETS_TEMPLATE = 'st2auth.secrets.conf.template';

@@ -2,7 +2,7 @@ import { contentHash } from '../common/hash';
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 import { prepareScript } from '../common/prepare-script';
-import { renderSt2Conf, St2ConfInput, st2SecretsTemplate } from './st2-conf';
+import { renderSt2Conf, ST2AUTH_SECRETS_TEMPLATE, st2AuthSecretsTemplate, St2ConfInput, st2SecretsTemplate } from './st2-conf';
 
 /** Props of {@link St2Config}. */
 export interface St2ConfigProps {
@@ -31,6 +31,10 @@ export class St2Config extends Construct {
       'st2.secrets.conf.template': st2SecretsTemplate(props.conf),
       'prepare.py': prepareScript(),
     };
+    const auth = props.conf.auth;
+    if (auth && Object.keys(auth.secretKwargs).length > 0) {
+      this.files = { ...this.files, [ST2AUTH_SECRETS_TEMPLATE]: st2AuthSecretsTemplate({ ...props.conf, auth }) };
+    }
     this.configMap = new kplus.ConfigMap(this, 'Resource', {
       metadata: { name: props.name ?? 'st2-config' },
       data: this.files,

@@ -155,6 +155,10 @@ export interface St2ProcessProps {
   readonly env?: Readonly<Record<string, string>>;
   /** Literal environment of the `prepare` init container. @default none */
   readonly prepareEnv?: Readonly<Record<string, string>>;
+  /** Environment of the `prepare` init container from Secret keys (for the secrets template). @default none */
+  readonly prepareSecretEnv?: Readonly<Record<string, SecretKeyRef>>;
+  /** The secrets template prepare fills, a file of the shared ConfigMap. @default 'st2.secrets.conf.template' */
+  readonly secretsTemplate?: string;
   /** st2.conf layers prepare.py writes into the secrets folder, read after the overrides. @default none */
   readonly generatedConfigFiles?: readonly string[];
   readonly mounts?: St2Mounts;
@@ -262,8 +266,12 @@ export class St2Process extends Construct {
     const env: Record<string, kplus.EnvValue> = {};
     if (partitions !== undefined) env.ST2_POD_NAME = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME);
     for (const [key, value] of Object.entries(props.prepareEnv ?? {})) env[key] = kplus.EnvValue.fromValue(value);
+    for (const [key, ref] of Object.entries(props.prepareSecretEnv ?? {})) {
+      env[key] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, `${key}Secret`, ref.name), key: ref.key });
+    }
     this.container = addSt2Containers(this, this.workload, {
       prepareEnv: env,
+      secretsTemplate: props.secretsTemplate,
       runtime,
       setting: props.setting,
       containerName: props.name,
@@ -365,6 +373,8 @@ export interface St2ContainersOptions {
   readonly env?: Record<string, kplus.EnvValue>;
   /** Extra environment for the `prepare` init container. */
   readonly prepareEnv?: Record<string, kplus.EnvValue>;
+  /** The secrets template prepare fills, a file of the shared ConfigMap. @default 'st2.secrets.conf.template' */
+  readonly secretsTemplate?: string;
 }
 
 /**
@@ -388,7 +398,7 @@ export function addSt2Containers(scope: Construct, pod: kplus.AbstractPod, optio
     command: [
       ST2_PATHS.python,
       ST2_PATHS.prepareScript,
-      ST2_PATHS.secretsTemplate,
+      options.secretsTemplate ? `${ST2_PATHS.sharedDir}/${options.secretsTemplate}` : ST2_PATHS.secretsTemplate,
       ST2_PATHS.secretsConfig,
       ...runtime.waitFor.map((group) => group.join(',')),
     ],

@@ -3,7 +3,7 @@
 # until each datastore answers on TCP, then write the secrets config file from its template
 # and the Secret values in the environment. Runs on the image's own Python (3, or 2.7 in the
 # st2 2.x images).
-import os, re, socket, string, sys, time
+import json, os, re, socket, string, sys, time
 
 try:
     from urllib.parse import quote
@@ -60,10 +60,19 @@ with open(template) as source:
     template_text = source.read()
 values = {}
 for name in set(re.findall(r"\$\{(\w+)\}", template_text)):
-    variable = name[:-len("_URLQ")] if name.endswith("_URLQ") else name
+    suffix = next((s for s in ("_URLQ", "_JSON") if name.endswith(s)), "")
+    variable = name[:-len(suffix)] if suffix else name
     value = os.environ.get(variable)
     if value is None:
         sys.exit("%s is not set: check the Secret and key the pod reads it from" % variable)
+    if suffix == "_JSON":
+        # Inside a JSON string of a one-line option (backend_kwargs): JSON escapes quotes,
+        # backslashes and line breaks; oslo.config still reads "$" as its own.
+        if "\\$" in value:
+            sys.exit("%s contains a backslash before a $, which oslo.config reads as an escape: "
+                     "choose a value without that sequence" % variable)
+        values[name] = json.dumps(value)[1:-1].replace("$", "$$")
+        continue
     if "\n" in value or "\r" in value:
         sys.exit("%s contains a line break, which an st2.conf value cannot hold: write the Secret "
                  "without one (kubectl create secret --from-literal, or printf instead of echo)" % variable)
