@@ -18,6 +18,7 @@ const everything: StackStormHaSettings = {
     chatops: { enabled: true, adapterSecret: 'hubot' },
     garbageCollector: { ttl: { actionExecutionsDays: 30 } },
     jobs: { keysSecret: 'st2-keys' },
+    rbac: { enabled: true, assignments: { alice: ['observer'] } },
   },
 };
 const CASES = [...Object.entries(ENVIRONMENTS), ['everything', everything] as const];

@@ -7,6 +7,7 @@ import { checkPlacement, DIGEST, FLOATING_TAG, mergePlacement, PlacementSettings
 import { imageModelOf, ST2_STANLEY } from './images/image-model';
 import { CoordinationEndpoint, MongoEndpoint, PostgresEndpoint, RabbitMqEndpoint } from './config/endpoints';
 import { StackStormHaSettings } from './config/settings';
+import { St2RbacSettings } from './config/st2';
 import { REDIS_SENTINEL_PROFILE, RedisSentinel } from './backing/redis-sentinel';
 import { ZooKeeper, ZOOKEEPER_PROFILE } from './backing/zookeeper';
 import { MONGO_PORT, MongoDbReplicaSet, MONGODB_PROFILE } from './backing/mongodb';
@@ -45,6 +46,7 @@ import { St2Config } from './st2/st2-config';
 import { St2ConfInput, st2ConfDocument } from './st2/st2-conf';
 import { resolveSt2ConfigPassthrough } from './st2/st2-config-passthrough';
 import { authBackendPorts, resolveAuthBackend } from './st2/auth-backend';
+import { ST2_APPLY_RBAC_PROFILE, St2Rbac } from './st2/rbac';
 import { St2Content } from './st2/content';
 import { St2Release, St2Runtime, St2SecretNames } from './st2/st2-process';
 import { st2Image } from './st2/images';
@@ -104,6 +106,7 @@ export const COMPONENT_PROFILES: readonly ComponentProfile[] = [
   ST2_WEB_PROFILE,
   ST2_REGISTER_CONTENT_PROFILE,
   ST2_LOAD_KEYS_PROFILE,
+  ST2_APPLY_RBAC_PROFILE,
   ST2_SMOKE_TEST_PROFILE,
   MISTRAL_API_PROFILE,
   MISTRAL_SERVER_PROFILE,
@@ -142,6 +145,8 @@ export interface St2Components {
   readonly chatops?: St2ChatOps;
   /** Content registration and key loading. */
   readonly jobs: St2Jobs;
+  /** RBAC definitions and the Job applying them, when RBAC is on. */
+  readonly rbac?: St2Rbac;
   /** The post-deploy smoke test, when every component it exercises is deployed. */
   readonly smokeTest?: St2SmokeTest;
   readonly web: St2Web;
@@ -273,7 +278,8 @@ export class StackStormHa extends Construct {
       apiUrl: `http://${serviceHost(this.identity, 'st2api')}:${ST2API_PORT}`,
       webUrl: publicUrl,
       authEnabled: true,
-      rbacEnabled: false,
+      rbacEnabled: rbacOn(props.st2?.rbac),
+      rbacSyncRemoteGroups: Object.keys(props.st2?.rbac?.groupMappings ?? {}).length > 0,
       systemUser: 'stanley',
       // st2 2.x runners have no graceful shutdown: nothing to size a drain for.
       actionRunnerDrainSeconds: legacy ? undefined : 300,
@@ -363,6 +369,7 @@ export class StackStormHa extends Construct {
       : undefined;
     const chatops = on(st2.chatops, false) ? new St2ChatOps(this, 'St2ChatOps', { runtime, settings: st2.chatops ?? {} }) : undefined;
     const jobs = new St2Jobs(this, 'St2Jobs', { runtime, settings: st2.jobs });
+    const rbac = runtime.config.conf.rbacEnabled ? new St2Rbac(this, 'St2Rbac', { runtime, settings: st2.rbac ?? {} }) : undefined;
     // What the smoke test exercises: it logs in, runs an action and reads the stream.
     const untestable = Object.entries({ api, auth, stream, actionRunner })
       .filter(([, built]) => built === undefined)
@@ -378,6 +385,7 @@ export class StackStormHa extends Construct {
       ? new St2SmokeTest(this, 'St2SmokeTest', { runtime, settings: st2.smokeTest, rbacEnabled: this.runtime.config.conf.rbacEnabled })
       : undefined;
     return {
+      rbac,
       api,
       auth,
       stream,
@@ -536,6 +544,7 @@ export class StackStormHa extends Construct {
         st2.sensorContainer,
         st2.garbageCollector,
         st2.jobs,
+        st2.rbac,
       ),
       automation: defined(st2.actionRunner, st2.sensorContainer, st2.chatops),
       api: st2.api,
@@ -641,6 +650,18 @@ export class StackStormHa extends Construct {
     });
     return { construct, endpoint: construct.endpoint };
   }
+}
+
+/** RBAC is on; definitions without `enabled: true` would silently do nothing, so they are refused. */
+function rbacOn(rbac: St2RbacSettings | undefined): boolean {
+  const defines = Object.keys(rbac?.roles ?? {}).length + Object.keys(rbac?.assignments ?? {}).length + Object.keys(rbac?.groupMappings ?? {}).length > 0;
+  check(
+    rbac?.enabled === true || !defines,
+    'st2.rbac.enabled',
+    'roles, assignments or group mappings are given but RBAC is off, so none would apply',
+    'set st2.rbac.enabled: true',
+  );
+  return rbac?.enabled === true;
 }
 
 /** Extra CORS origins: each scheme://host[:port], nothing after it. */

@@ -15,6 +15,7 @@ import type {
   SmokeTestSettings,
   St2AuthSettings,
   St2ConfigSettings,
+  St2RbacSettings,
   St2JobsSettings,
 } from './st2';
 
@@ -157,6 +158,8 @@ export interface St2Settings {
    * (`[api] allow_origin`), e.g. another UI. @default only `publicUrl`
    */
   readonly allowOrigins?: readonly string[];
+  /** StackStorm RBAC (roles, assignments, LDAP group mappings) and the Job that applies it. @default off */
+  readonly rbac?: St2RbacSettings;
 }
 
 /** Where the automation processes may connect beyond the cluster. */

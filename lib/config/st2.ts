@@ -210,3 +210,33 @@ export interface St2AuthSettings extends ComponentSettings {
    */
   readonly secretKwargs?: Record<string, SecretKeySettings>;
 }
+
+/** One grant of an RBAC role, as StackStorm's role files write it. */
+export interface RbacPermissionGrant {
+  /** The resource the grant is on, e.g. `pack:corp`; none for a global permission type. @default global */
+  readonly resource_uid?: string;
+  /** Permission types, e.g. `action_execute`, `action_view`. */
+  readonly permission_types: readonly string[];
+}
+
+/** One RBAC role, written to /opt/stackstorm/rbac/roles/<name>.yaml. */
+export interface RbacRoleSettings {
+  /** @default none */
+  readonly description?: string;
+  /** @default true */
+  readonly enabled?: boolean;
+  /** @default none: a role that grants nothing */
+  readonly permission_grants?: readonly RbacPermissionGrant[];
+}
+
+/** StackStorm RBAC: roles, who has them, and which remote (LDAP) groups grant them. */
+export interface St2RbacSettings {
+  /** `[rbac] enable`, and the Job that applies the definitions. @default false */
+  readonly enabled?: boolean;
+  /** Custom roles by name (system_admin, admin and observer are built in). @default none */
+  readonly roles?: Record<string, RbacRoleSettings>;
+  /** User -> roles. The admin account (`secrets.adminCredentials`) gets system_admin unless listed here. @default none */
+  readonly assignments?: Record<string, readonly string[]>;
+  /** Remote group (an LDAP DN) -> roles; turns on `[rbac] sync_remote_groups`. @default none */
+  readonly groupMappings?: Record<string, readonly string[]>;
+}

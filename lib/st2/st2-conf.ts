@@ -58,6 +58,8 @@ export interface St2ConfInput {
   readonly authEnabled: boolean;
   /** Turn RBAC on (needs RBAC definitions loaded by the jobs). */
   readonly rbacEnabled: boolean;
+  /** `[rbac] sync_remote_groups`: group mappings exist. @default false */
+  readonly rbacSyncRemoteGroups?: boolean;
   /** System user actions run as over ssh. */
   readonly systemUser: string;
   /**
@@ -145,7 +147,12 @@ export function st2ConfDocument(input: St2ConfInput): IniDocument {
       api_url: input.apiUrl,
     },
     webui: { webui_base_url: input.webUrl },
-    rbac: { enable: input.rbacEnabled },
+    rbac: {
+      enable: input.rbacEnabled,
+      backend: input.rbacEnabled ? 'default' : undefined,
+      // Roles follow the user's LDAP groups through st2.rbac.groupMappings.
+      sync_remote_groups: input.rbacSyncRemoteGroups ? true : undefined,
+    },
     database: {
       host: mongoUri(input.mongo),
       db_name: input.mongo.database,
