@@ -19,6 +19,7 @@ const everything: StackStormHaSettings = {
     garbageCollector: { ttl: { actionExecutionsDays: 30 } },
     jobs: { keysSecret: 'st2-keys' },
     rbac: { enabled: true, assignments: { alice: ['observer'] } },
+    client: { enabled: true },
   },
 };
 const CASES = [...Object.entries(ENVIRONMENTS), ['everything', everything] as const];
@@ -53,6 +54,7 @@ test('by-design and security declarations live in the component files: the singl
   expect(byDesign).toEqual([
     'postgresql:singleton',
     'st2chatops:singleton',
+    'st2client:singleton',
     'st2garbagecollector:singleton',
     'st2notifier-scheduler:singleton',
     'st2rulesengine-timers:singleton',

@@ -47,6 +47,7 @@ import { St2ConfInput, st2ConfDocument } from './st2/st2-conf';
 import { resolveSt2ConfigPassthrough } from './st2/st2-config-passthrough';
 import { authBackendPorts, resolveAuthBackend } from './st2/auth-backend';
 import { ST2_APPLY_RBAC_PROFILE, St2Rbac } from './st2/rbac';
+import { St2Client, ST2_CLIENT_PROFILE } from './st2/client';
 import { St2Content } from './st2/content';
 import { St2Release, St2Runtime, St2SecretNames } from './st2/st2-process';
 import { st2Image } from './st2/images';
@@ -107,6 +108,7 @@ export const COMPONENT_PROFILES: readonly ComponentProfile[] = [
   ST2_REGISTER_CONTENT_PROFILE,
   ST2_LOAD_KEYS_PROFILE,
   ST2_APPLY_RBAC_PROFILE,
+  ST2_CLIENT_PROFILE,
   ST2_SMOKE_TEST_PROFILE,
   MISTRAL_API_PROFILE,
   MISTRAL_SERVER_PROFILE,
@@ -147,6 +149,8 @@ export interface St2Components {
   readonly jobs: St2Jobs;
   /** RBAC definitions and the Job applying them, when RBAC is on. */
   readonly rbac?: St2Rbac;
+  /** The st2 CLI pod, when enabled. */
+  readonly client?: St2Client;
   /** The post-deploy smoke test, when every component it exercises is deployed. */
   readonly smokeTest?: St2SmokeTest;
   readonly web: St2Web;
@@ -368,6 +372,7 @@ export class StackStormHa extends Construct {
       ? new St2GarbageCollector(this, 'St2GarbageCollector', { runtime, settings: st2.garbageCollector })
       : undefined;
     const chatops = on(st2.chatops, false) ? new St2ChatOps(this, 'St2ChatOps', { runtime, settings: st2.chatops ?? {} }) : undefined;
+    const client = on(st2.client, false) ? new St2Client(this, 'St2Client', { runtime, settings: st2.client }) : undefined;
     const jobs = new St2Jobs(this, 'St2Jobs', { runtime, settings: st2.jobs });
     const rbac = runtime.config.conf.rbacEnabled ? new St2Rbac(this, 'St2Rbac', { runtime, settings: st2.rbac ?? {} }) : undefined;
     // What the smoke test exercises: it logs in, runs an action and reads the stream.
@@ -386,6 +391,7 @@ export class StackStormHa extends Construct {
       : undefined;
     return {
       rbac,
+      client,
       api,
       auth,
       stream,
@@ -552,6 +558,7 @@ export class StackStormHa extends Construct {
       stream: st2.stream,
       web: st2.web,
       chatops: st2.chatops,
+      client: st2.client,
       smokeTest: st2.smokeTest,
       mistral: mistral && { api: mistral.api, server: mistral.server, schema: mistral.schema },
       edge: this.edge,

@@ -29,6 +29,7 @@ export type ComponentRole =
   | 'sensors'
   | 'workflow'
   | 'chatops'
+  | 'client'
   | 'web'
   | 'edge'
   | 'database'

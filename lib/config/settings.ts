@@ -160,6 +160,11 @@ export interface St2Settings {
   readonly allowOrigins?: readonly string[];
   /** StackStorm RBAC (roles, assignments, LDAP group mappings) and the Job that applies it. @default off */
   readonly rbac?: St2RbacSettings;
+  /**
+   * A pod with the st2 CLI, logged in as the admin account, for
+   * `kubectl exec -it deploy/st2client -- st2 ...`. @default off (`enabled: false`)
+   */
+  readonly client?: ComponentSettings;
 }
 
 /** Where the automation processes may connect beyond the cluster. */

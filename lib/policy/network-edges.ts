@@ -32,6 +32,8 @@ export interface DeploymentNetwork {
   readonly st2: readonly PodGroup[];
   /** st2chatops: a client of st2api, st2auth and st2stream only. */
   readonly chatops: readonly PodGroup[];
+  /** The st2client pod: the st2 CLI, a client of st2api, st2auth and st2stream only. */
+  readonly client: readonly PodGroup[];
   /** The post-deploy smoke test: a client of st2api, st2auth and st2stream only. */
   readonly smokeTest: readonly PodGroup[];
   /** Processes that automate other systems and get egress beyond the cluster. */
@@ -118,6 +120,7 @@ export function networkGroups(net: DeploymentNetwork): PodGroup[] {
   const all = [
     ...net.st2,
     ...net.chatops,
+    ...net.client,
     ...net.smokeTest,
     ...net.automation,
     ...net.api.pods,
@@ -162,6 +165,9 @@ export function deploymentEdges(net: DeploymentNetwork, settings: ResolvedNetwor
   connect(net.chatops, net.api.pods, port(net.api.port), 'chatops runs commands through the st2 API');
   connect(net.chatops, net.auth.pods, port(net.auth.port), 'chatops authenticates at st2auth');
   connect(net.chatops, net.stream.pods, port(net.stream.port), 'chatops follows results on st2stream');
+  connect(net.client, net.api.pods, port(net.api.port), 'the st2 CLI pod uses the st2 API');
+  connect(net.client, net.auth.pods, port(net.auth.port), 'the st2 CLI pod logs in at st2auth');
+  connect(net.client, net.stream.pods, port(net.stream.port), 'the st2 CLI pod follows executions on st2stream');
   for (const service of [net.api, net.auth, net.stream]) {
     connect(net.smokeTest, service.pods, port(service.port), 'the smoke test checks that st2api, st2auth and st2stream answer');
   }
@@ -231,6 +237,8 @@ export interface BuiltComponents {
   readonly web: IConstruct;
   /** st2chatops: a client of the API only. */
   readonly chatops?: IConstruct;
+  /** The st2client pod: a client of the API only. */
+  readonly client?: IConstruct;
   /** The post-deploy smoke test: a client of the API only. */
   readonly smokeTest?: IConstruct;
   /** Mistral (2.x-mistral): its API behind the edge, its server, its schema Job. */
@@ -312,6 +320,7 @@ export function deploymentNetwork(built: BuiltComponents): DeploymentNetwork {
   return {
     st2,
     chatops: of(built.chatops),
+    client: of(built.client),
     smokeTest: of(built.smokeTest),
     automation: built.automation.flatMap(of),
     authBackendPorts: built.authBackendPorts?.map((port) => ({ port })),
