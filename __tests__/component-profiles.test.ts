@@ -9,6 +9,7 @@ import { COMPONENT_PROFILES, StackStormHaSettings } from '../lib';
 import { profileOf, profilesIn } from '../lib/common/component-profile';
 import { FOUNDATION_KINDS } from '../lib/policy/sync-waves';
 import { buildEnvironment } from '../lib/synth';
+import { ALL_ENVIRONMENTS } from './support/environments';
 
 /** Every environment, plus ha with everything optional turned on. */
 const everything: StackStormHaSettings = {
@@ -22,7 +23,7 @@ const everything: StackStormHaSettings = {
     client: { enabled: true },
   },
 };
-const CASES = [...Object.entries(ENVIRONMENTS), ['everything', everything] as const];
+const CASES = [...Object.entries(ALL_ENVIRONMENTS), ['everything', everything] as const];
 
 test.each(CASES)("%s: every object that is not configuration has its component's profile, named like its pods", (name, settings) => {
   const app = buildEnvironment(name, settings);

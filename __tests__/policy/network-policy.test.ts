@@ -5,6 +5,7 @@ import { toozHostPorts } from '../../lib/policy/network-edges';
 import { expectSettingError } from '../support/errors';
 import { validateAll } from '../support/k8s-schema';
 import { find, K8sObject, readDist, synth } from '../support/synth';
+import { ALL_ENVIRONMENT_NAMES, ALL_ENVIRONMENTS, environmentObjects } from '../support/environments';
 
 const policies = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'NetworkPolicy');
 const policy = (objects: K8sObject[], name: string) => find(objects, 'NetworkPolicy', name).spec;
@@ -24,8 +25,8 @@ function reach(rules: any[], side: 'to' | 'from'): string[] {
     .sort();
 }
 
-describe.each(Object.keys(ENVIRONMENTS).sort())('dist/%s', (environment) => {
-  const objects = readDist(environment);
+describe.each(ALL_ENVIRONMENT_NAMES)('%s', (environment) => {
+  const objects = environmentObjects(environment);
   test('denies all ingress and egress by default, then one policy per workload', () => {
     expect(policy(objects, 'default-deny')).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const workloads = objects
@@ -38,11 +39,29 @@ describe.each(Object.keys(ENVIRONMENTS).sort())('dist/%s', (environment) => {
         .sort(),
     ).toEqual([...new Set(workloads)].sort());
   });
-  test('only automation and RabbitMQ leave the cluster; only the edge accepts anyone', () => {
-    const outbound = policies(objects)
-      .filter((o) => (o.spec.egress ?? []).some((r: any) => r.to?.some((p: any) => p.ipBlock)))
-      .map((o) => o.metadata.name);
-    expect(outbound.every((name) => /^(st2actionrunner|st2sensorcontainer(-[a-z0-9-]+)?|st2chatops|rabbitmq)$/.test(name))).toBe(true);
+  test('only what has a reason leaves the cluster, to the networks its setting names; only the edge accepts anyone', () => {
+    const settings = ALL_ENVIRONMENTS[environment];
+    const net = settings.networkPolicy ?? {};
+    const anywhere = ['0.0.0.0/0', '::/0'];
+    const externalDatastores =
+      ['mongodb', 'rabbitmq'].some((d) => (settings.datastores as any)?.[d]?.mode === 'external') || settings.datastores?.coordination?.backend === 'external';
+    // Every ipBlock a pod may reach, and the setting that allows it.
+    const allowed = (name: string): string[][] => [
+      ...(/^(st2actionrunner|st2sensorcontainer(-[a-z0-9-]+)?|st2chatops)$/.test(name) ? [[...(net.automationEgress?.cidrs ?? anywhere)]] : []),
+      ...(name === 'rabbitmq' ? [[...(net.kubernetesApi?.cidrs ?? ['0.0.0.0/0'])]] : []),
+      ...(externalDatastores ? [[...(net.externalDatastoreCidrs ?? ['0.0.0.0/0'])]] : []),
+      ...(name === 'st2auth' && (settings.st2?.auth?.backend ?? 'flat_file') !== 'flat_file' ? [[...(net.authBackendCidrs ?? anywhere)]] : []),
+    ];
+    for (const policy of policies(objects)) {
+      for (const rule of policy.spec.egress ?? []) {
+        const cidrs = (rule.to ?? []).filter((p: any) => p.ipBlock).map((p: any) => p.ipBlock.cidr);
+        if (cidrs.length === 0) continue;
+        expect([policy.metadata.name, allowed(policy.metadata.name).some((list) => JSON.stringify(list) === JSON.stringify(cidrs))]).toEqual([
+          policy.metadata.name,
+          true,
+        ]);
+      }
+    }
     const open = policies(objects)
       .filter((o) => (o.spec.ingress ?? []).some((r: any) => !r.from))
       .map((o) => o.metadata.name);

@@ -1,11 +1,11 @@
-import { ENVIRONMENTS } from '../../environments';
-import { K8sObject, readDist } from '../support/synth';
+import { ALL_ENVIRONMENT_NAMES, environmentObjects } from '../support/environments';
+import { K8sObject } from '../support/synth';
 import { checkPolicies, RULES } from './rules';
 
-const environments = Object.keys(ENVIRONMENTS).sort();
-const dist = Object.fromEntries(environments.map((environment) => [environment, readDist(environment)]));
+const environments = ALL_ENVIRONMENT_NAMES;
+const dist: Record<string, K8sObject[]> = Object.fromEntries(environments.map((environment) => [environment, environmentObjects(environment)]));
 
-describe.each(environments)('dist/%s meets every policy rule', (environment) => {
+describe.each(environments)('%s meets every policy rule', (environment) => {
   test.each(RULES.map((r) => [r.id, r] as const))('%s', (_, r) => {
     expect(r.check(dist[environment])).toEqual([]);
   });

@@ -49,7 +49,16 @@ function pods(objects: readonly K8sObject[]): Pod[] {
 const exceptionOf = (name: string) => profileNamed(COMPONENT_PROFILES, name)?.securityException;
 const excepted = (pod: Pod, rule: SecurityRule) => exceptionOf(pod.labels[NAME])?.rules.includes(rule) ?? false;
 const workloads = (objects: readonly K8sObject[]) => objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
-const replicas = (o: K8sObject) => o.spec.replicas ?? 1;
+/**
+ * The replicas a workload keeps at least: an autoscaled one (spec.replicas left out so GitOps
+ * never fights the HorizontalPodAutoscaler) has its autoscaler's minReplicas.
+ */
+const replicas = (o: K8sObject, objects: readonly K8sObject[]) => {
+  const hpa = objects.find(
+    (h) => h.kind === 'HorizontalPodAutoscaler' && h.spec.scaleTargetRef?.kind === o.kind && h.spec.scaleTargetRef?.name === o.metadata.name,
+  );
+  return hpa ? (hpa.spec.minReplicas ?? 1) : (o.spec.replicas ?? 1);
+};
 
 function rule(id: string, description: string, check: (objects: readonly K8sObject[], add: (o: K8sObject, detail: string) => void) => void): PolicyRule {
   return {
@@ -159,7 +168,7 @@ export const RULES: readonly PolicyRule[] = [
     (objects, add) => {
       const budgets = objects.filter((o) => o.kind === 'PodDisruptionBudget');
       for (const workload of workloads(objects)) {
-        const count = replicas(workload);
+        const count = replicas(workload, objects);
         const labels = workload.spec.template.metadata.labels;
         const mine = budgets.filter((pdb) => selects(pdb.spec.selector, labels));
         if (count < 2) {
@@ -179,7 +188,7 @@ export const RULES: readonly PolicyRule[] = [
   ),
   rule('spread', 'every workload with 2+ replicas spreads over kubernetes.io/hostname (spread constraint or anti-affinity)', (objects, add) => {
     for (const workload of workloads(objects)) {
-      if (replicas(workload) < 2) continue;
+      if (replicas(workload, objects) < 2) continue;
       const spec = workload.spec.template.spec;
       const labels = workload.spec.template.metadata.labels;
       const spread = (spec.topologySpreadConstraints ?? []).some((c: any) => c.topologyKey === 'kubernetes.io/hostname' && selects(c.labelSelector, labels));

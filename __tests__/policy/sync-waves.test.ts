@@ -7,10 +7,11 @@ import { applySyncWaves, SYNC_STAGES, SYNC_WAVE_ANNOTATION, syncStage } from '..
 import { architecture } from '../../lib/report/architecture';
 import { ManifestObject } from '../../lib/report/failure-domains';
 import { K8sObject, podTemplates, synth } from '../support/synth';
+import { ALL_ENVIRONMENTS } from '../support/environments';
 
 /** Every environment, plus ha with the key-load Job (it exists only when a keys Secret is named). */
 const CASES: [string, K8sObject[]][] = [
-  ...Object.entries(ENVIRONMENTS).map(([name, settings]): [string, K8sObject[]] => [name, synth(settings, name)]),
+  ...Object.entries(ALL_ENVIRONMENTS).map(([name, settings]): [string, K8sObject[]] => [name, synth(settings, name)]),
   ['ha+load-keys', synth({ ...ENVIRONMENTS.ha, st2: { ...ENVIRONMENTS.ha.st2, jobs: { keysSecret: 'st2-keys' } } }, 'ha')],
 ];
 

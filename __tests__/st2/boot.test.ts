@@ -6,17 +6,17 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ENVIRONMENTS } from '../../environments';
 import { KEPT_PACKS, REFRESHED_PACKS, SEED_SCRIPT_PATH } from '../../lib/st2/content';
 import { parse } from '../support/ini';
 import { expectSettingError } from '../support/errors';
 import { find, K8sObject, podTemplates, readDist, synth } from '../support/synth';
+import { ALL_ENVIRONMENT_NAMES, ALL_ENVIRONMENTS, environmentObjects } from '../support/environments';
 
-const environments = Object.keys(ENVIRONMENTS).sort();
+const environments = ALL_ENVIRONMENT_NAMES;
 const st2Image = (image: string) => /\/(st2[a-z-]*|mistral):/.test(image);
 
-describe.each(environments)('dist/%s', (environment) => {
-  const objects = readDist(environment);
+describe.each(environments)('%s', (environment) => {
+  const objects = environmentObjects(environment);
   const st2Pods = podTemplates(objects).filter(({ template }) => template.spec.containers.some((c: any) => st2Image(c.image)));
 
   test('st2 images are pinned to a full release, never a floating X.Y tag', () => {
@@ -45,8 +45,9 @@ describe.each(environments)('dist/%s', (environment) => {
     expect(conf.auth.api_url).toMatch(/^http:\/\/st2api\.[a-z0-9-]+\.svc\.cluster\.local:9101$/);
     expect(conf.webui.webui_base_url).toMatch(/^https:\/\//);
     // Always set, never the image's redis on 127.0.0.1; empty (tooz's no-op) without a backend.
-    const backend = ENVIRONMENTS[environment].datastores?.coordination?.backend;
-    if (backend === 'none') expect(conf.coordination.url).toBe('');
+    const coordination = ALL_ENVIRONMENTS[environment].datastores?.coordination;
+    if (coordination?.backend === 'none') expect(conf.coordination.url).toBe('');
+    else if (coordination?.backend === 'external') expect(conf.coordination.url).toBe(coordination.externalUrl);
     else expect(conf.coordination.url).toMatch(/^(redis|kazoo):\/\/[a-z]+-0\./);
   });
 
@@ -56,7 +57,7 @@ describe.each(environments)('dist/%s', (environment) => {
     const pod = job.spec.template.spec;
     const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env.ST2_AUTH_PASSWORD).toEqual({ secretKeyRef: { name: 'st2-admin', key: 'password' } });
-    expect(env.SMOKE_EXPECT_VERSION).toBe(ENVIRONMENTS[environment].release?.version ?? '3.9.0');
+    expect(env.SMOKE_EXPECT_VERSION).toBe(ALL_ENVIRONMENTS[environment].release?.version ?? '3.9.0');
     expect(Number(env.SMOKE_WAIT_SECONDS)).toBeGreaterThanOrEqual(30);
     expect(job.spec.backoffLimit).toBe(0);
     expect(find(objects, 'ConfigMap', 'st2-smoke-test').data!['smoke-test.sh']).toBe(
