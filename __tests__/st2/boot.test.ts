@@ -199,6 +199,10 @@ describe('seed-system-packs.sh (run by the content Job)', () => {
     fs.chownSync(cache, 0, 0);
     fs.chmodSync(cache, 0o755);
     fs.writeFileSync(path.join(cache, 'run.cpython-310.pyc'), 'root wrote this');
+    // A copy stanley can read wherever the checkout lives (a private temporary clone, say).
+    const readableScript = path.join(dir, 'seed-system-packs.sh');
+    fs.copyFileSync(script, readableScript);
+    fs.chmodSync(readableScript, 0o644);
     const result = spawnSync(
       'setpriv',
       [
@@ -206,7 +210,7 @@ describe('seed-system-packs.sh (run by the content Job)', () => {
         '--regid=1000',
         '--clear-groups',
         'sh',
-        script,
+        readableScript,
         path.join(dir, 'image'),
         path.join(dir, 'volume'),
         REFRESHED_PACKS.join(','),
@@ -224,7 +228,7 @@ describe('seed-system-packs.sh (run by the content Job)', () => {
         '--regid=1000',
         '--clear-groups',
         'sh',
-        script,
+        readableScript,
         path.join(dir, 'image'),
         path.join(dir, 'volume'),
         REFRESHED_PACKS.join(','),
