@@ -14,7 +14,8 @@ import { parse } from 'yaml';
 import { renderIni } from '../../lib/common/ini';
 import { ST2_IMAGE_CONF, ST2_IMAGE_CONF_MUST_OVERRIDE } from '../../lib/images/image-model';
 import { parse as parseIni } from '../support/ini';
-import { K8sObject } from '../support/synth';
+import { TEST_ONLY_ENVIRONMENTS } from '../support/environments';
+import { find, K8sObject, podTemplates, synth } from '../support/synth';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, where python3-oslo.config installs
 const HERE = path.join(__dirname, 'clients');
@@ -127,4 +128,66 @@ test('pymongo parses [database] host into the members, replica set and auth sour
   expect(parsed.nodes).toEqual([0, 1, 2].map((i) => `mongodb-${i}.mongodb-headless.stackstorm.svc.cluster.local:27017`));
   expect(parsed.database).toBe('st2');
   expect(parsed.options).toMatchObject({ replicaset: 'rs0', authsource: 'st2' });
+});
+
+test("oslo.config reads st2auth's layers of a production environment: LDAP kwargs with a Secret, passthrough options, the MongoDB CA", () => {
+  // The test-only environment (not in dist/), built as the synth would.
+  const objects = synth(TEST_ONLY_ENVIRONMENTS.varied, 'varied');
+  const config = find(objects, 'ConfigMap', 'st2-config').data!;
+  const auth = podTemplates(objects).find(({ object }) => object.metadata.name === 'st2auth')!.template.spec;
+  const dir = fs.mkdtempSync(path.join(work, 'varied-'));
+  const prepare = auth.initContainers.find((c: { name: string }) => c.name === 'prepare');
+  const template = prepare.command[2] as string;
+  expect(template).toBe('/etc/st2/shared/st2auth.secrets.conf.template');
+  fs.writeFileSync(path.join(dir, 'prepare.py'), config['prepare.py']);
+  fs.writeFileSync(path.join(dir, 'template'), config['st2auth.secrets.conf.template']);
+  // A quote for JSON, `$name` and `$$` for oslo.config's interpolation.
+  const bindPassword = 'b"ind$user-$$x';
+  const prepared = spawnSync(PYTHON, [path.join(dir, 'prepare.py'), path.join(dir, 'template'), path.join(dir, 'secrets.conf')], {
+    encoding: 'utf8',
+    env: { ST2_MONGODB_PASSWORD: MONGO_PASSWORD, ST2_RABBITMQ_PASSWORD: RABBIT_PASSWORD, ST2_AUTH_BIND_PASSWORD: bindPassword },
+  });
+  expect([prepared.status, prepared.stderr]).toEqual([0, '']);
+  const local: Record<string, string> = {
+    '/etc/st2/st2.conf': renderIni(ST2_IMAGE_CONF),
+    '/etc/st2/st2.docker.conf': '# comments only in the images\n',
+    '/etc/st2/shared/st2.conf': config['st2.conf'],
+    '/etc/st2/secrets/st2.secrets.conf': fs.readFileSync(path.join(dir, 'secrets.conf'), 'utf8'),
+  };
+  const files = (auth.containers[0].command as string[])
+    .filter((arg) => arg.startsWith('--config-file='))
+    .map((arg, index) => {
+      const file = arg.slice('--config-file='.length);
+      const copy = path.join(dir, `${index}-${path.basename(file)}`);
+      fs.writeFileSync(copy, local[file]);
+      return copy;
+    });
+  const result = python('read-st2-conf.py', [
+    JSON.stringify({
+      'auth.backend': 'str',
+      'auth.backend_kwargs': 'str',
+      'api.max_page_size': 'int',
+      'actionrunner.python_binary': 'str',
+      'database.tls_ca_file': 'str',
+      'api.allow_origin': 'list',
+    }),
+    ...files,
+  ]);
+  expect([result.status, result.stderr]).toEqual([0, '']);
+  const values = JSON.parse(result.stdout);
+  expect(values['auth.backend']).toBe('ldap');
+  // The JSON st2's LDAP backend gets: every kwarg, the Secret value exactly as in the Secret.
+  expect(JSON.parse(values['auth.backend_kwargs'])).toEqual({
+    host: 'ldap.corp.example',
+    port: 636,
+    use_ssl: true,
+    bind_dn: 'cn=st2,dc=corp',
+    base_ou: 'ou=people,dc=corp',
+    group_dns: ['cn=st2,ou=groups,dc=corp'],
+    bind_password: bindPassword,
+  });
+  expect(values['api.max_page_size']).toBe(500);
+  expect(values['actionrunner.python_binary']).toBe('/usr/bin/python3');
+  expect(values['database.tls_ca_file']).toBe('/etc/st2/mongodb-ca/ca.crt');
+  expect(values['api.allow_origin']).toEqual(['https://st2.corp.example', 'https://ops.corp.example']);
 });
