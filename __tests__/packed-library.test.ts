@@ -1,6 +1,6 @@
 /**
- * The package as another cdk8s app gets it: `npm pack` of the compiled build (made by
- * `npm ci` through the `prepare` script), installed offline from npm's cache into a fresh
+ * The package as another cdk8s app gets it: `npm pack` of the compiled build (`npm run build`,
+ * as `npm ci` runs it through `prepare`), installed offline from npm's cache into a fresh
  * app beside the app's own cdk8s, cdk8s-plus-27 and constructs (peer dependencies, so there
  * is one copy of each), nested in the app's own Chart and synthesized.
  */
@@ -23,7 +23,10 @@ console.log(JSON.stringify(objects.map((o) => [o.kind, o.metadata.name, o.metada
 `;
 
 test("packs, installs offline into a fresh cdk8s app and synthesizes there beside the app's own objects", () => {
-  expect(fs.existsSync(path.join(root, manifest.main))).toBe(true); // built by `npm ci` (prepare)
+  // The package as the current sources build it (`npm ci` builds once; a later change to lib/
+  // would otherwise pack stale JavaScript beside the current scripts). build/ is ignored by git.
+  execFileSync('npx', ['--no-install', 'tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
+  expect(fs.existsSync(path.join(root, manifest.main))).toBe(true);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'packed-'));
   try {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' }));

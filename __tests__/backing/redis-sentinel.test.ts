@@ -55,7 +55,11 @@ describe('RedisSentinel objects', () => {
     const mounts = (c: any) => Object.fromEntries(c.volumeMounts.map((m: any) => [m.mountPath, m.readOnly ?? false]));
     expect(mounts(pod.initContainers[0])).toEqual({ '/config': true, '/live': false });
     expect(mounts(container('sentinel'))).toEqual({ '/live': false });
-    expect(mounts(container('redis'))).toEqual({ '/live': true, '/data': false });
+    // The config folder for its preStop handover script.
+    expect(mounts(container('redis'))).toEqual({ '/live': true, '/data': false, '/config': true });
+    expect(container('redis').lifecycle.preStop.exec.command).toEqual(['sh', '/config/prestop.sh', '/live']);
+    // The handover (failover-timeout + 5 s) fits in the grace period.
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
     expect(pod.volumes.find((v: any) => v.name === 'live').emptyDir).toBeDefined();
   });
 
@@ -88,6 +92,7 @@ describe('RedisSentinel objects', () => {
     const data = find(objects, 'ConfigMap', 'redis-config').data!;
     expect(Object.keys(data).sort()).toEqual([
       'bootstrap.sh',
+      'prestop.sh',
       'redis-0.conf',
       'redis-1.conf',
       'redis-2.conf',
@@ -168,7 +173,7 @@ describe('pure renderers', () => {
 });
 
 describe('bootstrap script (run with a stand-in redis-cli)', () => {
-  const script = renderRedisBootstrap({ members: hosts, masterName: 'st2', quorum: 2 });
+  const script = renderRedisBootstrap({ members: hosts, masterName: 'st2', quorum: 2, promotionWaitSeconds: 30 });
   const { files } = build().redis;
 
   /** Runs the script for member `ordinal`; `answers` maps a sentinel host to its reply (none: refused). */
@@ -228,6 +233,59 @@ describe('bootstrap script (run with a stand-in redis-cli)', () => {
     const result = run(1, { [hosts[0]]: hosts[1] });
     expect(result.redis).not.toMatch(/^replicaof/m);
     expect(result.stdout).toContain('as master');
+  });
+
+  /**
+   * Runs the bootstrap of member `ordinal` (rendered with `wait` seconds) against a stand-in
+   * redis-cli: the other members answer PING; the sentinels name this member for the first
+   * `stale` questions (they have not noticed it was gone), then `promoted` (none: never).
+   */
+  function restart(ordinal: number, stale: number, promoted: string | undefined, wait = 30) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-bootstrap-'));
+    try {
+      const rendered = renderRedisBootstrap({ members: hosts, masterName: 'st2', quorum: 2, promotionWaitSeconds: wait });
+      for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+      fs.writeFileSync(path.join(dir, 'bootstrap.sh'), rendered);
+      fs.mkdirSync(path.join(dir, 'bin'));
+      fs.mkdirSync(path.join(dir, 'live'));
+      fs.writeFileSync(
+        path.join(dir, 'bin', 'redis-cli'),
+        [
+          '#!/bin/sh',
+          `if [ "$5" = ping ]; then [ "$2" = "${hosts[ordinal]}" ] && exit 1; echo PONG; exit 0; fi`,
+          `n=$(cat ${dir}/count 2>/dev/null || echo 0); echo $((n + 1)) > ${dir}/count`,
+          `if [ "$n" -lt ${stale} ]; then printf '%s\n6379\n' '${hosts[ordinal]}'; else printf '%s\n6379\n' '${promoted ?? hosts[ordinal]}'; fi`,
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const started = Date.now();
+      const result = spawnSync('sh', [path.join(dir, 'bootstrap.sh'), dir, path.join(dir, 'live')], {
+        env: { PATH: `${dir}/bin:${process.env.PATH}`, HOSTNAME: `redis-${ordinal}` },
+        encoding: 'utf8',
+        timeout: 20000,
+      });
+      const redis = fs.existsSync(path.join(dir, 'live', 'redis.conf')) ? fs.readFileSync(path.join(dir, 'live', 'redis.conf'), 'utf8') : undefined;
+      return { ...result, redis, ms: Date.now() - started };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test('named master with no data while other members run: it waits for the promotion and follows it (no empty master)', () => {
+    const result = restart(0, 3, hosts[2]);
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    expect(result.stdout).toContain('which has no data, while other members run: waiting');
+    expect(result.stdout).toContain(`sentinels now name ${hosts[2]} as master`);
+    expect(result.redis!.match(/^replicaof .*$/gm)).toEqual([`replicaof ${hosts[2]} 6379`]);
+  });
+
+  test('if no member is promoted within the bound it refuses to start as an empty master', () => {
+    const result = restart(0, 1000, undefined, 2);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('refusing to start as an empty master');
+    expect(result.redis).toBeUndefined();
+    expect(result.ms).toBeLessThan(15000);
   });
 
   test('a reply that is not a host name is ignored', () => {

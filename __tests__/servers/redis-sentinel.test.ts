@@ -42,13 +42,29 @@ function startServer(name: string, cwd: string, command: string): ChildProcess {
   return child;
 }
 
+/** The running redis-server of member `ordinal` (the latest one started). */
+function redisOf(ordinal: number): ChildProcess {
+  const found = processes.filter(({ name, child }) => name.startsWith(`redis-${ordinal}`) && child.exitCode === null && child.signalCode === null).pop();
+  if (!found) throw new Error(`redis-${ordinal} is not running`);
+  return found.child;
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+
+/** The master the sentinels agree on, as an ordinal. */
+function agreedMaster(): number | undefined {
+  const named = [0, 1, 2].map((i) => masterAddress(i)?.[0]);
+  return named.every((host) => host === named[0]) && named[0] ? hosts.indexOf(named[0]) : undefined;
+}
+
 function bootstrap(ordinal: number): string {
   const live = path.join(work, `live-${ordinal}`);
   fs.mkdirSync(live, { recursive: true });
   const result = spawnSync('unshare', wrap(`exec sh ${path.join(work, 'config', 'bootstrap.sh')} ${path.join(work, 'config')} ${live}`), {
     env: { ...process.env, HOSTNAME: `redis-${ordinal}` },
     encoding: 'utf8',
-    timeout: 30000,
+    timeout: 60000,
   });
   if (result.status !== 0) throw new Error(`bootstrap redis-${ordinal} failed: ${result.stdout}${result.stderr}`);
   return result.stdout;
@@ -171,5 +187,71 @@ test('the set forms from the dist files; a SIGKILLed master is replaced and a re
   expect(cli(ip(0), 6379, 'GET', 'tooz-probe').trim()).toBe('after-failover');
   log(`restarted member 0 replicates from ${promoted![0]} after ${rejoined} ms`);
 });
+
+test('a routine restart of the master (preStop, SIGTERM) hands over: the lock survives and has one holder; a crashed master waits for the promotion instead of coming back empty', async () => {
+  const first = agreedMaster()!;
+  expect(first).toBeDefined();
+  // What tooz does for a lock: SET NX with an expiry; a second member is refused it.
+  expect(cli(ip(first), 6379, 'SET', 'st2-lock', 'holder-a', 'NX', 'PX', '120000')).toContain('OK');
+  expect(cli(ip(first), 6379, 'SET', 'st2-lock', 'holder-b', 'NX', 'PX', '120000').trim()).toBe('');
+  await waitUntil('the lock to reach both replicas', 10000, () => [0, 1, 2].every((i) => cli(ip(i), 6379, 'GET', 'st2-lock').trim() === 'holder-a'));
+
+  // The kubelet runs the preStop hook, then sends SIGTERM.
+  const handoverStarted = Date.now();
+  const prestop = spawnSync('unshare', wrap(`exec sh ${path.join(work, 'config', 'prestop.sh')} ${path.join(work, `live-${first}`)}`), {
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+  const handover = Date.now() - handoverStarted;
+  expect([prestop.status, prestop.stderr]).toEqual([0, '']);
+  expect(prestop.stdout).toMatch(/started a failover away from/);
+  expect(prestop.stdout).toMatch(/names \S+ as master; \S+ can stop/);
+  const second = agreedMaster()!;
+  expect(second).not.toBe(first);
+  log(`preStop of master redis-${first}: redis-${second} named master after ${handover} ms`);
+  const stopping = redisOf(first);
+  stopping.kill('SIGTERM');
+  await exited(stopping);
+  // The restarted pod is a replica from the start: nothing waits, nothing resyncs from empty.
+  const restarted = bootstrap(first);
+  expect(restarted).toContain(`names ${hosts[second]} as master`);
+  expect(restarted).not.toContain('waiting');
+  startServer(`redis-${first}-after-prestop`, path.join(work, `data-${first}`), `redis-server ${path.join(work, `live-${first}`, 'redis.conf')}`);
+  await waitUntil('the restarted member to replicate', 30000, () => /^master_link_status:up$/m.test(cli(ip(first), 6379, 'INFO', 'replication')));
+  expect(cli(ip(second), 6379, 'GET', 'st2-lock').trim()).toBe('holder-a');
+  expect(cli(ip(second), 6379, 'SET', 'st2-lock', 'holder-b', 'NX', 'PX', '120000').trim()).toBe('');
+  expect(cli(ip(first), 6379, 'GET', 'st2-lock').trim()).toBe('holder-a');
+
+  // A crash: the master is killed and its pod starts again before the sentinels notice. The
+  // bootstrap sees itself named with other members running, and waits for the promotion.
+  const crashed = redisOf(second);
+  crashed.kill('SIGKILL');
+  await exited(crashed);
+  // The bootstrap as it was before this fix (no wait) would start the crashed pod as master,
+  // with no data: every replica would resync from it and the lock would be gone.
+  const script = fs.readFileSync(path.join(work, 'config', 'bootstrap.sh'), 'utf8');
+  const withoutWait = script.replace(/\n# Named master, but starting with no data[\s\S]*?\n  echo "sentinels now name \$master as master"\nfi\n/, '\n');
+  expect(withoutWait).not.toBe(script);
+  fs.writeFileSync(path.join(work, 'config', 'bootstrap-without-wait.sh'), withoutWait);
+  const oldLive = path.join(work, 'live-old');
+  fs.mkdirSync(oldLive, { recursive: true });
+  const old = spawnSync('unshare', wrap(`exec sh ${path.join(work, 'config', 'bootstrap-without-wait.sh')} ${path.join(work, 'config')} ${oldLive}`), {
+    env: { ...process.env, HOSTNAME: `redis-${second}` },
+    encoding: 'utf8',
+    timeout: 30000,
+  });
+  expect(old.stdout).toContain(`starting ${hosts[second]} as master`);
+  const crashStarted = Date.now();
+  const output = bootstrap(second);
+  expect(output).toContain('which has no data, while other members run: waiting');
+  const third = hosts.indexOf(/sentinels now name (\S+) as master/.exec(output)![1]);
+  expect([third, third === second]).toEqual([third, false]);
+  log(`crashed master redis-${second} restarted at once: its bootstrap waited ${Date.now() - crashStarted} ms for redis-${third} to be promoted`);
+  expect(fs.readFileSync(path.join(work, `live-${second}`, 'redis.conf'), 'utf8')).toContain(`replicaof ${hosts[third]} 6379`);
+  startServer(`redis-${second}-after-crash`, path.join(work, `data-${second}`), `redis-server ${path.join(work, `live-${second}`, 'redis.conf')}`);
+  await waitUntil('the crashed member to replicate', 30000, () => /^master_link_status:up$/m.test(cli(ip(second), 6379, 'INFO', 'replication')));
+  expect(cli(ip(third), 6379, 'GET', 'st2-lock').trim()).toBe('holder-a');
+  expect(cli(ip(second), 6379, 'GET', 'st2-lock').trim()).toBe('holder-a');
+}, 180000);
 
 endTrackedChildren();

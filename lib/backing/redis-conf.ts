@@ -95,6 +95,36 @@ export interface RedisBootstrapInput {
   readonly masterName: string;
   /** Sentinel quorum, written back into the `sentinel monitor` line. */
   readonly quorum: number;
+  /**
+   * How long a pod the sentinels still name as master, with no data while other members run,
+   * waits for them to promote another before it gives up (and the kubelet retries): longer
+   * than down-after plus the failover timeout.
+   */
+  readonly promotionWaitSeconds: number;
+}
+
+/** Input of {@link renderRedisPreStop}. */
+export interface RedisPreStopInput {
+  /** Stable DNS names of every member. */
+  readonly members: readonly string[];
+  readonly masterName: string;
+  /** How long a stopping master waits for the sentinels to name another; below the grace period. */
+  readonly handoverSeconds: number;
+}
+
+/**
+ * The preStop hook of the redis container: a master asks a sentinel to fail over and waits,
+ * bounded, until the sentinels name another member, so a routine restart (rolling update,
+ * eviction) hands the data over instead of coming back as an empty master.
+ */
+export function renderRedisPreStop(input: RedisPreStopInput): string {
+  return fillTemplate('lib/backing/scripts/redis-prestop.sh', {
+    MEMBERS: input.members.join(' '),
+    MASTER_NAME: input.masterName,
+    HANDOVER_SECONDS: input.handoverSeconds,
+    REDIS_PORT: REDIS_PORTS.redis,
+    SENTINEL_PORT: REDIS_PORTS.sentinel,
+  });
 }
 
 /**
@@ -112,6 +142,7 @@ export function renderRedisBootstrap(input: RedisBootstrapInput): string {
     FIRST_MEMBER: input.members[0],
     MASTER_NAME: input.masterName,
     QUORUM: input.quorum,
+    PROMOTION_WAIT_SECONDS: input.promotionWaitSeconds,
     REDIS_PORT: REDIS_PORTS.redis,
     SENTINEL_PORT: REDIS_PORTS.sentinel,
   });

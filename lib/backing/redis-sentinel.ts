@@ -10,7 +10,7 @@ import { containerSecurity, ImageSettings, pullPolicy } from '../common/workload
 import { CoordinationEndpoint } from '../config/endpoints';
 import { MemberSet, MemberSetSettings, resolveMemberSettings } from './member-set';
 import { majority } from '../common/quorum';
-import { REDIS_PORTS, renderRedisBootstrap, renderRedisConf, renderSentinelConf } from './redis-conf';
+import { REDIS_PORTS, renderRedisBootstrap, renderRedisConf, renderRedisPreStop, renderSentinelConf } from './redis-conf';
 import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** The pinned official image; its `redis` user is UID/GID 999. */
@@ -108,6 +108,11 @@ export class RedisSentinel extends Construct {
       `${setting}.sentinelResources`,
     );
 
+    // A restarted pod named master waits out down-after and the failover before giving up; a
+    // stopping master waits out the failover; the grace period covers the handover.
+    const promotionWaitSeconds = Math.ceil((downAfterMilliseconds + failoverTimeoutMilliseconds) / 1000) + 10;
+    const handoverSeconds = Math.ceil(failoverTimeoutMilliseconds / 1000) + 5;
+
     // Members must find each other (and the bootstrap must reach the sentinels) before they
     // are ready, readiness coming only after replication is set up; all start together.
     const set = new MemberSet(this, 'Members', {
@@ -118,6 +123,7 @@ export class RedisSentinel extends Construct {
       members,
       runAs,
       placement: props.placement,
+      terminationGracePeriodSeconds: Math.max(30, handoverSeconds + 10),
       ports: [
         { name: 'redis', port: REDIS_PORTS.redis },
         { name: 'sentinel', port: REDIS_PORTS.sentinel },
@@ -141,7 +147,8 @@ export class RedisSentinel extends Construct {
         failoverTimeoutMilliseconds,
       });
     });
-    files['bootstrap.sh'] = renderRedisBootstrap({ members: hosts, masterName, quorum });
+    files['bootstrap.sh'] = renderRedisBootstrap({ members: hosts, masterName, quorum, promotionWaitSeconds });
+    files['prestop.sh'] = renderRedisPreStop({ members: hosts, masterName, handoverSeconds });
     this.files = files;
     this.configMap = new kplus.ConfigMap(this, 'Config', { metadata: { name: `${NAME}-config` }, data: files });
     this.statefulSet.podMetadata.addAnnotation('checksum/config', contentHash(files));
@@ -162,9 +169,16 @@ export class RedisSentinel extends Construct {
     bootstrap.mount(LIVE_DIR, live);
 
     // Redis and Sentinel are the same server binary in two roles.
-    const server = (name: 'redis' | 'sentinel', args: string[], workingDir: string, resources: kplus.ContainerResources) =>
+    const server = (
+      name: 'redis' | 'sentinel',
+      args: string[],
+      workingDir: string,
+      resources: kplus.ContainerResources,
+      lifecycle?: kplus.ContainerLifecycle,
+    ) =>
       this.statefulSet.addContainer({
         name,
+        lifecycle,
         image: imageRef,
         imagePullPolicy: pullPolicy(image),
         command: ['redis-server', ...args],
@@ -183,8 +197,11 @@ export class RedisSentinel extends Construct {
         }),
       });
     // Replicas write the master's snapshot to the working directory while they load it.
-    const redis = server('redis', [`${LIVE_DIR}/redis.conf`], DATA_DIR, redisResources);
+    const redis = server('redis', [`${LIVE_DIR}/redis.conf`], DATA_DIR, redisResources, {
+      preStop: kplus.Handler.fromCommand(['sh', `${CONFIG_DIR}/prestop.sh`, LIVE_DIR]),
+    });
     redis.mount(LIVE_DIR, live, { readOnly: true });
+    redis.mount(CONFIG_DIR, config, { readOnly: true });
     redis.mount(DATA_DIR, data);
     const sentinel = server('sentinel', [`${LIVE_DIR}/sentinel.conf`, '--sentinel'], LIVE_DIR, sentinelResources);
     // Sentinel rewrites its configuration file (and a temporary file beside it).
