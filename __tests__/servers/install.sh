@@ -3,7 +3,7 @@
 # uses that its drills need (Debian packages; none auto-start).
 set -euo pipefail
 packages=(nginx redis-server redis-sentinel zookeeper default-jre-headless rabbitmq-server postgresql dnsmasq-base openssl netcat-openbsd
-  python3-oslo.config python3-pymongo)
+  python3-oslo.config python3-pymongo python3-tooz python3-redis python3-kazoo python3-kombu)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

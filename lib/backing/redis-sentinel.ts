@@ -108,9 +108,11 @@ export class RedisSentinel extends Construct {
       `${setting}.sentinelResources`,
     );
 
-    // A restarted pod named master waits out down-after and the failover before giving up; a
-    // stopping master waits out the failover; the grace period covers the handover.
-    const promotionWaitSeconds = Math.ceil((downAfterMilliseconds + failoverTimeoutMilliseconds) / 1000) + 10;
+    // A restarted pod named master waits out down-after and the failover before giving up:
+    // twice the failover timeout, because Sentinel retries a failover of the same master only
+    // after 2 x failover-timeout (a handover just before, say). A stopping master waits out the
+    // failover; the grace period covers that handover.
+    const promotionWaitSeconds = Math.ceil((downAfterMilliseconds + 2 * failoverTimeoutMilliseconds) / 1000) + 10;
     const handoverSeconds = Math.ceil(failoverTimeoutMilliseconds / 1000) + 5;
 
     // Members must find each other (and the bootstrap must reach the sentinels) before they
