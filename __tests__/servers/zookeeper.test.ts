@@ -81,6 +81,22 @@ function zkCli(ordinal: number, ...command: string[]): string {
 
 const mode = (ordinal: number) => /^Mode: (\w+)/m.exec(fourLetter(ordinal, 'srvr'))?.[1];
 
+/** st2's lock client, Debian's python3-tooz, with `url`, in the namespace that resolves the member names. */
+function toozLock(url: string, member: string, lock: string, mode: string): boolean {
+  const result = spawnSync(
+    'unshare',
+    [
+      '--mount',
+      'sh',
+      '-c',
+      `mount --bind ${hostsFile} /etc/hosts && exec /usr/bin/python3 ${path.join(__dirname, 'clients', 'tooz-lock.py')} '${url}' ${member} ${lock} ${mode}`,
+    ],
+    { encoding: 'utf8', timeout: 30000 },
+  );
+  if (result.status !== 0) throw new Error(`tooz-lock ${member} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop()!).acquired;
+}
+
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'zookeeper-'));
   hostsFile = path.join(work, 'hosts');
@@ -125,6 +141,25 @@ test('an ensemble from our zoo.cfg keeps serving reads and writes after losing i
   expect(fourLetter(0, 'mntr')).toMatch(/zk_server_state/);
 
   expect(zkCli(0, 'create', '/st2-probe', 'before')).toMatch(/Created \/st2-probe/);
+  // st2's lock client with the [coordination] url of dist/ha-zookeeper: a member holds a lock
+  // (its session stays open), a second member is refused it.
+  const conf: string = parse(fs.readFileSync(path.join(DIST, 'ha-zookeeper', 'ConfigMap.st2-config.k8s.yaml'), 'utf8')).data['st2.conf'];
+  const url = /^\[coordination\]\nurl = (\S+)$/m.exec(conf)![1];
+  expect(url).toMatch(/^kazoo:\/\/zookeeper-0\.[^,]+:2181,zookeeper-1\./);
+  const holderOut = fs.openSync(path.join(work, 'holder.log'), 'a');
+  const holder = spawnTracked(
+    'unshare',
+    [
+      '--mount',
+      'sh',
+      '-c',
+      `mount --bind ${hostsFile} /etc/hosts && exec /usr/bin/python3 ${path.join(__dirname, 'clients', 'tooz-lock.py')} '${url}' st2-a execution-1 keep:90`,
+    ],
+    { stdio: ['ignore', holderOut, holderOut] },
+  );
+  nodes.push(holder);
+  await waitUntil('st2-a to hold the lock', 20000, () => fs.readFileSync(path.join(work, 'holder.log'), 'utf8').includes('"acquired": true'));
+  expect(toozLock(url, 'st2-b', 'execution-1', 'release')).toBe(false);
   const leader = [0, 1, 2].find((i) => mode(i) === 'leader')!;
   const survivors = [0, 1, 2].filter((i) => i !== leader);
   const stoppedAt = Date.now();
@@ -144,6 +179,11 @@ test('an ensemble from our zoo.cfg keeps serving reads and writes after losing i
   expect(zkCli(survivors[1], 'create', '/st2-after', 'written-with-2-of-3')).toMatch(/Created \/st2-after/);
   expect(zkCli(survivors[0], 'get', '/st2-after')).toMatch(/^written-with-2-of-3$/m);
   log(`reads and writes on 2 of 3 checked ${Date.now() - stoppedAt} ms after the kill`);
+  // tooz over the survivors: new locks are served, and st2-a's session (moved to a survivor by
+  // kazoo) still holds its lock, so st2-b is refused: never two holders.
+  expect(toozLock(url, 'st2-b', 'after-failover', 'release')).toBe(true);
+  expect(toozLock(url, 'st2-b', 'execution-1', 'release')).toBe(false);
+  log(`tooz (kazoo) locks checked ${Date.now() - stoppedAt} ms after the leader was killed; the holder kept its lock`);
 });
 
 endTrackedChildren();

@@ -1,12 +1,14 @@
 """One st2 member taking a tooz lock, as st2 does, through our [coordination] url.
 
-Usage: tooz-lock.py URL MEMBER LOCK hold|release
+Usage: tooz-lock.py URL MEMBER LOCK hold|release|keep:SECONDS
 Prints {"acquired": bool}. `hold` exits without releasing (as a crashed or still-working
-holder would leave it: the lock stays until its timeout); `release` releases it.
+holder would leave it: the lock stays until its timeout); `release` releases it; `keep:N`
+stays connected for N seconds, holding it (kazoo keeps its session alive meanwhile).
 """
 import json
 import os
 import sys
+import time
 
 from tooz import coordination
 
@@ -19,5 +21,7 @@ if acquired and mode == "release":
     lock.release()
 print(json.dumps({"acquired": acquired}))
 sys.stdout.flush()
+if mode.startswith("keep:"):
+    time.sleep(float(mode.split(":", 1)[1]))
 # No coordinator.stop(): it would release the locks this member holds.
 os._exit(0)
