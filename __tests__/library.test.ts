@@ -4,7 +4,7 @@
  */
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { MongoDbReplicaSet, RabbitMq, RedisSentinel, St2Api, St2Scheduler, StackStormHa, ZooKeeper } from '../lib';
+import { MongoDbReplicaSet, RabbitMq, RedisSentinel, St2Api, St2ChatOps, St2Scheduler, St2Web, StackStormHa, ZooKeeper } from '../lib';
 import { expectSettingError, settingErrorOf } from './support/errors';
 
 const identity = { namespace: 'automation', instance: 'stackstorm' };
@@ -67,4 +67,16 @@ test.each([
   ['RedisSentinel', (chart: Chart) => new RedisSentinel(chart, 'Redis', { identity, setting: 'app.redis', members: 4 }), 'app.redis.replicas'],
 ])('%s used alone names the setting path its app passes in', (_name, build, setting) => {
   expect(settingErrorOf(() => build(new Chart(Testing.app(), 'app'))).setting).toBe(setting);
+});
+
+test('st2 constructs with their own logic name the setting path their app passes in too', () => {
+  const chart = new Chart(Testing.app(), 'app');
+  const ha = new StackStormHa(chart, 'St2', {});
+  const error = settingErrorOf(
+    () => new St2Web(chart, 'ExtraWeb', { runtime: ha.runtime, setting: 'automation.ui', settings: { replicas: 0 }, upstreams: {} as never }),
+  );
+  expect(error.setting).toBe('automation.ui.replicas');
+  expect(settingErrorOf(() => new St2ChatOps(chart, 'Bot', { runtime: ha.runtime, setting: 'automation.bot', settings: {} })).setting).toBe(
+    'automation.bot.adapterSecret',
+  );
 });

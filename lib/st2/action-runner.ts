@@ -11,6 +11,12 @@ import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link St2ActionRunner}. */
 export interface St2ActionRunnerProps {
+  /**
+   * Where `settings` come from, as error messages name them: an app that builds the construct
+   * from its own configuration names its own key.
+   * @default `st2.actionRunner`, the key in a StackStormHa values file
+   */
+  readonly setting?: string;
   readonly runtime: St2Runtime;
   /** Replicas or autoscaling, resources, image. @default 3 replicas, large resources */
   readonly settings?: ActionRunnerSettings;
@@ -44,13 +50,14 @@ export class St2ActionRunner extends Construct {
 
   constructor(scope: Construct, id: string, props: St2ActionRunnerProps) {
     super(scope, id);
+    const setting = props.setting ?? 'st2.actionRunner';
     declareProfile(this, ST2_ACTION_RUNNER_PROFILE);
     const settings = props.settings ?? {};
     const autoscaling = settings.autoscaling;
     if (autoscaling) {
       if (settings.replicas !== undefined) {
         throw new SettingError(
-          'st2.actionRunner.replicas',
+          `${setting}.replicas`,
           'set together with autoscaling',
           'remove replicas: the autoscaler owns the count between minReplicas and maxReplicas',
         );
@@ -62,7 +69,7 @@ export class St2ActionRunner extends Construct {
         autoscaling.maxReplicas < autoscaling.minReplicas
       ) {
         throw new SettingError(
-          'st2.actionRunner.autoscaling',
+          `${setting}.autoscaling`,
           `minReplicas ${autoscaling.minReplicas}, maxReplicas ${autoscaling.maxReplicas}`,
           'use whole numbers with 1 <= minReplicas <= maxReplicas',
         );
@@ -75,7 +82,7 @@ export class St2ActionRunner extends Construct {
       name: 'st2actionrunner',
       executable: 'st2actionrunner',
       role: 'backend',
-      setting: 'st2.actionRunner',
+      setting: setting,
       // The replica check runs on the most the autoscaler may create.
       replicas: autoscaling ? autoscaling.maxReplicas : (settings.replicas ?? 3),
       haMode: 'active-active',

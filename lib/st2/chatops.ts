@@ -17,6 +17,12 @@ export const CHATOPS_PORT = 8081;
 
 /** Props of {@link St2ChatOps}. */
 export interface St2ChatOpsProps {
+  /**
+   * Where `settings` come from, as error messages name them: an app that builds the construct
+   * from its own configuration names its own key.
+   * @default `st2.chatops`, the key in a StackStormHa values file
+   */
+  readonly setting?: string;
   readonly runtime: St2Runtime;
   readonly settings: ChatOpsSettings;
 }
@@ -43,13 +49,14 @@ export class St2ChatOps extends Construct {
 
   constructor(scope: Construct, id: string, props: St2ChatOpsProps) {
     super(scope, id);
+    const setting = props.setting ?? 'st2.chatops';
     declareProfile(this, ST2_CHATOPS_PROFILE);
     const { runtime, settings } = props;
     const replicas = settings.replicas ?? 1;
-    checkReplicas({ setting: 'st2.chatops', replicas, mode: 'active-passive', coordination: runtime.config.conf.coordination });
+    checkReplicas({ setting: setting, replicas, mode: 'active-passive', coordination: runtime.config.conf.coordination });
     check(
       !!settings.adapterSecret,
-      'st2.chatops.adapterSecret',
+      `${setting}.adapterSecret`,
       'chatops is enabled but names no adapter Secret',
       'create a Secret with HUBOT_ADAPTER and the adapter token (README, "Secrets") and name it here, or disable chatops',
     );
@@ -69,7 +76,7 @@ export class St2ChatOps extends Construct {
     const admin = kplus.Secret.fromSecretName(this, 'Admin', runtime.secrets.adminCredentials);
     const container = this.deployment.addContainer({
       name,
-      image: imageReference(image, 'st2.chatops.image'),
+      image: imageReference(image, `${setting}.image`),
       imagePullPolicy: pullPolicy(image),
       ports: [{ number: CHATOPS_PORT, name: 'http' }],
       envVariables: {
@@ -83,7 +90,7 @@ export class St2ChatOps extends Construct {
         // passwd entry there, so no home either (Node needs none); npm and hubot get /tmp.
         HOME: kplus.EnvValue.fromValue('/tmp'),
       },
-      resources: toContainerResources(settings.resources ?? RESOURCE_PRESETS.small, 'st2.chatops.resources'),
+      resources: toContainerResources(settings.resources ?? RESOURCE_PRESETS.small, `${setting}.resources`),
       // hubot writes its brain and npm caches under its home directory.
       securityContext: containerSecurity(runtime.st2User, false),
       readiness: kplus.Probe.fromTcpSocket({ port: CHATOPS_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
@@ -96,7 +103,7 @@ export class St2ChatOps extends Construct {
     });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }));
     container.env.copyFrom(kplus.Env.fromSecret(kplus.Secret.fromSecretName(this, 'Adapter', settings.adapterSecret!)));
-    checkPlacement(settings.placement, 'st2.chatops.placement');
+    checkPlacement(settings.placement, `${setting}.placement`);
     patchPodSpec(this.deployment, { selector, placement: mergePlacement(runtime.placement, settings.placement), architectures: runtime.release.architectures });
     this.node.addMetadata('ha-mode', 'active-passive');
     labelAll(this, labels);

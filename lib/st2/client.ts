@@ -19,6 +19,12 @@ export const ST2_CLIENT_PROFILE: ComponentProfile = {
 
 /** Props of {@link St2Client}. */
 export interface St2ClientProps {
+  /**
+   * Where `settings` come from, as error messages name them: an app that builds the construct
+   * from its own configuration names its own key.
+   * @default `st2.client`, the key in a StackStormHa values file
+   */
+  readonly setting?: string;
   readonly runtime: St2Runtime;
   /** Resources, image and placement. @default the release's st2actionrunner image (it ships the st2 CLI), small resources */
   readonly settings?: ComponentSettings;
@@ -35,6 +41,7 @@ export class St2Client extends Construct {
 
   constructor(scope: Construct, id: string, props: St2ClientProps) {
     super(scope, id);
+    const setting = props.setting ?? 'st2.client';
     declareProfile(this, ST2_CLIENT_PROFILE);
     const { runtime } = props;
     const settings = props.settings ?? {};
@@ -47,7 +54,7 @@ export class St2Client extends Construct {
     const admin = kplus.Secret.fromSecretName(this, 'Admin', runtime.secrets.adminCredentials);
     const container = this.deployment.addContainer({
       name,
-      image: imageReference(image, 'st2.client.image'),
+      image: imageReference(image, `${setting}.image`),
       imagePullPolicy: pullPolicy(image),
       command: ['sleep', 'infinity'],
       envVariables: {
@@ -59,11 +66,11 @@ export class St2Client extends Construct {
         // The CLI caches its token under ~/.st2: a writable home on a read-only root.
         HOME: kplus.EnvValue.fromValue('/tmp'),
       },
-      resources: toContainerResources(settings.resources ?? RESOURCE_PRESETS.small, 'st2.client.resources'),
+      resources: toContainerResources(settings.resources ?? RESOURCE_PRESETS.small, `${setting}.resources`),
       securityContext: containerSecurity(runtime.st2User),
     });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(64) }));
-    checkPlacement(settings.placement, 'st2.client.placement');
+    checkPlacement(settings.placement, `${setting}.placement`);
     patchPodSpec(this.deployment, { selector, placement: mergePlacement(runtime.placement, settings.placement), architectures: runtime.release.architectures });
     labelAll(this, labels);
   }

@@ -10,6 +10,12 @@ import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link St2Notifier}. */
 export interface St2NotifierProps {
+  /**
+   * Where `settings` come from, as error messages name them: an app that builds the construct
+   * from its own configuration names its own key.
+   * @default `st2.notifier`, the key in a StackStormHa values file
+   */
+  readonly setting?: string;
   readonly runtime: St2Runtime;
   /** Replicas, resources, image. @default 2 replicas, small resources */
   readonly settings?: NotifierSettings;
@@ -65,6 +71,7 @@ export class St2Notifier extends Construct {
 
   constructor(scope: Construct, id: string, props: St2NotifierProps) {
     super(scope, id);
+    const setting = props.setting ?? 'st2.notifier';
     declareProfile(this, ST2_NOTIFIER_PROFILE);
     const settings = props.settings ?? {};
     const common = {
@@ -78,7 +85,7 @@ export class St2Notifier extends Construct {
     if (!props.legacyBackupScheduler) {
       if (settings.backupScheduler) {
         throw new SettingError(
-          'st2.notifier.backupScheduler',
+          `${setting}.backupScheduler`,
           'the 3.x topology has no backup scheduler in st2notifier (st2scheduler schedules)',
           'remove st2.notifier.backupScheduler, or set release.topology to 2.x-mistral',
         );
@@ -86,7 +93,7 @@ export class St2Notifier extends Construct {
       this.process = new St2Process(this, 'Process', {
         ...common,
         name: 'st2notifier',
-        setting: 'st2.notifier',
+        setting: setting,
         replicas: settings.replicas ?? 2,
         haMode: 'active-active',
         needsCoordination: true,
@@ -97,7 +104,7 @@ export class St2Notifier extends Construct {
     this.process = new St2Process(this, 'Process', {
       ...common,
       name: 'st2notifier',
-      setting: 'st2.notifier',
+      setting: setting,
       replicas: settings.replicas ?? 2,
       haMode: 'active-active',
       needsCoordination: placement === 'all',
@@ -107,7 +114,7 @@ export class St2Notifier extends Construct {
       this.schedulerHolder = new St2Process(this, 'SchedulerHolder', {
         ...common,
         name: 'st2notifier-scheduler',
-        setting: 'st2.notifier',
+        setting: setting,
         replicas: 1,
         haMode: 'singleton',
         overrides: backupSchedulerOverrides(true),

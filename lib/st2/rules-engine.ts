@@ -9,6 +9,12 @@ import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link St2RulesEngine}. */
 export interface St2RulesEngineProps {
+  /**
+   * Where `settings` come from, as error messages name them: an app that builds the construct
+   * from its own configuration names its own key.
+   * @default `st2.rulesEngine`, the key in a StackStormHa values file
+   */
+  readonly setting?: string;
   readonly runtime: St2Runtime;
   /** Replicas, resources, image. @default 2 replicas, small resources */
   readonly settings?: RulesEngineSettings;
@@ -47,11 +53,12 @@ export class St2RulesEngine extends Construct {
 
   constructor(scope: Construct, id: string, props: St2RulesEngineProps) {
     super(scope, id);
+    const setting = props.setting ?? 'st2.rulesEngine';
     declareProfile(this, ST2_RULES_ENGINE_PROFILE);
     const settings = props.settings ?? {};
     if (settings.timers && !props.timersInRulesEngine) {
       throw new SettingError(
-        'st2.rulesEngine.timers',
+        `${setting}.timers`,
         'the 3.x topology runs timers in st2timersengine, not in a rules engine',
         'remove st2.rulesEngine.timers (size st2.timersEngine instead), or set release.topology to 2.x-mistral',
       );
@@ -62,7 +69,7 @@ export class St2RulesEngine extends Construct {
       name: 'st2rulesengine',
       executable: 'st2rulesengine',
       role: 'backend',
-      setting: 'st2.rulesEngine',
+      setting: setting,
       replicas: settings.replicas ?? 2,
       haMode: 'active-active',
       image: st2Image(props.runtime, 'st2rulesengine', settings.image),
@@ -77,7 +84,7 @@ export class St2RulesEngine extends Construct {
         name: 'st2rulesengine-timers',
         executable: 'st2rulesengine',
         role: 'backend',
-        setting: 'st2.rulesEngine.timers',
+        setting: `${setting}.timers`,
         replicas: timers.replicas ?? 1,
         haMode: 'singleton',
         image: st2Image(props.runtime, 'st2rulesengine', { ...settings.image, ...timers.image }),

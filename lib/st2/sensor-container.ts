@@ -14,6 +14,12 @@ import { ComponentProfile, declareProfile } from '../common/component-profile';
 
 /** Props of {@link St2SensorContainer}. */
 export interface St2SensorContainerProps {
+  /**
+   * Where `settings` come from, as error messages name them: an app that builds the construct
+   * from its own configuration names its own key.
+   * @default `st2.sensorContainer`, the key in a StackStormHa values file
+   */
+  readonly setting?: string;
   readonly runtime: St2Runtime;
   /** Partitioning, resources, image. @default one pod running all sensors */
   readonly settings?: SensorContainerSettings;
@@ -50,6 +56,7 @@ export class St2SensorContainer extends Construct {
 
   constructor(scope: Construct, id: string, props: St2SensorContainerProps) {
     super(scope, id);
+    const setting = props.setting ?? 'st2.sensorContainer';
     declareProfile(this, ST2_SENSOR_CONTAINER_PROFILE);
     const settings = props.settings ?? {};
     const partitioning = settings.partitioning ?? {};
@@ -58,7 +65,7 @@ export class St2SensorContainer extends Construct {
       runtime: props.runtime,
       executable: 'st2sensorcontainer',
       role: 'sensors' as const,
-      setting: 'st2.sensorContainer',
+      setting: setting,
       replicas: settings.replicas ?? 1,
       haMode: 'partitioned' as const,
       image: st2Image(props.runtime, 'st2sensorcontainer', settings.image),

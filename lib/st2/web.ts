@@ -27,6 +27,12 @@ export const ST2WEB_PORT = 80;
 
 /** Props of {@link St2Web}. */
 export interface St2WebProps {
+  /**
+   * Where `settings` come from, as error messages name them: an app that builds the construct
+   * from its own configuration names its own key.
+   * @default `st2.web`, the key in a StackStormHa values file
+   */
+  readonly setting?: string;
   readonly runtime: St2Runtime;
   /** Replicas, resources, image. @default 2 replicas, 10m CPU, 32Mi request, 128Mi limit */
   readonly settings?: ComponentSettings;
@@ -63,11 +69,12 @@ export class St2Web extends Construct {
 
   constructor(scope: Construct, id: string, props: St2WebProps) {
     super(scope, id);
+    const setting = props.setting ?? 'st2.web';
     declareProfile(this, ST2_WEB_PROFILE);
     const { runtime } = props;
     const settings = props.settings ?? {};
     const replicas = settings.replicas ?? 2;
-    requireInteger(replicas, 'st2.web.replicas', 1);
+    requireInteger(replicas, `${setting}.replicas`, 1);
     const name = 'st2web';
     const image = st2Image(runtime, 'st2web', settings.image);
     const root: RunAs = { user: 0, group: 0 };
@@ -86,7 +93,7 @@ export class St2Web extends Construct {
       });
     this.deployment.addContainer({
       name,
-      image: imageReference(image, 'st2.web.image'),
+      image: imageReference(image, `${setting}.image`),
       imagePullPolicy: pullPolicy(image),
       envVariables: {
         // Plain HTTP: TLS ends at the edge, which is the only client of this Service.
@@ -96,7 +103,7 @@ export class St2Web extends Construct {
         ST2_STREAM_URL: url(props.upstreams.stream),
       },
       ports: [{ number: ST2WEB_PORT, name: 'http' }],
-      resources: toContainerResources(settings.resources ?? { cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '128Mi' }, 'st2.web.resources'),
+      resources: toContainerResources(settings.resources ?? { cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '128Mi' }, `${setting}.resources`),
       // The start command renders /etc/nginx/conf.d/st2.conf and nginx writes its pid and
       // cache under /var: the root filesystem must stay writable.
       securityContext: containerSecurity(root, false),
@@ -104,7 +111,7 @@ export class St2Web extends Construct {
       liveness: probe(20, 3),
     });
     // Root nginx needs its default capabilities (bind :80, switch workers to the nginx user).
-    checkPlacement(settings.placement, 'st2.web.placement');
+    checkPlacement(settings.placement, `${setting}.placement`);
     const placement = mergePlacement(runtime.placement, settings.placement);
     patchPodSpec(this.deployment, { selector: this.selector, spread: spreadFor(replicas, placement), placement, architectures: runtime.release.architectures });
 
