@@ -173,7 +173,8 @@ describe('pure renderers', () => {
 });
 
 describe('bootstrap script (run with a stand-in redis-cli)', () => {
-  const script = renderRedisBootstrap({ members: hosts, masterName: 'st2', quorum: 2, promotionWaitSeconds: 30 });
+  // The default timings (down-after 5 s, failover 15 s): 5 + 2 x 15 + 10.
+  const script = renderRedisBootstrap({ members: hosts, masterName: 'st2', quorum: 2, promotionWaitSeconds: 45 });
   const { files } = build().redis;
 
   /** Runs the script for member `ordinal`; `answers` maps a sentinel host to its reply (none: refused). */
