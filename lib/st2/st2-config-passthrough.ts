@@ -11,9 +11,9 @@ import { ST2_DEPRECATED_ALIASES, ST2_OPTIONS, St2OptionType } from '../config/st
  */
 const MANAGED_BY: Readonly<Record<string, string>> = {
   api: 'publicUrl (allow_origin is derived from it; add origins with st2.allowOrigins)',
-  auth: 'secrets.htpasswd and the in-cluster st2api (StackStormHa sets the auth backend and api_url)',
+  auth: 'st2.auth (backend, backendKwargs, secretKwargs; api_url is the in-cluster st2api)',
   webui: 'publicUrl',
-  rbac: 'StackStormHa (RBAC needs its role files and a Job besides the flag, which this version does not render)',
+  rbac: 'st2.rbac (enabled, roles, assignments, groupMappings)',
   database: 'datastores.mongodb',
   messaging: 'datastores.rabbitmq',
   coordination: 'datastores.coordination',
