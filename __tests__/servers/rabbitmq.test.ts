@@ -217,7 +217,7 @@ beforeAll(async () => {
 
   let started = Date.now();
   epmd = spawnTracked('epmd', ['-address', '127.0.0.1', '-port', String(EPMD_PORT)], { env: baseEnv(), stdio: 'ignore' });
-  await waitUntil('epmd', 5000, () => portOpen(EPMD_PORT), 50);
+  await waitUntil('epmd', 15000, () => portOpen(EPMD_PORT), 50);
 
   // Node 1 alone first (naming only itself), then 2 and 3 join it: starting all three at
   // once can form two clusters.

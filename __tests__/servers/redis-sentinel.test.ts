@@ -274,7 +274,7 @@ test('tooz (Debian python3-tooz 3.1 over redis-py 4.3) with our [coordination] u
   // The master every sentinel names, and that knows it is master (the previous drill's
   // failover may still be settling).
   let master = -1;
-  await waitUntil('the sentinels to agree on a running master', 30000, () => {
+  await waitUntil('the sentinels to agree on a running master', 60000, () => {
     const agreed = agreedMaster();
     if (agreed === undefined || !/^role:master/m.test(cli(ip(agreed), 6379, 'INFO', 'replication'))) return false;
     master = agreed;
